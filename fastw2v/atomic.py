@@ -1,0 +1,55 @@
+"""Atomic file writing: write to a temporary file beside the target, fsync, then rename over it.
+
+A crash, a full disk or an exception while writing never leaves a half-written file at the target
+path, and whatever was there before survives until the new file is complete.
+"""
+
+import contextlib
+import os
+import tempfile
+
+from fastw2v.errors import OutputError
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb", encoding=None):
+    """Open a temporary file for writing that replaces `path` only when the block exits cleanly.
+
+    Args:
+        path: str or os.PathLike, the final destination.
+        mode: "wb" (bytes) or "w" (text).
+        encoding: text encoding when mode is "w" (default utf-8).
+    Yields:
+        A writable file object.
+    Raises:
+        OutputError: the directory is missing or unwritable, the path is a directory, or the
+            write failed (for example ENOSPC); the previous file at `path` is untouched.
+    """
+    path = os.fspath(path)
+    if mode not in ("wb", "w"):
+        raise ValueError(f"atomic_write mode must be 'wb' or 'w', not {mode!r}")
+    if os.path.isdir(path):
+        raise OutputError(f"{path}: is a directory, not a file path")
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp_path = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(path), dir=directory)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write there ({exc.strerror})") from exc
+    try:
+        text_encoding = (encoding or "utf-8") if mode == "w" else None
+        with open(fd, mode, encoding=text_encoding) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_path, path)
+    except OSError as exc:
+        _remove_quietly(tmp_path)
+        raise OutputError(f"{path}: write failed ({exc.strerror or exc}); previous file left untouched") from exc
+    except BaseException:
+        _remove_quietly(tmp_path)
+        raise
+
+
+def _remove_quietly(path):
+    with contextlib.suppress(OSError):
+        os.unlink(path)

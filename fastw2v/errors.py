@@ -1,0 +1,17 @@
+"""The project's error types: every failure a user can cause is one of these, with a message that says what to do."""
+
+
+class FastW2VError(Exception):
+    """Base class of every error fastw2v raises on bad input or a failed operation."""
+
+
+class DatasetError(FastW2VError):
+    """A corpus or dataset file is missing, unreadable or malformed."""
+
+
+class ConfigError(FastW2VError, ValueError):
+    """A setting is out of range or inconsistent with another setting."""
+
+
+class OutputError(FastW2VError):
+    """An output file could not be written; any previous file at that path is left untouched."""

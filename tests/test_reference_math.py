@@ -1,0 +1,174 @@
+"""The reference path's formulas against independent finite differences and published values."""
+
+import random
+import warnings
+
+import numpy as np
+import pytest
+
+from fastw2v import reference as ref
+
+
+class FixedDraws:
+    """A dataset whose sampleTokenIdx() returns a fixed sequence of word ids."""
+
+    def __init__(self, draws):
+        self._draws = iter(draws)
+
+    def sampleTokenIdx(self):
+        return next(self._draws)
+
+
+def numerical_gradient(loss_of, x, h=1e-6):
+    """Central-difference gradient of a scalar function of the array x (float64, any shape)."""
+    grad = np.zeros_like(x)
+    for ix in np.ndindex(x.shape):
+        saved = x[ix]
+        x[ix] = saved + h
+        plus = loss_of(x)
+        x[ix] = saved - h
+        minus = loss_of(x)
+        x[ix] = saved
+        grad[ix] = (plus - minus) / (2 * h)
+    return grad
+
+
+def test_sigmoid_is_half_at_zero_and_stable_at_extremes():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ref.sigmoid(0.0) == 0.5
+        values = ref.sigmoid(np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0]))
+        losses = ref.neg_log_sigmoid(np.array([-1000.0, 1000.0]))
+    assert not np.any(np.isnan(values))
+    assert values[0] == 0.0 and values[-1] == 1.0
+    np.testing.assert_allclose(values[1:4], [1 / (1 + np.exp(30.0)), 0.5, 1 / (1 + np.exp(-30.0))])
+    np.testing.assert_allclose(losses, [1000.0, 0.0], atol=1e-12)
+    assert isinstance(ref.sigmoid(2.0), float)
+
+
+def test_sigmoid_is_symmetric():
+    x = np.linspace(-50, 50, 1001)
+    np.testing.assert_allclose(ref.sigmoid(x) + ref.sigmoid(-x), 1.0, rtol=0, atol=1e-15)
+
+
+def test_softmax_sums_to_one_without_overflow():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = ref.softmax(np.array([1000.0, 999.0, -1000.0]))
+    np.testing.assert_allclose(y.sum(), 1.0)
+    np.testing.assert_allclose(y[0] / y[1], np.e)
+
+
+@pytest.mark.parametrize("vocab,dim", [(5, 3), (12, 7), (30, 2)])
+def test_naive_softmax_gradients_match_finite_differences(vocab, dim):
+    rng = np.random.default_rng(vocab * dim)
+    center = rng.normal(size=dim)
+    outside = rng.normal(size=(vocab, dim))
+    o = int(rng.integers(vocab))
+    loss, grad_center, grad_outside = ref.naiveSoftmaxLossAndGradient(center, o, outside, None)
+    scores = outside @ center
+    assert loss == pytest.approx(-np.log(np.exp(scores[o]) / np.exp(scores).sum()))
+    np.testing.assert_allclose(
+        grad_center, numerical_gradient(lambda c: ref.naiveSoftmaxLossAndGradient(c, o, outside, None)[0], center),
+        rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        grad_outside, numerical_gradient(lambda u: ref.naiveSoftmaxLossAndGradient(center, o, u, None)[0], outside),
+        rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("vocab,dim,k", [(6, 3, 4), (15, 5, 10), (40, 8, 2)])
+def test_negative_sampling_gradients_match_finite_differences(vocab, dim, k):
+    rng = np.random.default_rng(vocab + dim + k)
+    center = rng.normal(size=dim)
+    outside = rng.normal(size=(vocab, dim))
+    o = int(rng.integers(vocab))
+    draws = [int(w) for w in rng.integers(vocab, size=5 * k)]
+
+    def loss_and_grads(c, u):
+        return ref.negSamplingLossAndGradient(c, o, u, FixedDraws(draws), K=k)
+
+    _, grad_center, grad_outside = loss_and_grads(center, outside)
+    np.testing.assert_allclose(grad_center, numerical_gradient(lambda c: loss_and_grads(c, outside)[0], center),
+                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(grad_outside, numerical_gradient(lambda u: loss_and_grads(center, u)[0], outside),
+                               rtol=1e-6, atol=1e-8)
+
+
+def test_repeated_negatives_count_once_per_draw():
+    rng = np.random.default_rng(3)
+    center, outside = rng.normal(size=4), rng.normal(size=(5, 4))
+    loss, grad_center, grad_outside = ref.negSamplingLossAndGradient(center, 0, outside, FixedDraws([2, 2, 3]), K=3)
+    s = outside @ center
+    sig = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    assert loss == pytest.approx(-np.log(sig(s[0])) - 2 * np.log(sig(-s[2])) - np.log(sig(-s[3])))
+    np.testing.assert_allclose(grad_outside[2], 2 * sig(s[2]) * center)
+    np.testing.assert_allclose(grad_outside[3], sig(s[3]) * center)
+    np.testing.assert_allclose(grad_outside[0], (sig(s[0]) - 1) * center)
+    np.testing.assert_allclose(grad_outside[[1, 4]], 0.0)
+    np.testing.assert_allclose(
+        grad_center, (sig(s[0]) - 1) * outside[0] + 2 * sig(s[2]) * outside[2] + sig(s[3]) * outside[3])
+
+
+def test_get_negative_samples_redraws_the_outside_word():
+    assert ref.getNegativeSamples(0, FixedDraws([0, 0, 1, 2, 0, 2]), 3) == [1, 2, 2]
+
+
+def test_skipgram_reproduces_the_assignments_published_values():
+    np.random.seed(9265)
+    vectors = ref.normalizeRows(np.random.randn(10, 3))
+    tokens = {"a": 0, "b": 1, "c": 2, "d": 3, "e": 4}
+    loss, grad_center, grad_outside = ref.skipgram(
+        "c", 3, ["a", "b", "e", "d", "b", "c"], tokens, vectors[:5], vectors[5:], None)
+    assert loss == pytest.approx(11.16610900153398, rel=1e-12)
+    expected_center = np.zeros((5, 3))
+    expected_center[2] = [-1.26947339, -1.36873189, 2.45158957]
+    np.testing.assert_allclose(grad_center, expected_center, atol=1e-8)
+    np.testing.assert_allclose(grad_outside, [
+        [-0.41045956, 0.18834851, 1.43272264], [0.38202831, -0.17530219, -1.33348241],
+        [0.07009355, -0.03216399, -0.24466386], [0.09472154, -0.04346509, -0.33062865],
+        [-0.13638384, 0.06258276, 0.47605228]], atol=1e-8)
+
+
+def test_skipgram_sums_pair_gradients_and_touches_only_the_center_row():
+    rng = np.random.default_rng(11)
+    centers, outside = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+    tokens = {w: i for i, w in enumerate("abcdef")}
+    loss, grad_center, grad_outside = ref.skipgram("b", 2, ["a", "c", "a"], tokens, centers, outside, None)
+    pairs = [ref.naiveSoftmaxLossAndGradient(centers[1], o, outside, None) for o in (0, 2, 0)]
+    assert loss == pytest.approx(sum(p[0] for p in pairs))
+    np.testing.assert_allclose(grad_center[1], sum(p[1] for p in pairs))
+    np.testing.assert_allclose(np.delete(grad_center, 1, axis=0), 0.0)
+    np.testing.assert_allclose(grad_outside, sum(p[2] for p in pairs))
+
+
+def dummy_dataset():
+    """The assignment harness's dummy dataset: 5 tokens, uniform negatives, random contexts."""
+    dataset = type("dummy", (), {})()
+    words = ["a", "b", "c", "d", "e"]
+    dataset.sampleTokenIdx = lambda: random.randint(0, 4)
+    dataset.getRandomContext = lambda C: (words[random.randint(0, 4)],
+                                          [words[random.randint(0, 4)] for _ in range(2 * C)])
+    return dataset, {w: i for i, w in enumerate(words)}
+
+
+@pytest.mark.parametrize("loss_fn", [ref.naiveSoftmaxLossAndGradient, ref.negSamplingLossAndGradient])
+def test_sgd_wrapper_gradient_passes_gradcheck(loss_fn, capsys):
+    dataset, tokens = dummy_dataset()
+    random.seed(31415)
+    np.random.seed(9265)
+    vectors = ref.normalizeRows(np.random.randn(10, 3))
+    assert ref.gradcheck_naive(
+        lambda v: ref.word2vec_sgd_wrapper(ref.skipgram, tokens, v, dataset, 5, loss_fn), vectors, "skipgram")
+    assert "passed" in capsys.readouterr().out
+
+
+def test_gradcheck_rejects_a_wrong_gradient(capsys):
+    x = np.array([1.0, -2.0, 0.5])
+    assert not ref.gradcheck_naive(lambda v: (np.sum(v ** 3), 3 * v ** 2 + np.array([0, 1e-3, 0])), x, "cube")
+    assert "failed" in capsys.readouterr().out
+    np.testing.assert_array_equal(x, [1.0, -2.0, 0.5])
+
+
+def test_normalize_rows_gives_unit_rows():
+    np.testing.assert_allclose(ref.normalizeRows(np.array([[3.0, 4.0], [1.0, 2.0]])),
+                               [[0.6, 0.8], [1 / np.sqrt(5), 2 / np.sqrt(5)]])
