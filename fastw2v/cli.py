@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a fastw2v error (one line on stderr), 2 a usage error, 
 import argparse
 import os
 import sys
+import time
 
 from fastw2v import __version__
 from fastw2v.errors import FastW2VError
@@ -23,8 +24,73 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"fastw2v {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
+    _add_train(commands)
     _add_cs224n(commands)
     return parser
+
+
+TRAIN_EXAMPLES = """examples:
+  fastw2v train corpus.txt -o vectors.txt
+  fastw2v train corpus.txt -o vectors.txt --dim 300 --window 8 --epochs 10 --threads 2
+  fastw2v train corpus.txt -o vectors.txt --mode shared        # shared negatives: faster
+  fastw2v train corpus.txt -o vectors.txt --threads 1 --seed 7 # bit-identical run after run
+"""
+
+
+def _add_train(commands):
+    from fastw2v.config import MODES, TrainConfig
+
+    defaults = TrainConfig(workers=1)
+    sub = commands.add_parser(
+        "train", help="train skip-gram negative-sampling word vectors on text files",
+        description="Train word vectors on whitespace-separated text (one sentence a line; "
+                    "lines longer than 10,000 words are cut) and write them in the word2vec "
+                    "text format.",
+        epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("inputs", nargs="+", metavar="INPUT", help="text files (.gz and .bz2 too)")
+    sub.add_argument("-o", "--output", required=True, metavar="OUT", help="vectors file to write")
+    sub.add_argument("--dim", type=_positive_int, default=defaults.vector_size, help="vector dimensions (default %(default)s)")
+    sub.add_argument("--window", type=_positive_int, default=defaults.window, help="largest window (default %(default)s)")
+    sub.add_argument("--negative", type=_positive_int, default=defaults.negative, help="negatives per pair (default %(default)s)")
+    sub.add_argument("--sample", type=float, default=defaults.sample, help="sub-sampling threshold, 0 for none (default %(default)s)")
+    sub.add_argument("--min-count", type=_positive_int, default=defaults.min_count, help="drop rarer words (default %(default)s)")
+    sub.add_argument("--max-vocab-size", type=_positive_int, default=None, help="keep at most this many words")
+    sub.add_argument("--epochs", type=_positive_int, default=defaults.epochs, help="passes over the corpus (default %(default)s)")
+    sub.add_argument("--alpha", type=float, default=defaults.alpha, help="start learning rate (default %(default)s)")
+    sub.add_argument("--min-alpha", type=float, default=None, help="end learning rate (default alpha·1e-4)")
+    sub.add_argument("--threads", type=_positive_int, default=None, help="threads (default: every core)")
+    sub.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default %(default)s)")
+    sub.add_argument("--mode", choices=MODES, default=defaults.mode,
+                     help="default: fresh negatives per pair; shared: one set per center (default %(default)s)")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    sub.set_defaults(handler=_run_train)
+
+
+def _run_train(args):
+    from fastw2v.config import TrainConfig
+    from fastw2v.formats import save_word2vec_text
+    from fastw2v.train import Word2Vec
+
+    config = TrainConfig(vector_size=args.dim, window=args.window, negative=args.negative,
+                         sample=args.sample, min_count=args.min_count,
+                         max_vocab_size=args.max_vocab_size, alpha=args.alpha,
+                         min_alpha=args.min_alpha, epochs=args.epochs, workers=args.threads,
+                         seed=args.seed, mode=args.mode)
+    for path in args.inputs:
+        if not os.path.isfile(path):
+            raise FastW2VError(f"{path}: no such file")
+    start = time.perf_counter()
+    model = Word2Vec(**config.to_dict())
+    model.build_vocab(corpus_file=args.inputs)
+    model.train(progress=not args.quiet)
+    save_word2vec_text(args.output, model.wv.index_to_key, model.wv.vectors)
+    if not args.quiet:
+        stats = model.stats
+        print(f"fastw2v: {len(model.vocab)} words in the vocabulary, {stats['words']} words trained "
+              f"at {stats['words_per_second']:,.0f} words/s on {config.workers} thread(s); "
+              f"loss per pair by epoch: {', '.join(f'{l:.4f}' for l in model.epoch_losses)}; "
+              f"{time.perf_counter() - start:.1f} s in all; vectors: {args.output}", file=sys.stderr)
+    return 0
 
 
 def _add_cs224n(commands):

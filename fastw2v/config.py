@@ -1,0 +1,91 @@
+"""Training settings: one frozen dataclass, validated in one place, used by the API and the CLI."""
+
+import numbers
+import os
+from dataclasses import asdict, dataclass, fields
+
+from fastw2v.errors import ConfigError
+
+MODES = ("default", "shared")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Every hyper-parameter of a skip-gram negative-sampling run.
+
+    Attributes:
+        vector_size: dimensions D of the word vectors.
+        window: largest distance between a center and a context word; each center draws its
+            own window in [1, window].
+        negative: negatives K per pair.
+        sample: sub-sampling threshold s (0 disables sub-sampling).
+        min_count: words seen fewer times are dropped.
+        max_vocab_size: keep at most this many most frequent words (None: no limit).
+        alpha: learning rate at the start; min_alpha: at the end (None: alpha · 1e-4).
+        epochs: passes over the corpus.
+        workers: threads (None: every core).
+        seed: seeds the initial vectors and every random draw.
+        ns_exponent: the noise distribution is count ** ns_exponent.
+        mode: "default" (fresh negatives per pair, as the C tool) or "shared" (one set of
+            negatives per center, shared by its window).
+    """
+
+    vector_size: int = 100
+    window: int = 5
+    negative: int = 5
+    sample: float = 1e-3
+    min_count: int = 5
+    max_vocab_size: int = None
+    alpha: float = 0.025
+    min_alpha: float = None
+    epochs: int = 5
+    workers: int = None
+    seed: int = 1
+    ns_exponent: float = 0.75
+    mode: str = "default"
+
+    def __post_init__(self):
+        if self.min_alpha is None:
+            object.__setattr__(self, "min_alpha", self.alpha * 1e-4)
+        if self.workers is None:
+            object.__setattr__(self, "workers", os.cpu_count() or 1)
+        self.validate()
+
+    def validate(self):
+        """Raise ConfigError naming the first setting out of range."""
+        for name in ("vector_size", "window", "negative", "min_count", "epochs", "workers"):
+            _require_int(name, getattr(self, name), minimum=1)
+        if self.max_vocab_size is not None:
+            _require_int("max_vocab_size", self.max_vocab_size, minimum=1)
+        _require_int("seed", self.seed, minimum=0)
+        for name in ("sample", "alpha", "min_alpha", "ns_exponent"):
+            _require_number(name, getattr(self, name))
+        if self.sample < 0:
+            raise ConfigError(f"sample must be ≥ 0, got {self.sample}")
+        if not self.alpha > 0:
+            raise ConfigError(f"alpha must be > 0, got {self.alpha}")
+        if not 0 <= self.min_alpha <= self.alpha:
+            raise ConfigError(f"min_alpha must be in [0, alpha={self.alpha}], got {self.min_alpha}")
+        if self.mode not in MODES:
+            raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+
+    def to_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values):
+        """Build from a dict, ignoring keys that are not settings."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
+
+
+def _require_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConfigError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ConfigError(f"{name} must be ≥ {minimum}, got {value}")
+
+
+def _require_number(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+        raise ConfigError(f"{name} must be a number, got {value!r}")

@@ -1,0 +1,312 @@
+"""Compiled skip-gram negative-sampling kernels: in-place SGD on rows of two matrices.
+
+Orientation (the C tool's and gensim's): for a (center, context) pair the **context word's row of
+V is the input** and the **center word's row of U is the output target**, with K negatives drawn
+as further output targets. V is the C tool's syn0 (these are the word vectors users get); U is
+syn1neg. The reference replay (`fastw2v.reference`) uses the same orientation.
+
+Every kernel takes only arrays and scalars, allocates nothing per token (scratch is passed in),
+releases the GIL, and draws its randomness from a splitmix64 state passed in and returned. The
+kernels are generic over float32 and float64: every constant is a float32, which promotes to the
+matrices' own precision, so the same source compiles to both.
+
+Per (input, output) pair the K+1 scores all come from the weights as they were before the pair,
+a negative equal to the center word is skipped, a negative drawn twice counts twice, and the
+input row's gradient is applied after the output updates: the update is the exact SGD step on the
+pair's loss J = -log σ(u_oᵀv) - Σ_k log σ(-u_kᵀv). The sigmoid is exact (float `exp`, stable
+for any score).
+"""
+
+import numpy as np
+from numba import njit
+
+from fastw2v import rng
+from fastw2v.intrinsics import prefetch_row
+
+FASTMATH = {"reassoc", "contract", "nsz", "arcp"}  # vectorised dots; no assumption of finite values
+ALWAYS_KEEP = 1 << 32
+_ONE = np.float32(1.0)
+_ZERO = np.float32(0.0)
+# The running likelihood is folded into the loss below _TINY; factors below _SMALL go straight
+# to the loss, so the product never underflows (1e-250 · 1e-30 > 1e-308).
+_TINY = 1e-250
+_SMALL = np.float32(1e-30)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _sigmoid_pair(score):
+    """(σ(score), σ(-score)) from one exp(-|score|): exact and stable, no overflow."""
+    e = np.exp(-abs(score))
+    big = _ONE / (_ONE + e)
+    small = e / (_ONE + e)
+    if score >= _ZERO:
+        return big, small
+    return small, big
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _subsample(ids, start, stop, keep_threshold, sentence, state):
+    """Copy the kept words of ids[start:stop] into `sentence`; returns (count kept, state)."""
+    n = 0
+    for p in range(start, stop):
+        word = ids[p]
+        threshold = keep_threshold[word]
+        if threshold < ALWAYS_KEEP:
+            state = rng.next_state(state)
+            if np.int64(rng.output(state) >> np.uint64(32)) >= threshold:
+                continue
+        sentence[n] = word
+        n += 1
+    return n, state
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _draw_targets(center, negative, noise_prob, noise_alias, targets, counts, buf, slot, state):
+    """targets[buf, slot, 0] = center, then the distinct negatives of K draws, with their counts.
+
+    A negative equal to the center is skipped; a repeated one raises its count. Returns
+    (number of targets, state).
+    """
+    targets[buf, slot, 0] = center
+    counts[buf, slot, 0] = 1
+    n_targets = 1
+    n_words = noise_prob.shape[0]
+    for _ in range(negative):
+        state = rng.next_state(state)
+        bits = rng.output(state)
+        word = rng.below(bits, n_words)
+        if rng.low_uniform(bits) >= noise_prob[word]:
+            word = noise_alias[word]
+        if word == center:
+            continue
+        slot_of_word = n_targets
+        for t in range(1, n_targets):
+            if targets[buf, slot, t] == word:
+                slot_of_word = t
+                break
+        if slot_of_word == n_targets:
+            targets[buf, slot, n_targets] = word
+            counts[buf, slot, n_targets] = 1
+            n_targets += 1
+        else:
+            counts[buf, slot, slot_of_word] += 1
+    return n_targets, state
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_alias, V, U,
+                 targets, counts, n_targets, buf, state):
+    """Draw center i's window reach and its negatives into buffer `buf`, and prefetch the rows
+    it will touch. per_pair: one set of negatives per context (else one shared set).
+
+    Returns (reach, state).
+    """
+    state = rng.next_state(state)
+    reach = window - rng.below(rng.output(state), window)
+    contexts = min(n, i + reach + 1) - max(0, i - reach) - 1
+    sets = contexts if per_pair else min(contexts, 1)
+    for slot in range(sets):
+        count, state = _draw_targets(sentence[i], negative, noise_prob, noise_alias,
+                                     targets, counts, buf, slot, state)
+        n_targets[buf, slot] = count
+        for t in range(count):
+            prefetch_row(U, targets[buf, slot, t])
+    if i + reach < n:
+        prefetch_row(V, sentence[i + reach])
+    return reach, state
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _score_pair(V, U, context, targets, counts, buf, slot, n_targets, lr, coefs, row, likelihood):
+    """Gradient coefficients of one input row against its targets, into coefs[row, :n_targets].
+
+    coefs[row, t] = count_t · (label_t - σ(u_tᵀv)) · lr, label 1 for t = 0 (the center), else 0;
+    every score from the weights as they are now. The pair's likelihood Π σ(±score) is multiplied
+    into `likelihood` (float64), so the loss costs one log per many pairs, not one per target.
+
+    Returns (likelihood, loss): loss is what was folded out of the product (float64).
+    """
+    dim = V.shape[1]
+    loss = 0.0
+    for t in range(n_targets):
+        target = targets[buf, slot, t]
+        score = V[context, 0] * _ZERO
+        for d in range(dim):
+            score += V[context, d] * U[target, d]
+        sig_pos, sig_neg = _sigmoid_pair(score)
+        count = counts[buf, slot, t]
+        if t == 0:
+            coefs[row, t] = (_ONE - sig_pos) * lr
+            likely = sig_pos
+        else:
+            coefs[row, t] = -sig_pos * lr * np.float32(count)
+            likely = sig_neg
+        if count == 1 and likely >= _SMALL:
+            likelihood *= np.float64(likely)
+            if likelihood < _TINY:
+                loss -= np.log(likelihood)
+                likelihood = 1.0
+        elif likely > _ZERO:
+            loss -= count * np.log(np.float64(likely))
+        else:
+            loss += count * abs(np.float64(score))  # -log σ(-|s|) → |s| where σ underflows
+    return likelihood, loss
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _learning_rate(alpha, min_alpha, words_done, total_words, coefs):
+    """Linear decay from alpha to min_alpha by global progress, as a scalar of coefs' dtype."""
+    coefs[0, 0] = max(alpha - (alpha - min_alpha) * (words_done / total_words), min_alpha)
+    return coefs[0, 0]
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+              window, negative, alpha, min_alpha, words_before, total_words, state,
+              sentence, targets, counts, n_targets, coefs, grad_rows):
+    """Train sentences [sent_lo, sent_hi) of an encoded corpus, one (context, center) pair at a time.
+
+    Args:
+        ids: int32 (T,) word ids. offsets: int64 (S + 1,) sentence offsets into ids.
+        sent_lo, sent_hi: the span's sentence range.
+        V: float32 or float64 (Vocab, D), input rows (context words), updated in place.
+        U: same dtype and shape, output rows (centers and negatives), updated in place.
+        keep_threshold: int64 (Vocab,), keep a word when 32 random bits < threshold (2**32: always).
+        noise_prob: float32 (Vocab,), noise_alias: int32 (Vocab,): the noise alias table.
+        window: int ≥ 1, the largest window; each center draws its own reach in [1, window].
+        negative: int ≥ 1, negatives K per pair.
+        alpha, min_alpha: float, the learning-rate schedule's ends.
+        words_before: float, words of all epochs trained before this span (the schedule's clock).
+        total_words: float, words of all epochs (epochs × T).
+        state: uint64 generator state.
+        Scratch, allocated once per thread: sentence int32 (≥ longest sentence); targets and
+        counts int64 (2, 2·window, K+1); n_targets int64 (2, 2·window); coefs V.dtype
+        (2·window, K+1); grad_rows V.dtype (2·window, D).
+    Returns:
+        (state uint64, words int: tokens of the span before sub-sampling, pairs int, loss float64:
+        the summed pair losses).
+    """
+    dim = V.shape[1]
+    words = 0
+    pairs = 0
+    loss = 0.0
+    likelihood = 1.0
+    for s in range(sent_lo, sent_hi):
+        start, stop = offsets[s], offsets[s + 1]
+        lr = _learning_rate(alpha, min_alpha, words_before + words, total_words, coefs)
+        words += stop - start
+        n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
+        if n == 0:
+            continue
+        # Pipelined: the next center's negatives are drawn (and their rows prefetched) before
+        # the current center trains, so the memory loads overlap the arithmetic.
+        reach, state = _draw_center(sentence, n, 0, window, negative, True, noise_prob, noise_alias,
+                                    V, U, targets, counts, n_targets, 0, state)
+        for i in range(n):
+            buf = i & 1
+            next_reach = 0
+            if i + 1 < n:
+                next_reach, state = _draw_center(sentence, n, i + 1, window, negative, True, noise_prob,
+                                                 noise_alias, V, U, targets, counts, n_targets, 1 - buf, state)
+            slot = 0
+            for j in range(max(0, i - reach), min(n, i + reach + 1)):
+                if j == i:
+                    continue
+                context = sentence[j]
+                count = n_targets[buf, slot]
+                likelihood, folded = _score_pair(V, U, context, targets, counts, buf, slot, count, lr,
+                                                 coefs, 0, likelihood)
+                loss += folded
+                for d in range(dim):
+                    grad_rows[0, d] = _ZERO
+                for t in range(count):
+                    g = coefs[0, t]
+                    target = targets[buf, slot, t]
+                    for d in range(dim):
+                        u = U[target, d]
+                        grad_rows[0, d] += g * u
+                        U[target, d] = u + g * V[context, d]
+                for d in range(dim):
+                    V[context, d] += grad_rows[0, d]
+                slot += 1
+            pairs += slot
+            reach = next_reach
+    return state, words, pairs, loss - np.log(likelihood)
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+                     window, negative, alpha, min_alpha, words_before, total_words, state,
+                     sentence, targets, counts, n_targets, coefs, grad_rows):
+    """Like `sgns_span`, but one set of negatives is shared by all contexts of a center.
+
+    Per center: its window's m context rows against the center and its K negatives form an
+    m × (K+1) score matrix from the weights before the update; the update is the exact SGD step on
+    the summed loss of the m pairs (the HogBatch scheme of Ji et al.), each row read and written
+    once per center instead of once per pair. Same arguments and return value as `sgns_span`.
+    """
+    dim = V.shape[1]
+    words = 0
+    pairs = 0
+    loss = 0.0
+    likelihood = 1.0
+    for s in range(sent_lo, sent_hi):
+        start, stop = offsets[s], offsets[s + 1]
+        lr = _learning_rate(alpha, min_alpha, words_before + words, total_words, coefs)
+        words += stop - start
+        n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
+        if n == 0:
+            continue
+        reach, state = _draw_center(sentence, n, 0, window, negative, False, noise_prob, noise_alias,
+                                    V, U, targets, counts, n_targets, 0, state)
+        for i in range(n):
+            buf = i & 1
+            next_reach = 0
+            if i + 1 < n:
+                next_reach, state = _draw_center(sentence, n, i + 1, window, negative, False, noise_prob,
+                                                 noise_alias, V, U, targets, counts, n_targets, 1 - buf, state)
+            lo, hi = max(0, i - reach), min(n, i + reach + 1)
+            reach = next_reach
+            if hi - lo < 2:
+                continue
+            count = n_targets[buf, 0]
+            m = 0
+            for j in range(lo, hi):
+                if j != i:
+                    likelihood, folded = _score_pair(V, U, sentence[j], targets, counts, buf, 0, count,
+                                                     lr, coefs, m, likelihood)
+                    loss += folded
+                    m += 1
+            pairs += m
+            # Input gradients first (they read U before its update) ...
+            for row in range(m):
+                for d in range(dim):
+                    grad_rows[row, d] = _ZERO
+                for t in range(count):
+                    g = coefs[row, t]
+                    target = targets[buf, 0, t]
+                    for d in range(dim):
+                        grad_rows[row, d] += g * U[target, d]
+            # ... then the output updates (they read V before its update) ...
+            for t in range(count):
+                target = targets[buf, 0, t]
+                row = 0
+                for j in range(lo, hi):
+                    if j != i:
+                        g = coefs[row, t]
+                        context = sentence[j]
+                        for d in range(dim):
+                            U[target, d] += g * V[context, d]
+                        row += 1
+            # ... then the inputs.
+            row = 0
+            for j in range(lo, hi):
+                if j != i:
+                    context = sentence[j]
+                    for d in range(dim):
+                        V[context, d] += grad_rows[row, d]
+                    row += 1
+    return state, words, pairs, loss - np.log(likelihood)
+
+
+KERNELS = {"default": sgns_span, "shared": sgns_shared_span}

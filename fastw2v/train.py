@@ -1,0 +1,235 @@
+"""The driver: vocabulary, tables, the learning-rate clock, threads and progress around the kernels.
+
+No Python runs per token: an epoch is cut into spans of whole sentences, and each span is one call
+of a compiled kernel that releases the GIL, so Python threads train spans concurrently (Hogwild:
+rows are updated without locks). Each span draws from its own generator, seeded from
+(seed, epoch, span), and its learning rate follows from its position in the run, so one thread and
+a seed give bit-identical vectors, and the random draws do not depend on how spans are scheduled.
+"""
+
+import os
+import tempfile
+import threading
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+from fastw2v import corpus as corpus_mod
+from fastw2v.config import TrainConfig
+from fastw2v.errors import ConfigError
+from fastw2v.kernels import KERNELS
+from fastw2v.rng import seed_state
+from fastw2v.sampler import build_alias_table
+from fastw2v.vectors import KeyedVectors
+from fastw2v.vocab import build_vocabulary, keep_probabilities, keep_thresholds, noise_weights
+
+MAX_SPAN_WORDS = 100_000
+MIN_SPAN_WORDS = 10_000
+PROGRESS_SECONDS = 0.2
+
+
+class Word2Vec:
+    """Skip-gram with negative sampling, trained by compiled kernels.
+
+    ``Word2Vec(corpus_file=PATH, vector_size=100, ...)`` or ``Word2Vec(sentences=LISTS, ...)``
+    builds the vocabulary and trains at once (gensim's habit); without a corpus, call
+    `build_vocab` and `train` yourself. Settings are those of `TrainConfig`.
+
+    Attributes:
+        config: TrainConfig.
+        vocab: Vocabulary (after build_vocab).
+        wv: KeyedVectors, the input vectors V (float32 (Vocab, D)), updated in place by training.
+        syn1neg: float32 (Vocab, D), the output vectors U.
+        epoch_losses: list of float, the mean loss per (center, context) pair of each epoch.
+        stats: dict with words, seconds and words_per_second of the last `train`.
+    """
+
+    def __init__(self, sentences=None, corpus_file=None, progress=False, **settings):
+        self.config = TrainConfig(**settings)
+        self.vocab = None
+        self.corpus = None
+        self.wv = None
+        self.syn1neg = None
+        self.epoch_losses = []
+        self.stats = {}
+        self._workdir = None
+        if sentences is not None or corpus_file is not None:
+            self.build_vocab(sentences=sentences, corpus_file=corpus_file)
+            self.train(progress=progress)
+
+    def build_vocab(self, sentences=None, corpus_file=None):
+        """Count the corpus, build the vocabulary, encode the corpus to a memory-mapped id array,
+        and initialise the weights as the C tool does (V uniform in [-0.5, 0.5)/D, U zeros).
+
+        Args:
+            sentences: iterable of lists of str (read twice), or None.
+            corpus_file: a path or a list of paths of whitespace-separated text, or None.
+        Raises:
+            ConfigError: neither or both corpus arguments given.
+            DatasetError: unreadable files, or no word reaches min_count.
+        """
+        if (sentences is None) == (corpus_file is None):
+            raise ConfigError("give exactly one of sentences= or corpus_file=")
+        if corpus_file is not None:
+            paths = [corpus_file] if isinstance(corpus_file, (str, os.PathLike)) else list(corpus_file)
+            paths = [os.fspath(p) for p in paths]
+            batches = lambda: corpus_mod.iter_token_batches(paths)  # noqa: E731
+        else:
+            batches = lambda: corpus_mod.iter_sentence_batches(sentences)  # noqa: E731
+        counts, total = corpus_mod.count_words(batches())
+        cfg = self.config
+        self.vocab = build_vocabulary(counts, total, cfg.min_count, cfg.max_vocab_size)
+        self._workdir = tempfile.TemporaryDirectory(prefix="fastw2v-corpus-")
+        self.corpus = corpus_mod.encode(batches(), self.vocab.index, self.vocab.train_words,
+                                        self._workdir.name)
+        rng = np.random.default_rng(cfg.seed)
+        n, dim = len(self.vocab), cfg.vector_size
+        vectors = (rng.random((n, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+        self.wv = KeyedVectors(self.vocab.words, vectors)
+        self.syn1neg = np.zeros((n, dim), dtype=np.float32)
+
+    def train(self, progress=False):
+        """Run `config.epochs` epochs over the encoded corpus on `config.workers` threads.
+
+        Args:
+            progress: show a tqdm bar on stderr (words/s, ETA, learning rate, loss).
+        Returns:
+            self.
+        """
+        if self.corpus is None:
+            raise ConfigError("build_vocab() must run before train()")
+        plan = _TrainingPlan(self.config, self.vocab, self.corpus)
+        V, U = self.wv.vectors, self.syn1neg
+        tally = _Tally(self.config.epochs)
+        start = time.perf_counter()
+        with tqdm(total=plan.total_words, unit="word", unit_scale=True, disable=not progress,
+                  smoothing=0.1, dynamic_ncols=True) as bar:
+            _run_threads(plan, V, U, tally, bar, self.config.workers)
+        seconds = time.perf_counter() - start
+        self.wv.invalidate()
+        self.epoch_losses = tally.epoch_mean_losses()
+        self.stats = {"words": tally.words, "seconds": seconds,
+                      "words_per_second": tally.words / max(seconds, 1e-9), "pairs": int(tally.pairs.sum())}
+        return self
+
+
+class _TrainingPlan:
+    """Everything the kernels need that is fixed for a run: tables, spans, the schedule."""
+
+    def __init__(self, config, vocab, corpus):
+        self.config = config
+        self.corpus = corpus
+        self.kernel = KERNELS[config.mode]
+        self.keep_threshold = keep_thresholds(keep_probabilities(vocab.counts, config.sample))
+        self.noise_prob, self.noise_alias = build_alias_table(noise_weights(vocab.counts, config.ns_exponent))
+        span_words = min(MAX_SPAN_WORDS, max(MIN_SPAN_WORDS, corpus.n_words // (16 * config.workers)))
+        self.spans = corpus.span_bounds(span_words)
+        self.total_words = float(config.epochs * corpus.n_words)
+        self.jobs = [(epoch, p) for epoch in range(config.epochs) for p in range(len(self.spans) - 1)]
+        self.longest_sentence = int(np.max(np.diff(corpus.offsets))) if corpus.n_sentences else 1
+
+    def words_before(self, epoch, span):
+        return float(epoch * self.corpus.n_words + self.corpus.offsets[self.spans[span]])
+
+    def learning_rate(self, words_done):
+        cfg = self.config
+        return max(cfg.min_alpha, cfg.alpha - (cfg.alpha - cfg.min_alpha) * words_done / self.total_words)
+
+    def scratch(self, dtype):
+        """Per-thread scratch buffers for the kernel, allocated once."""
+        cfg = self.config
+        slots = (2, 2 * cfg.window, cfg.negative + 1)
+        return (np.empty(max(1, self.longest_sentence), dtype=np.int32),
+                np.empty(slots, dtype=np.int64),
+                np.empty(slots, dtype=np.int64),
+                np.empty(slots[:2], dtype=np.int64),
+                np.empty((2 * cfg.window, cfg.negative + 1), dtype=dtype),
+                np.empty((2 * cfg.window, cfg.vector_size), dtype=dtype))
+
+    def run_job(self, job, V, U, scratch):
+        """Train one (epoch, span) job. Returns (words, pairs, loss)."""
+        epoch, span = job
+        cfg, corpus = self.config, self.corpus
+        _, words, pairs, loss = self.kernel(
+            corpus.ids, corpus.offsets, self.spans[span], self.spans[span + 1], V, U,
+            self.keep_threshold, self.noise_prob, self.noise_alias, cfg.window, cfg.negative,
+            cfg.alpha, cfg.min_alpha, self.words_before(epoch, span), self.total_words,
+            seed_state(cfg.seed, epoch, span), *scratch)
+        return words, pairs, loss
+
+
+class _Tally:
+    """Words, pairs and loss (float64) summed per epoch across threads."""
+
+    def __init__(self, epochs):
+        self.lock = threading.Lock()
+        self.words = 0
+        self.pairs = np.zeros(epochs, dtype=np.int64)
+        self.loss = np.zeros(epochs, dtype=np.float64)
+        self.recent = (0, 0.0)
+
+    def add(self, epoch, words, pairs, loss):
+        with self.lock:
+            self.words += words
+            self.pairs[epoch] += pairs
+            self.loss[epoch] += loss
+            self.recent = (pairs, loss)
+
+    def recent_loss(self):
+        pairs, loss = self.recent
+        return loss / pairs if pairs else float("nan")
+
+    def epoch_mean_losses(self):
+        return [float(l / p) if p else float("nan") for l, p in zip(self.loss, self.pairs)]
+
+
+def _run_threads(plan, V, U, tally, bar, workers):
+    """Train every job of the plan on `workers` threads, updating the progress bar meanwhile."""
+    next_job = iter(range(len(plan.jobs)))
+    job_lock = threading.Lock()
+    errors = []
+    stop = threading.Event()
+
+    def worker():
+        scratch = plan.scratch(V.dtype)
+        while not stop.is_set():
+            with job_lock:
+                index = next(next_job, None)
+            if index is None:
+                return
+            epoch, span = plan.jobs[index]
+            try:
+                words, pairs, loss = plan.run_job((epoch, span), V, U, scratch)
+            except BaseException as exc:  # noqa: B902  (re-raised in the main thread)
+                errors.append(exc)
+                stop.set()
+                return
+            tally.add(epoch, words, pairs, loss)
+
+    threads = [threading.Thread(target=worker, name=f"fastw2v-{i}", daemon=True) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        shown = 0
+        alive = threads
+        while alive:
+            alive[0].join(PROGRESS_SECONDS)
+            shown = _show_progress(plan, tally, bar, shown)
+            alive = [thread for thread in threads if thread.is_alive()]
+        _show_progress(plan, tally, bar, shown)
+    except KeyboardInterrupt:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        raise
+    if errors:
+        raise errors[0]
+
+
+def _show_progress(plan, tally, bar, shown):
+    words = tally.words
+    if words > shown:
+        bar.update(words - shown)
+        bar.set_postfix(lr=f"{plan.learning_rate(words):.4g}", loss=f"{tally.recent_loss():.4f}", refresh=False)
+    return words

@@ -1,0 +1,90 @@
+"""Trained word vectors: words plus a float32 matrix, with cosine-similarity queries."""
+
+import numpy as np
+
+from fastw2v.errors import FastW2VError
+
+
+class KeyedVectors:
+    """Word vectors that outlive training, queried by word (gensim-like names).
+
+    Args:
+        words: sequence of V distinct str; id i is ``words[i]``.
+        vectors: float array (V, D); stored as float32.
+    """
+
+    def __init__(self, words, vectors):
+        self.index_to_key = list(words)
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        if self.vectors.ndim != 2 or self.vectors.shape[0] != len(self.index_to_key):
+            raise FastW2VError(f"{len(self.index_to_key)} words but vectors of shape {self.vectors.shape}")
+        self.key_to_index = {word: i for i, word in enumerate(self.index_to_key)}
+        if len(self.key_to_index) != len(self.index_to_key):
+            raise FastW2VError("duplicated words in the vocabulary")
+        self._unit = None
+
+    @property
+    def vector_size(self):
+        return self.vectors.shape[1]
+
+    def __len__(self):
+        return len(self.index_to_key)
+
+    def __contains__(self, word):
+        return word in self.key_to_index
+
+    def __getitem__(self, word):
+        """The vector of `word`: float32 (D,)."""
+        return self.vectors[self.get_index(word)]
+
+    def get_index(self, word):
+        """The id of `word`; raises KeyError naming it when it is not in the vocabulary."""
+        try:
+            return self.key_to_index[word]
+        except KeyError:
+            raise KeyError(f"word {word!r} not in vocabulary") from None
+
+    def unit_vectors(self):
+        """Rows scaled to unit length (zero rows stay zero): float32 (V, D), cached.
+
+        The cache is the caller's to drop (`invalidate`) when the vectors change in place.
+        """
+        if self._unit is None:
+            norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
+            self._unit = self.vectors / np.maximum(norms, np.float32(1e-12))
+        return self._unit
+
+    def invalidate(self):
+        """Forget cached unit vectors after the vectors changed in place."""
+        self._unit = None
+
+    def similarity(self, word1, word2):
+        """Cosine similarity of two words (float)."""
+        unit = self.unit_vectors()
+        return float(unit[self.get_index(word1)] @ unit[self.get_index(word2)])
+
+    def most_similar(self, positive=(), negative=(), topn=10):
+        """The `topn` words nearest (cosine) to the mean of the positive words' unit vectors
+        minus the negative ones', excluding the query words.
+
+        Args:
+            positive, negative: a str or a list of str (a bare str counts as one word).
+        Returns:
+            list of (word, cosine similarity) pairs, most similar first.
+        """
+        positive = [positive] if isinstance(positive, str) else list(positive)
+        negative = [negative] if isinstance(negative, str) else list(negative)
+        if not positive and not negative:
+            raise FastW2VError("most_similar needs at least one word")
+        unit = self.unit_vectors()
+        query = np.zeros(self.vector_size, dtype=np.float64)
+        for sign, words in ((1.0, positive), (-1.0, negative)):
+            for word in words:
+                query += sign * unit[self.get_index(word)]
+        query /= max(np.linalg.norm(query), 1e-12)
+        scores = unit @ query.astype(np.float32)
+        excluded = {self.key_to_index[w] for w in positive + negative}
+        wanted = min(len(scores), topn + len(excluded))
+        nearest = np.argpartition(-scores, wanted - 1)[:wanted]
+        nearest = nearest[np.argsort(-scores[nearest], kind="stable")]
+        return [(self.index_to_key[i], float(scores[i])) for i in nearest if i not in excluded][:topn]

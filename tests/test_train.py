@@ -1,0 +1,99 @@
+"""The fast path end to end: determinism, learned structure, the loss tally, settings."""
+
+import numpy as np
+import pytest
+
+from fastw2v.config import TrainConfig
+from fastw2v.errors import ConfigError
+from fastw2v.train import Word2Vec
+
+
+def topic_sentences(n_sentences=3000, words_per_topic=20, length=10, seed=0):
+    """Sentences that each use one of two disjoint vocabularies ('a*' or 'b*')."""
+    rng = np.random.default_rng(seed)
+    sentences = []
+    for _ in range(n_sentences):
+        topic = "ab"[rng.integers(2)]
+        sentences.append([f"{topic}{i}" for i in rng.integers(words_per_topic, size=length)])
+    return sentences
+
+
+SMALL = dict(vector_size=24, window=3, negative=5, min_count=1, sample=0, epochs=3)
+
+
+@pytest.mark.parametrize("mode", ["default", "shared"])
+def test_one_thread_and_a_seed_give_bit_identical_vectors(mode):
+    sentences = topic_sentences(500)
+    first = Word2Vec(sentences=sentences, workers=1, seed=7, mode=mode, **SMALL)
+    second = Word2Vec(sentences=sentences, workers=1, seed=7, mode=mode, **SMALL)
+    other_seed = Word2Vec(sentences=sentences, workers=1, seed=8, mode=mode, **SMALL)
+    assert first.wv.vectors.tobytes() == second.wv.vectors.tobytes()
+    assert first.syn1neg.tobytes() == second.syn1neg.tobytes()
+    assert first.epoch_losses == second.epoch_losses
+    assert not np.array_equal(first.wv.vectors, other_seed.wv.vectors)
+
+
+def within_minus_across(model, words_per_topic=20):
+    unit = model.wv.unit_vectors()
+    a = unit[[model.wv.get_index(f"a{i}") for i in range(words_per_topic)]]
+    b = unit[[model.wv.get_index(f"b{i}") for i in range(words_per_topic)]]
+    within = (np.mean(a @ a.T) + np.mean(b @ b.T)) / 2
+    return within - np.mean(a @ b.T)
+
+
+@pytest.mark.parametrize("mode,workers", [("default", 1), ("default", 2), ("shared", 1), ("shared", 2)])
+def test_two_disjoint_topics_end_up_separated(mode, workers):
+    model = Word2Vec(sentences=topic_sentences(), workers=workers, seed=1, mode=mode, **SMALL)
+    assert within_minus_across(model) > 0.3
+    nearest = [word for word, _ in model.wv.most_similar("a3", topn=10)]
+    assert all(word.startswith("a") for word in nearest)
+    assert model.epoch_losses[-1] < model.epoch_losses[0]
+
+
+def test_untrained_vectors_are_not_separated():
+    model = Word2Vec(**SMALL, workers=1)
+    model.build_vocab(sentences=topic_sentences())
+    assert abs(within_minus_across(model)) < 0.1
+
+
+def test_loss_at_zero_output_weights_is_log2_per_target():
+    # U starts at zero, so every score is 0 and each of the 1+K targets costs log 2 while the
+    # learning rate is negligible; with 2,000 equally likely words a negative rarely hits the center.
+    rng = np.random.default_rng(3)
+    sentences = [[f"w{i}" for i in rng.integers(2000, size=12)] for _ in range(3000)]
+    settings = dict(SMALL, epochs=1, alpha=1e-12, min_alpha=1e-12, negative=5)
+    one = Word2Vec(sentences=sentences, workers=1, **settings)
+    two = Word2Vec(sentences=sentences, workers=2, **settings)
+    assert one.epoch_losses[0] == pytest.approx(6 * np.log(2), rel=2e-3)
+    assert two.epoch_losses[0] == pytest.approx(one.epoch_losses[0], rel=1e-9)
+    assert one.stats["pairs"] == two.stats["pairs"] > 0
+
+
+def test_words_processed_count_every_token_each_epoch():
+    sentences = topic_sentences(200)
+    model = Word2Vec(sentences=sentences, workers=2, **SMALL)
+    assert model.stats["words"] == SMALL["epochs"] * sum(map(len, sentences))
+
+
+def test_initial_vectors_follow_the_c_tool():
+    model = Word2Vec(vector_size=50, min_count=1, workers=1)
+    model.build_vocab(sentences=topic_sentences(100))
+    assert model.wv.vectors.dtype == np.float32
+    assert np.all(np.abs(model.wv.vectors) <= 0.5 / 50)
+    assert not np.any(model.syn1neg)
+
+
+@pytest.mark.parametrize("bad", [
+    dict(vector_size=0), dict(window=-1), dict(negative=0), dict(epochs=0), dict(workers=0),
+    dict(sample=-1e-3), dict(alpha=0), dict(alpha=0.01, min_alpha=0.02), dict(mode="fast"),
+    dict(min_count=1.5), dict(seed=-1)])
+def test_bad_settings_are_config_errors(bad):
+    with pytest.raises(ConfigError):
+        TrainConfig(**bad)
+
+
+def test_exactly_one_corpus_argument():
+    with pytest.raises(ConfigError):
+        Word2Vec(**SMALL).build_vocab()
+    with pytest.raises(ConfigError):
+        Word2Vec(**SMALL).train()
