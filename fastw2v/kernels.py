@@ -127,12 +127,16 @@ def _score_pair(V, U, context, targets, counts, buf, slot, n_targets, lr, coefs,
     Returns (likelihood, loss): loss is what was folded out of the product (float64).
     """
     dim = V.shape[1]
-    loss = 0.0
     for t in range(n_targets):
         target = targets[buf, slot, t]
         score = V[context, 0] * _ZERO
         for d in range(dim):
             score += V[context, d] * U[target, d]
+        coefs[row, t] = score
+    # The sigmoids in a loop of their own: the exps pipeline instead of waiting on each dot.
+    loss = 0.0
+    for t in range(n_targets):
+        score = coefs[row, t]
         sig_pos, sig_neg = _sigmoid_pair(score)
         count = counts[buf, slot, t]
         if t == 0:
@@ -204,6 +208,7 @@ def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
                                     V, U, targets, counts, n_targets, 0, state)
         for i in range(n):
             buf = i & 1
+            center_row = sentence[i]
             next_reach = 0
             if i + 1 < n:
                 next_reach, state = _draw_center(sentence, n, i + 1, window, negative, True, noise_prob,
@@ -217,9 +222,12 @@ def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
                 likelihood, folded = _score_pair(V, U, context, targets, counts, buf, slot, count, lr,
                                                  coefs, 0, likelihood)
                 loss += folded
+                g = coefs[0, 0]
                 for d in range(dim):
-                    grad_rows[0, d] = _ZERO
-                for t in range(count):
+                    u = U[center_row, d]
+                    grad_rows[0, d] = g * u
+                    U[center_row, d] = u + g * V[context, d]
+                for t in range(1, count):
                     g = coefs[0, t]
                     target = targets[buf, slot, t]
                     for d in range(dim):
