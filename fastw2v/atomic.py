@@ -10,6 +10,9 @@ import tempfile
 
 from fastw2v.errors import OutputError
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 
 @contextlib.contextmanager
 def atomic_write(path, mode="wb", encoding=None):
@@ -36,6 +39,7 @@ def atomic_write(path, mode="wb", encoding=None):
     except OSError as exc:
         raise OutputError(f"{path}: cannot write there ({exc.strerror})") from exc
     try:
+        os.chmod(tmp_path, 0o666 & ~_UMASK)
         text_encoding = (encoding or "utf-8") if mode == "w" else None
         with open(fd, mode, encoding=text_encoding) as handle:
             yield handle

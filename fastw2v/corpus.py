@@ -9,9 +9,7 @@ corpus is a memory-mapped ``int32`` .npy of word ids (out-of-vocabulary words dr
 """
 
 import bz2
-import collections
 import gzip
-import itertools
 import os
 from dataclasses import dataclass
 
@@ -86,18 +84,65 @@ def iter_sentence_batches(sentences, batch_words=1 << 20):
         yield tokens, line_ends
 
 
-def count_words(batches):
-    """Count every token of a batch stream.
+@dataclass(frozen=True, eq=False)
+class RawCorpus:
+    """A corpus read once: every token as a provisional id (ids in order of first appearance).
+
+    Attributes:
+        words: list of str, the provisional id's word.
+        counts: int64 array (len(words),), each word's count.
+        ids_path: file of int32 provisional ids, one per token (raw bytes, native order).
+        line_ends: int64 array, token positions where a line ended, ascending.
+    """
+
+    words: list
+    counts: np.ndarray
+    ids_path: str
+    line_ends: np.ndarray
+
+    @property
+    def n_tokens(self):
+        return int(self.counts.sum())
+
+    def word_counts(self):
+        """dict str -> int."""
+        return dict(zip(self.words, self.counts.tolist()))
+
+    def ids(self):
+        """The provisional ids, memory-mapped: int32 (n_tokens,)."""
+        if self.n_tokens == 0:
+            return np.zeros(0, dtype=np.int32)
+        return np.memmap(self.ids_path, dtype=np.int32, mode="r")
+
+
+def read(batches, directory):
+    """Read a batch stream once: count the words and spool provisional ids to ``directory``.
+
+    Only words never seen before cost Python work; the rest is C-level set, dict and numpy
+    operations, so this runs at the speed of splitting the text.
 
     Returns:
-        (collections.Counter str -> int, total tokens int).
+        RawCorpus.
     """
-    counts = collections.Counter()
-    total = 0
-    for tokens, _ in batches:
-        counts.update(tokens)
-        total += len(tokens)
-    return counts, total
+    index, words = {}, []
+    counts = np.zeros(0, dtype=np.int64)
+    ends = []
+    position = 0
+    ids_path = os.path.join(directory, "raw-ids.bin")
+    with open(ids_path, "wb") as spool:
+        for tokens, line_ends in batches:
+            for word in set(tokens).difference(index):
+                index[word] = len(words)
+                words.append(word)
+            ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+            spool.write(ids.tobytes())
+            batch_counts = np.bincount(ids, minlength=len(words))
+            counts = np.concatenate([counts, np.zeros(len(words) - counts.size, dtype=np.int64)])
+            counts += batch_counts
+            ends.append(position + np.asarray(line_ends, dtype=np.int64))
+            position += len(tokens)
+    return RawCorpus(words=words, counts=counts, ids_path=ids_path,
+                     line_ends=np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64))
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,39 +189,39 @@ class EncodedCorpus:
         return np.unique(np.concatenate([starts, [self.n_sentences]])).astype(np.int64)
 
 
-def encode(batches, index, n_words, directory, max_sentence_words=MAX_SENTENCE_WORDS):
-    """Encode a batch stream into ``directory/ids.npy`` (memory-mapped as it is filled) and
-    ``directory/offsets.npy``, and open the result.
+def encode(raw, index, directory, max_sentence_words=MAX_SENTENCE_WORDS, block=1 << 22):
+    """Map a raw corpus to vocabulary ids into ``directory/ids.npy`` and ``offsets.npy``, and open it.
+
+    Tokens whose word is not in `index` are dropped; line ends become sentence boundaries, and
+    longer sentences are cut at `max_sentence_words`.
 
     Args:
-        batches: iterable of (tokens, line_ends), as `iter_token_batches` yields.
-        index: dict str -> id of the vocabulary.
-        n_words: int, the number of in-vocabulary tokens the stream holds (from counting).
-        directory: an existing folder.
+        raw: RawCorpus. index: dict str -> vocabulary id. directory: an existing folder.
     Returns:
-        EncodedCorpus.
-    Raises:
-        DatasetError: the stream does not hold `n_words` in-vocabulary tokens (it changed).
+        EncodedCorpus (ids memory-mapped).
     """
-    ids_path = os.path.join(directory, "ids.npy")
-    ids = np.lib.format.open_memmap(ids_path, mode="w+", dtype=np.int32, shape=(n_words,))
-    filled = 0
-    ends = [np.zeros(1, dtype=np.int64)]
-    for tokens, line_ends in batches:
-        batch = np.fromiter(map(index.get, tokens, itertools.repeat(-1)), dtype=np.int32, count=len(tokens))
-        known = batch >= 0
-        kept = batch[known]
-        if filled + kept.size > n_words:
-            raise DatasetError("the corpus changed while it was being read (more words than counted)")
-        ids[filled:filled + kept.size] = kept
-        kept_before = np.concatenate([[0], np.cumsum(known)])
-        ends.append(filled + kept_before[np.asarray(line_ends, dtype=np.int64)])
-        filled += kept.size
-    if filled != n_words:
-        raise DatasetError("the corpus changed while it was being read (fewer words than counted)")
+    table = np.fromiter((index.get(word, -1) for word in raw.words), dtype=np.int32, count=len(raw.words))
+    raw_ids = raw.ids()
+    kept_total = int(raw.counts[table >= 0].sum())
+    ids = np.lib.format.open_memmap(os.path.join(directory, "ids.npy"), mode="w+", dtype=np.int32,
+                                    shape=(kept_total,))
+    line_ends = raw.line_ends
+    ends = []
+    kept = 0
+    for start in range(0, raw_ids.size, block):
+        mapped = table[raw_ids[start:start + block]]
+        known = mapped >= 0
+        kept_here = np.cumsum(known)
+        ids[kept:kept + kept_here[-1]] = mapped[known]
+        # A line that ends after raw token p (p in this block) ends after the kept tokens before it.
+        lo = np.searchsorted(line_ends, start + 1, side="left")
+        hi = np.searchsorted(line_ends, start + mapped.size, side="right")
+        ends.append(kept + kept_here[line_ends[lo:hi] - start - 1])
+        kept += int(kept_here[-1])
     ids.flush()
-    del ids
-    offsets = _sentence_offsets(np.concatenate(ends + [np.array([n_words])]), max_sentence_words)
+    del ids, raw_ids
+    ends = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
+    offsets = _sentence_offsets(np.concatenate([[0], ends, [kept_total]]), max_sentence_words)
     np.save(os.path.join(directory, "offsets.npy"), offsets, allow_pickle=False)
     return EncodedCorpus.load(directory)
 

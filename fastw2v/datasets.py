@@ -225,3 +225,34 @@ def write_toy_sst(directory, n_sentences=3000, seed=0):
     with atomic_write(os.path.join(directory, SST_SENTENCES_FILE), "w") as handle:
         handle.writelines(lines)
     return directory
+
+
+def write_zipf_corpus(path, n_tokens, vocab_size, seed=0, exponent=1.0, mean_sentence=20):
+    """Stream a synthetic corpus with Zipfian word frequencies to a text file.
+
+    Word ``w{i}`` has probability ∝ 1/(i+1)^exponent; sentences have 5 to 2·mean_sentence - 5
+    words, one per line. Written in blocks, so any size streams in bounded memory; the same
+    arguments write the same file.
+
+    Args:
+        path: output file (written atomically).
+        n_tokens: int, total words.
+        vocab_size: int, distinct words that may appear.
+    Returns:
+        path.
+    """
+    rng = np.random.default_rng(seed)
+    weights = 1.0 / np.arange(1, vocab_size + 1) ** exponent
+    cumulative = np.cumsum(weights / weights.sum())
+    words = np.array([f"w{i}" for i in range(vocab_size)])
+    block = 1 << 20
+    with atomic_write(path, "w") as handle:
+        for start in range(0, n_tokens, block):
+            size = min(block, n_tokens - start)
+            ids = np.minimum(np.searchsorted(cumulative, rng.random(size)), vocab_size - 1)
+            lengths = rng.integers(5, 2 * mean_sentence - 4, size=size // 5 + 2)
+            ends = np.cumsum(lengths)
+            for sentence in np.split(words[ids], ends[ends < size]):
+                handle.write(" ".join(sentence))
+                handle.write("\n")
+    return path

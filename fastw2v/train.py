@@ -63,7 +63,7 @@ class Word2Vec:
         and initialise the weights as the C tool does (V uniform in [-0.5, 0.5)/D, U zeros).
 
         Args:
-            sentences: iterable of lists of str (read twice), or None.
+            sentences: iterable of lists of str (read once), or None.
             corpus_file: a path or a list of paths of whitespace-separated text, or None.
         Raises:
             ConfigError: neither or both corpus arguments given.
@@ -74,15 +74,15 @@ class Word2Vec:
         if corpus_file is not None:
             paths = [corpus_file] if isinstance(corpus_file, (str, os.PathLike)) else list(corpus_file)
             paths = [os.fspath(p) for p in paths]
-            batches = lambda: corpus_mod.iter_token_batches(paths)  # noqa: E731
+            batches = corpus_mod.iter_token_batches(paths)
         else:
-            batches = lambda: corpus_mod.iter_sentence_batches(sentences)  # noqa: E731
-        counts, total = corpus_mod.count_words(batches())
+            batches = corpus_mod.iter_sentence_batches(sentences)
         cfg = self.config
-        self.vocab = build_vocabulary(counts, total, cfg.min_count, cfg.max_vocab_size)
         self._workdir = tempfile.TemporaryDirectory(prefix="fastw2v-corpus-")
-        self.corpus = corpus_mod.encode(batches(), self.vocab.index, self.vocab.train_words,
-                                        self._workdir.name)
+        raw = corpus_mod.read(batches, self._workdir.name)
+        self.vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, cfg.min_count, cfg.max_vocab_size)
+        self.corpus = corpus_mod.encode(raw, self.vocab.index, self._workdir.name)
+        os.remove(raw.ids_path)
         rng = np.random.default_rng(cfg.seed)
         n, dim = len(self.vocab), cfg.vector_size
         vectors = (rng.random((n, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)

@@ -46,13 +46,12 @@ def test_gzip_input_reads_like_plain_text(tmp_path):
 def encode_text(tmp_path, text, min_count=1, max_sentence_words=corpus.MAX_SENTENCE_WORDS):
     path = tmp_path / "corpus.txt"
     path.write_text(text)
-    batches = lambda: corpus.iter_token_batches([str(path)], chunk_bytes=16)  # noqa: E731
-    counts, total = corpus.count_words(batches())
-    vocab = build_vocabulary(counts, total, min_count=min_count)
     workdir = tmp_path / "enc"
     workdir.mkdir()
-    return vocab, corpus.encode(batches(), vocab.index, vocab.train_words, str(workdir),
-                                max_sentence_words=max_sentence_words)
+    raw = corpus.read(corpus.iter_token_batches([str(path)], chunk_bytes=16), str(workdir))
+    vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, min_count=min_count)
+    return vocab, corpus.encode(raw, vocab.index, str(workdir), max_sentence_words=max_sentence_words,
+                                block=5)
 
 
 def test_encoding_drops_rare_words_and_keeps_sentences(tmp_path):
@@ -61,6 +60,15 @@ def test_encoding_drops_rare_words_and_keeps_sentences(tmp_path):
                for s in range(encoded.n_sentences)]
     assert decoded == [["a", "b", "c"], ["b", "a"], ["c", "c", "a"]]
     assert isinstance(encoded.ids, np.memmap) and encoded.ids.dtype == np.int32
+
+
+def test_raw_corpus_counts_every_token(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("b a b\nc b")
+    raw = corpus.read(corpus.iter_token_batches([str(path)], chunk_bytes=3), str(tmp_path))
+    assert raw.word_counts() == {"a": 1, "b": 3, "c": 1}
+    assert [raw.words[i] for i in raw.ids()] == ["b", "a", "b", "c", "b"]
+    assert raw.line_ends.tolist()[:2] == [3, 5]
 
 
 def test_a_file_without_newlines_is_cut_into_bounded_sentences(tmp_path):
