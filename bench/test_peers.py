@@ -1,0 +1,58 @@
+"""Training throughput of fastw2v and gensim on the same corpus and settings, in one run.
+
+Settings: skip-gram, 5 negatives, 100 dimensions, window 5, sample 1e-3, min_count 5, 1 epoch.
+Words/s = corpus tokens / median training seconds (vocabulary and encoding excluded for both:
+fastw2v encodes once, gensim's corpus_file mode reads the file inside training). Each result
+stores `words` in extra_info; `python -m bench.report` turns the JSON into a table with ratios.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+from bench.conftest import STANDARD
+from fastw2v.train import Word2Vec
+
+THREADS = sorted({1, os.cpu_count() or 1})
+
+
+@pytest.fixture(scope="module")
+def fastw2v_model(train_corpus):
+    model = Word2Vec(workers=1, **STANDARD)
+    model.build_vocab(corpus_file=train_corpus)
+    return model, model.wv.vectors.copy()
+
+
+@pytest.mark.parametrize("threads", THREADS)
+@pytest.mark.parametrize("mode", ["default", "shared"])
+def test_fastw2v_training(benchmark, fastw2v_model, mode, threads):
+    model, initial = fastw2v_model
+    model.config = model.config.__class__(**dict(model.config.to_dict(), mode=mode, workers=threads))
+
+    def reset():
+        model.wv.vectors[:] = initial
+        model.syn1neg[:] = 0
+
+    benchmark.group = "training"
+    benchmark.extra_info.update(trainer="fastw2v", mode=mode, threads=threads, words=model.vocab.total_words)
+    benchmark.pedantic(model.train, setup=reset, rounds=3, warmup_rounds=1)
+    benchmark.extra_info["loss"] = model.epoch_losses[-1]
+    assert np.isfinite(model.epoch_losses[-1])
+
+
+@pytest.mark.parametrize("threads", THREADS)
+def test_gensim_training(benchmark, gensim_word2vec, train_corpus, threads):
+    model = gensim_word2vec(sg=1, hs=0, workers=threads, **{
+        "vector_size": STANDARD["vector_size"], "window": STANDARD["window"],
+        "negative": STANDARD["negative"], "sample": STANDARD["sample"],
+        "min_count": STANDARD["min_count"], "epochs": STANDARD["epochs"]})
+    model.build_vocab(corpus_file=train_corpus)
+
+    def train():
+        model.train(corpus_file=train_corpus, total_words=model.corpus_total_words, epochs=1)
+
+    benchmark.group = "training"
+    benchmark.extra_info.update(trainer="gensim", mode="corpus_file", threads=threads,
+                                words=model.corpus_total_words)
+    benchmark.pedantic(train, rounds=3, warmup_rounds=0)
