@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from fastw2v.datasets import write_zipf_corpus
+from fastw2v.synthetic import write_zipf_corpus
 
 QUICK = os.environ.get("FASTW2V_BENCH_QUICK", "") not in ("", "0")
 DATA_DIR = os.environ.get("FASTW2V_BENCH_DATA", os.path.join(os.path.dirname(__file__), ".data"))

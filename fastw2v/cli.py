@@ -124,7 +124,8 @@ def _add_cs224n(commands):
 
 def _run_cs224n(args):
     from fastw2v import cs224n
-    from fastw2v.datasets import default_sst_dir, write_toy_sst
+    from fastw2v.datasets import default_sst_dir
+    from fastw2v.synthetic import write_toy_sst
 
     if args.toy:
         sst_dir = write_toy_sst(os.path.join(args.out, "toy-sst"))

@@ -1,4 +1,4 @@
-"""Datasets: the Stanford Sentiment Treebank in the CS224N format, and a generated stand-in for it.
+"""The Stanford Sentiment Treebank in the CS224N format.
 
 `StanfordSentiment` keeps the CS224N assignment's call contract and draws its random numbers from
 Python's ``random`` in exactly the assignment's order, so runs reproduce its published losses.
@@ -9,7 +9,6 @@ import random
 
 import numpy as np
 
-from fastw2v.atomic import atomic_write
 from fastw2v.errors import DatasetError
 
 SST_ENV_VAR = "FASTW2V_SST_DIR"
@@ -177,82 +176,3 @@ class StanfordSentiment:
     def sampleTokenIdx(self):
         """One negative-sample word id: the table entry at ``random.randint(0, tablesize - 1)``."""
         return int(self.sampleTable()[random.randint(0, self.tablesize - 1)])
-
-
-# Word groups of the generated SST stand-in: the 24 words the CS224N figure shows, each group with
-# words that co-occur with it, so a short run already pulls the groups apart.
-_TOY_GROUPS = (
-    (("great", "cool", "brilliant", "wonderful", "well", "amazing", "worth", "sweet", "enjoyable"),
-     ("film", "performance", "fun", "moving", "charming", "love", "funny", "heart")),
-    (("boring", "bad", "dumb", "annoying"),
-     ("film", "plot", "dull", "mess", "tedious", "waste", "flat", "awful")),
-    (("female", "male", "queen", "king", "man", "woman"),
-     ("character", "role", "royal", "young", "old", "actor", "played", "story")),
-    (("rain", "snow", "hail"),
-     ("cold", "storm", "winter", "sky", "wet", "falling", "outside", "weather")),
-    (("coffee", "tea"),
-     ("cup", "drink", "hot", "morning", "milk", "sugar", "cafe", "pot")),
-)
-_TOY_FILLER = ("the", "a", "of", "and", "to", "is", "in", "it", "that", "as", "with", "for",
-               "its", "this", "but", "an", "on", "be", "more", "than", "all", "just", "so", "one")
-
-
-def write_toy_sst(directory, n_sentences=3000, seed=0):
-    """Write a generated corpus in the SST ``datasetSentences.txt`` format (no download needed).
-
-    Each sentence picks one word group and mixes two to four of its words, a few of the group's
-    companion words and frequent filler words, so that words of a group share contexts.
-
-    Args:
-        directory: folder to write ``datasetSentences.txt`` into (created if missing).
-        n_sentences: number of sentences.
-        seed: the generator's seed; the same seed writes the same file.
-    Returns:
-        the folder path.
-    """
-    rng = np.random.default_rng(seed)
-    os.makedirs(directory, exist_ok=True)
-    filler_weights = 1.0 / np.arange(1, len(_TOY_FILLER) + 1)
-    filler_weights /= filler_weights.sum()
-    lines = ["sentence_index\tsentence\n"]
-    for index in range(1, n_sentences + 1):
-        members, companions = _TOY_GROUPS[rng.integers(len(_TOY_GROUPS))]
-        words = list(rng.choice(members, size=rng.integers(2, 5)))
-        words += list(rng.choice(companions, size=rng.integers(2, 5)))
-        words += list(rng.choice(_TOY_FILLER, size=rng.integers(3, 9), p=filler_weights))
-        rng.shuffle(words)
-        lines.append(f"{index}\t{' '.join(words).capitalize()} .\n")
-    with atomic_write(os.path.join(directory, SST_SENTENCES_FILE), "w") as handle:
-        handle.writelines(lines)
-    return directory
-
-
-def write_zipf_corpus(path, n_tokens, vocab_size, seed=0, exponent=1.0, mean_sentence=20):
-    """Stream a synthetic corpus with Zipfian word frequencies to a text file.
-
-    Word ``w{i}`` has probability ∝ 1/(i+1)^exponent; sentences have 5 to 2·mean_sentence - 5
-    words, one per line. Written in blocks, so any size streams in bounded memory; the same
-    arguments write the same file.
-
-    Args:
-        path: output file (written atomically).
-        n_tokens: int, total words.
-        vocab_size: int, distinct words that may appear.
-    Returns:
-        path.
-    """
-    rng = np.random.default_rng(seed)
-    weights = 1.0 / np.arange(1, vocab_size + 1) ** exponent
-    cumulative = np.cumsum(weights / weights.sum())
-    words = np.array([f"w{i}" for i in range(vocab_size)])
-    block = 1 << 20
-    with atomic_write(path, "w") as handle:
-        for start in range(0, n_tokens, block):
-            size = min(block, n_tokens - start)
-            ids = np.minimum(np.searchsorted(cumulative, rng.random(size)), vocab_size - 1)
-            lengths = rng.integers(5, 2 * mean_sentence - 4, size=size // 5 + 2)
-            ends = np.cumsum(lengths)
-            for sentence in np.split(words[ids], ends[ends < size]):
-                handle.write(" ".join(sentence))
-                handle.write("\n")
-    return path

@@ -6,7 +6,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from fastw2v.datasets import StanfordSentiment, write_toy_sst
+from fastw2v.datasets import StanfordSentiment
+from fastw2v.synthetic import write_toy_sst
 from fastw2v.errors import DatasetError
 
 SENTENCES = [

@@ -1,0 +1,202 @@
+"""Generated corpora: deterministic from a seed, no download.
+
+- `write_toy_sst`: a small corpus in the SST ``datasetSentences.txt`` format for ``cs224n --toy``.
+- `write_zipf_corpus`: Zipfian word frequencies at any size, for speed and memory benchmarks.
+- `write_planted_corpus`: Zipfian filler with planted relations, and its analogy questions.
+"""
+
+import os
+
+import numpy as np
+
+from fastw2v.atomic import atomic_write
+from fastw2v.datasets import SST_SENTENCES_FILE
+
+# Word groups of the generated SST stand-in: the 24 words the CS224N figure shows, each group with
+# words that co-occur with it, so a short run already pulls the groups apart.
+_TOY_GROUPS = (
+    (("great", "cool", "brilliant", "wonderful", "well", "amazing", "worth", "sweet", "enjoyable"),
+     ("film", "performance", "fun", "moving", "charming", "love", "funny", "heart")),
+    (("boring", "bad", "dumb", "annoying"),
+     ("film", "plot", "dull", "mess", "tedious", "waste", "flat", "awful")),
+    (("female", "male", "queen", "king", "man", "woman"),
+     ("character", "role", "royal", "young", "old", "actor", "played", "story")),
+    (("rain", "snow", "hail"),
+     ("cold", "storm", "winter", "sky", "wet", "falling", "outside", "weather")),
+    (("coffee", "tea"),
+     ("cup", "drink", "hot", "morning", "milk", "sugar", "cafe", "pot")),
+)
+_TOY_FILLER = ("the", "a", "of", "and", "to", "is", "in", "it", "that", "as", "with", "for",
+               "its", "this", "but", "an", "on", "be", "more", "than", "all", "just", "so", "one")
+
+
+def write_toy_sst(directory, n_sentences=3000, seed=0):
+    """Write a generated corpus in the SST ``datasetSentences.txt`` format (no download needed).
+
+    Each sentence picks one word group and mixes two to four of its words, a few of the group's
+    companion words and frequent filler words, so that words of a group share contexts.
+
+    Args:
+        directory: folder to write ``datasetSentences.txt`` into (created if missing).
+        n_sentences: number of sentences.
+        seed: the generator's seed; the same seed writes the same file.
+    Returns:
+        the folder path.
+    """
+    rng = np.random.default_rng(seed)
+    os.makedirs(directory, exist_ok=True)
+    filler_weights = 1.0 / np.arange(1, len(_TOY_FILLER) + 1)
+    filler_weights /= filler_weights.sum()
+    lines = ["sentence_index\tsentence\n"]
+    for index in range(1, n_sentences + 1):
+        members, companions = _TOY_GROUPS[rng.integers(len(_TOY_GROUPS))]
+        words = list(rng.choice(members, size=rng.integers(2, 5)))
+        words += list(rng.choice(companions, size=rng.integers(2, 5)))
+        words += list(rng.choice(_TOY_FILLER, size=rng.integers(3, 9), p=filler_weights))
+        rng.shuffle(words)
+        lines.append(f"{index}\t{' '.join(words).capitalize()} .\n")
+    with atomic_write(os.path.join(directory, SST_SENTENCES_FILE), "w") as handle:
+        handle.writelines(lines)
+    return directory
+
+
+def write_zipf_corpus(path, n_tokens, vocab_size, seed=0, exponent=1.0, mean_sentence=20):
+    """Stream a synthetic corpus with Zipfian word frequencies to a text file.
+
+    Word ``w{i}`` has probability ∝ 1/(i+1)^exponent; sentences have 5 to 2·mean_sentence - 5
+    words, one per line. Written in blocks, so any size streams in bounded memory; the same
+    arguments write the same file.
+
+    Args:
+        path: output file (written atomically).
+        n_tokens: int, total words.
+        vocab_size: int, distinct words that may appear.
+    Returns:
+        path.
+    """
+    rng = np.random.default_rng(seed)
+    weights = 1.0 / np.arange(1, vocab_size + 1) ** exponent
+    cumulative = np.cumsum(weights / weights.sum())
+    words = np.array([f"w{i}" for i in range(vocab_size)])
+    block = 1 << 20
+    with atomic_write(path, "w") as handle:
+        for start in range(0, n_tokens, block):
+            size = min(block, n_tokens - start)
+            ids = np.minimum(np.searchsorted(cumulative, rng.random(size)), vocab_size - 1)
+            lengths = rng.integers(5, 2 * mean_sentence - 4, size=size // 5 + 2)
+            ends = np.cumsum(lengths)
+            for sentence in np.split(words[ids], ends[ends < size]):
+                handle.write(" ".join(sentence))
+                handle.write("\n")
+    return path
+
+
+# Planted relation families: (section name, left word stem, right word stem). Entity i of a family
+# appears as f"{left}{i}" or f"{right}{i}"; both share the entity's own context words, and each
+# side has context words of its own, so right_i - left_i is the same offset for every i.
+PLANTED_FAMILIES = (
+    ("capital-country", "country", "capital"),
+    ("male-female", "male", "female"),
+    ("singular-plural", "one", "many"),
+    ("present-past", "present", "past"),
+)
+
+
+def write_planted_corpus(path, n_tokens, seed=0, entities=20, filler_vocab=5000, planted_share=0.5,
+                         questions_path=None):
+    """Write a corpus with planted analogies, and optionally its questions-words file.
+
+    Half of the sentences (by default) describe one entity of one family: the entity's word on
+    one side (e.g. ``country3`` or ``capital3``), two of the entity's own context words
+    (``country3_ctx0``...), two context words of that side (``country_side0``...) and Zipfian
+    filler words; the rest are filler only. Vectors that learn co-occurrence learn
+    capital_i - country_i ≈ capital_j - country_j, so ``country3 capital3 country7 capital7``
+    is answerable.
+
+    Args:
+        path: corpus file (written atomically), one sentence a line.
+        n_tokens: about how many words to write.
+        seed: the generator's seed; the same arguments write the same files.
+        entities: entities per family.
+        filler_vocab: distinct filler words (``f{i}``, Zipfian).
+        planted_share: share of sentences about an entity.
+        questions_path: where to write the analogy questions (``: section`` headers, four words a
+            line, every ordered pair of distinct entities), or None.
+    Returns:
+        path.
+    """
+    rng = np.random.default_rng(seed)
+    weights = 1.0 / np.arange(1, filler_vocab + 1)
+    filler_cumulative = np.cumsum(weights / weights.sum())
+    filler_words = np.array([f"f{i}" for i in range(filler_vocab)])
+    written = 0
+    with atomic_write(path, "w") as handle:
+        while written < n_tokens:
+            block = []
+            for _ in range(4096):
+                n_filler = int(rng.integers(4, 12))
+                filler = filler_words[np.minimum(np.searchsorted(filler_cumulative, rng.random(n_filler)),
+                                                 filler_vocab - 1)]
+                words = list(filler)
+                if rng.random() < planted_share:
+                    words += _planted_words(rng, entities)
+                rng.shuffle(words)
+                block.append(" ".join(words))
+                written += len(words)
+            handle.write("\n".join(block) + "\n")
+    if questions_path is not None:
+        write_planted_questions(questions_path, entities)
+    return path
+
+
+def _planted_words(rng, entities):
+    _, left, right = PLANTED_FAMILIES[rng.integers(len(PLANTED_FAMILIES))]
+    entity = int(rng.integers(entities))
+    side = left if rng.random() < 0.5 else right
+    own = rng.choice(4, size=2, replace=False)
+    marks = rng.choice(4, size=2, replace=False)
+    return ([f"{side}{entity}"] + [f"{left}{entity}_ctx{k}" for k in own]
+            + [f"{side}_side{k}" for k in marks])
+
+
+def write_planted_questions(path, entities=20):
+    """Write the planted families' analogy questions in the questions-words format."""
+    lines = []
+    for section, left, right in PLANTED_FAMILIES:
+        lines.append(f": {section}")
+        for i in range(entities):
+            for j in range(entities):
+                if i != j:
+                    lines.append(f"{left}{i} {right}{i} {left}{j} {right}{j}")
+    with atomic_write(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
+
+
+def write_planted_pairs(path, entities=20, seed=0, per_level=50):
+    """Write word pairs with graded relatedness for the planted corpus (``w1<TAB>w2<TAB>score``).
+
+    4: a side word and one of its entity's context words (they co-occur); 3: the two sides of one
+    entity (``country3 capital3``); 2: the same side of two entities of a family (they share side
+    words); 1: words of two different families.
+    """
+    rng = np.random.default_rng(seed)
+    lines = []
+    for score in (4, 3, 2, 1):
+        for _ in range(per_level):
+            family = int(rng.integers(len(PLANTED_FAMILIES)))
+            _, left, right = PLANTED_FAMILIES[family]
+            i, j = rng.choice(entities, size=2, replace=False)
+            if score == 4:
+                pair = (f"{left}{i}", f"{left}{i}_ctx{rng.integers(4)}")
+            elif score == 3:
+                pair = (f"{left}{i}", f"{right}{i}")
+            elif score == 2:
+                pair = (f"{left}{i}", f"{left}{j}")
+            else:
+                other = PLANTED_FAMILIES[(family + 1) % len(PLANTED_FAMILIES)]
+                pair = (f"{left}{i}", f"{other[2]}{j}")
+            lines.append(f"{pair[0]}\t{pair[1]}\t{score}")
+    with atomic_write(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
