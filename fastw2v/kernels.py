@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from fastw2v import rng
-from fastw2v.intrinsics import prefetch_row
+from fastw2v.intrinsics import prefer_256_bit_vectors, prefetch_row
 
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}  # vectorised dots; no assumption of finite values
 ALWAYS_KEEP = 1 << 32
@@ -190,6 +190,7 @@ def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
         (state uint64, words int: tokens of the span before sub-sampling, pairs int, loss float64:
         the summed pair losses).
     """
+    prefer_256_bit_vectors()
     dim = V.shape[1]
     words = 0
     pairs = 0
@@ -253,6 +254,7 @@ def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise
     the summed loss of the m pairs (the HogBatch scheme of Ji et al.), each row read and written
     once per center instead of once per pair. Same arguments and return value as `sgns_span`.
     """
+    prefer_256_bit_vectors()
     dim = V.shape[1]
     words = 0
     pairs = 0

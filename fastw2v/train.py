@@ -140,12 +140,12 @@ class _TrainingPlan:
         """Per-thread scratch buffers for the kernel, allocated once."""
         cfg = self.config
         slots = (2, 2 * cfg.window, cfg.negative + 1)
-        return (np.empty(max(1, self.longest_sentence), dtype=np.int32),
-                np.empty(slots, dtype=np.int64),
-                np.empty(slots, dtype=np.int64),
-                np.empty(slots[:2], dtype=np.int64),
-                np.empty((2 * cfg.window, cfg.negative + 1), dtype=dtype),
-                np.empty((2 * cfg.window, cfg.vector_size), dtype=dtype))
+        return (_isolated(max(1, self.longest_sentence), np.int32),
+                _isolated(slots, np.int64),
+                _isolated(slots, np.int64),
+                _isolated(slots[:2], np.int64),
+                _isolated((2 * cfg.window, cfg.negative + 1), dtype),
+                _isolated((2 * cfg.window, cfg.vector_size), dtype))
 
     def run_job(self, job, V, U, scratch):
         """Train one (epoch, span) job. Returns (words, pairs, loss)."""
@@ -157,6 +157,18 @@ class _TrainingPlan:
             cfg.alpha, cfg.min_alpha, self.words_before(epoch, span), self.total_words,
             seed_state(cfg.seed, epoch, span), *scratch)
         return words, pairs, loss
+
+
+def _isolated(shape, dtype, guard_bytes=256):
+    """An empty array that shares no cache line with any other allocation.
+
+    Threads write their scratch on every pair; two small arrays of different threads side by side
+    on the heap would bounce one cache line between the cores (false sharing).
+    """
+    count = int(np.prod(shape))
+    guard = guard_bytes // np.dtype(dtype).itemsize
+    block = np.empty(count + 2 * guard, dtype=dtype)
+    return block[guard:guard + count].reshape(shape)
 
 
 class _Tally:
