@@ -201,25 +201,30 @@ def encode(raw, index, directory, max_sentence_words=MAX_SENTENCE_WORDS, block=1
         EncodedCorpus (ids memory-mapped).
     """
     table = np.fromiter((index.get(word, -1) for word in raw.words), dtype=np.int32, count=len(raw.words))
-    raw_ids = raw.ids()
     kept_total = int(raw.counts[table >= 0].sum())
-    ids = np.lib.format.open_memmap(os.path.join(directory, "ids.npy"), mode="w+", dtype=np.int32,
-                                    shape=(kept_total,))
     line_ends = raw.line_ends
     ends = []
     kept = 0
-    for start in range(0, raw_ids.size, block):
-        mapped = table[raw_ids[start:start + block]]
-        known = mapped >= 0
-        kept_here = np.cumsum(known)
-        ids[kept:kept + kept_here[-1]] = mapped[known]
-        # A line that ends after raw token p (p in this block) ends after the kept tokens before it.
-        lo = np.searchsorted(line_ends, start + 1, side="left")
-        hi = np.searchsorted(line_ends, start + mapped.size, side="right")
-        ends.append(kept + kept_here[line_ends[lo:hi] - start - 1])
-        kept += int(kept_here[-1])
-    ids.flush()
-    del ids, raw_ids
+    # Plain reads and writes, block by block (no memory map), so the resident memory of this
+    # pass stays one block whatever the corpus size.
+    with open(raw.ids_path, "rb") as source, open(os.path.join(directory, "ids.npy"), "wb") as target:
+        np.lib.format.write_array_header_1_0(
+            target, {"descr": np.dtype(np.int32).str, "fortran_order": False, "shape": (kept_total,)})
+        start = 0
+        while True:
+            raw_block = np.fromfile(source, dtype=np.int32, count=block)
+            if raw_block.size == 0:
+                break
+            mapped = table[raw_block]
+            known = mapped >= 0
+            kept_here = np.cumsum(known)
+            target.write(mapped[known].tobytes())
+            # A line that ends after raw token p (p in this block) ends after the kept tokens before it.
+            lo = np.searchsorted(line_ends, start + 1, side="left")
+            hi = np.searchsorted(line_ends, start + raw_block.size, side="right")
+            ends.append(kept + kept_here[line_ends[lo:hi] - start - 1])
+            kept += int(kept_here[-1])
+            start += raw_block.size
     ends = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
     offsets = _sentence_offsets(np.concatenate([[0], ends, [kept_total]]), max_sentence_words)
     np.save(os.path.join(directory, "offsets.npy"), offsets, allow_pickle=False)
