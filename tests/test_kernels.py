@@ -1,0 +1,89 @@
+"""The compiled kernels against the textbook SGD step, on a stream whose negatives are known.
+
+A noise distribution with all its mass on one word makes every negative that word, and window 1
+makes every reach 1, so the updates can be replayed in float64 numpy (the full replay of a random
+stream against the reference path is the proof-of-correctness issue's diff).
+"""
+
+import numpy as np
+import pytest
+
+from fastw2v.kernels import KERNELS
+from fastw2v.rng import seed_state
+from fastw2v.sampler import build_alias_table
+
+DIM, NEGATIVE_WORD, LR = 6, 3, 0.2
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def run_kernel(mode, sentence, V, U, negative=2, dtype=np.float32):
+    V, U = V.astype(dtype), U.astype(dtype)
+    ids = np.array(sentence, dtype=np.int32)
+    weights = np.zeros(V.shape[0])
+    weights[NEGATIVE_WORD] = 1.0
+    prob, alias = build_alias_table(weights)
+    window = 1
+    slots = (2, 2 * window, negative + 1)
+    scratch = (np.empty(len(sentence), np.int32), np.empty(slots, np.int64), np.empty(slots, np.int64),
+               np.empty(slots[:2], np.int64), np.empty((2 * window, negative + 1), dtype),
+               np.empty((2 * window, DIM), dtype))
+    _, words, pairs, loss = KERNELS[mode](
+        ids, np.array([0, len(sentence)], np.int64), 0, 1, V, U, np.full(V.shape[0], 2 ** 32, np.int64),
+        prob, alias, window, negative, LR, LR, 0.0, 1.0, seed_state(1), *scratch)
+    return V, U, words, pairs, loss
+
+
+def textbook_default(sentence, V, U, negative):
+    """Per (context, center) pair: exact SGD on -log σ(u_c·v) - K·log σ(-u_n·v), scores before the pair."""
+    V, U, loss = V.copy(), U.copy(), 0.0
+    for i, center in enumerate(sentence):
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(sentence):
+                continue
+            context = sentence[j]
+            v = V[context].copy()
+            outputs = [(center, 1.0, 1)] + ([(NEGATIVE_WORD, 0.0, negative)] if center != NEGATIVE_WORD else [])
+            grads = [(w, count * (label - sigmoid(U[w] @ v)) * LR) for w, label, count in outputs]
+            loss += sum(-count * np.log(sigmoid((2 * label - 1) * (U[w] @ v))) for w, label, count in outputs)
+            V[context] += sum(g * U[w] for w, g in grads)
+            for w, g in grads:
+                U[w] += g * v
+    return V, U, loss
+
+
+def textbook_shared(sentence, V, U, negative):
+    """Per center: exact SGD on the summed loss of its window's pairs, all scores before the center."""
+    V, U, loss = V.copy(), U.copy(), 0.0
+    for i, center in enumerate(sentence):
+        contexts = [sentence[j] for j in (i - 1, i + 1) if 0 <= j < len(sentence)]
+        outputs = [(center, 1.0, 1)] + ([(NEGATIVE_WORD, 0.0, negative)] if center != NEGATIVE_WORD else [])
+        dV, dU = np.zeros_like(V), np.zeros_like(U)
+        for context in contexts:
+            v = V[context]
+            for w, label, count in outputs:
+                g = count * (label - sigmoid(U[w] @ v)) * LR
+                loss += -count * np.log(sigmoid((2 * label - 1) * (U[w] @ v)))
+                dV[context] += g * U[w]
+                dU[w] += g * v
+        V += dV
+        U += dU
+    return V, U, loss
+
+
+@pytest.mark.parametrize("mode,textbook", [("default", textbook_default), ("shared", textbook_shared)])
+@pytest.mark.parametrize("sentence", [[0, 1], [0, 1, 2, 4], [1, 3, 1, 2, 0]])
+def test_kernel_updates_are_the_textbook_step(mode, textbook, sentence):
+    rng = np.random.default_rng(len(sentence))
+    V, U = rng.normal(scale=0.5, size=(5, DIM)), rng.normal(scale=0.5, size=(5, DIM))
+    expected_V, expected_U, expected_loss = textbook(sentence, V, U, negative=2)
+    got_V, got_U, words, pairs, loss = run_kernel(mode, sentence, V, U, dtype=np.float64)
+    np.testing.assert_allclose(got_V, expected_V, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got_U, expected_U, rtol=0, atol=1e-12)
+    assert loss == pytest.approx(expected_loss, rel=1e-12)
+    assert words == len(sentence) and pairs == 2 * len(sentence) - 2
+    f32_V, f32_U, *_ = run_kernel(mode, sentence, V, U, dtype=np.float32)
+    np.testing.assert_allclose(f32_V, expected_V, rtol=0, atol=2e-6)
+    np.testing.assert_allclose(f32_U, expected_U, rtol=0, atol=2e-6)
