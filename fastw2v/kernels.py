@@ -164,6 +164,137 @@ def _learning_rate(alpha, min_alpha, words_done, total_words, coefs):
     return coefs[0, 0]
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _train_center_pairs(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                        grad_rows, likelihood):
+    """Default mode: one exact SGD step per (context, center) pair, each with its own negatives.
+
+    Returns (likelihood, loss folded out of it, pairs trained).
+    """
+    dim = V.shape[1]
+    center = sentence[i]
+    loss = 0.0
+    slot = 0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        context = sentence[j]
+        count = n_targets[buf, slot]
+        likelihood, folded = _score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0,
+                                         likelihood)
+        loss += folded
+        g = coefs[0, 0]
+        for d in range(dim):
+            u = U[center, d]
+            grad_rows[0, d] = g * u
+            U[center, d] = u + g * V[context, d]
+        for t in range(1, count):
+            g = coefs[0, t]
+            target = targets[buf, slot, t]
+            for d in range(dim):
+                u = U[target, d]
+                grad_rows[0, d] += g * u
+                U[target, d] = u + g * V[context, d]
+        for d in range(dim):
+            V[context, d] += grad_rows[0, d]
+        slot += 1
+    return likelihood, loss, slot
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _train_center_shared(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                         grad_rows, likelihood):
+    """Shared mode: one exact SGD step on the summed loss of the center's window, one set of
+    negatives for all its contexts, every score from the weights before the step.
+
+    Returns (likelihood, loss folded out of it, pairs trained).
+    """
+    dim = V.shape[1]
+    loss = 0.0
+    if hi - lo < 2:
+        return likelihood, loss, 0
+    count = n_targets[buf, 0]
+    m = 0
+    for j in range(lo, hi):
+        if j != i:
+            likelihood, folded = _score_pair(V, U, sentence[j], targets, counts, buf, 0, count, lr,
+                                             coefs, m, likelihood)
+            loss += folded
+            m += 1
+    # Input gradients first (they read U before its update) ...
+    for row in range(m):
+        for d in range(dim):
+            grad_rows[row, d] = _ZERO
+        for t in range(count):
+            g = coefs[row, t]
+            target = targets[buf, 0, t]
+            for d in range(dim):
+                grad_rows[row, d] += g * U[target, d]
+    # ... then the output updates (they read V before its update) ...
+    for t in range(count):
+        target = targets[buf, 0, t]
+        row = 0
+        for j in range(lo, hi):
+            if j != i:
+                g = coefs[row, t]
+                context = sentence[j]
+                for d in range(dim):
+                    U[target, d] += g * V[context, d]
+                row += 1
+    # ... then the inputs.
+    row = 0
+    for j in range(lo, hi):
+        if j != i:
+            context = sentence[j]
+            for d in range(dim):
+                V[context, d] += grad_rows[row, d]
+            row += 1
+    return likelihood, loss, m
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+                window, negative, alpha, min_alpha, words_before, total_words, state,
+                sentence, targets, counts, n_targets, coefs, grad_rows, shared):
+    """The span loop both modes share; `shared` is a constant of each caller, folded away."""
+    prefer_256_bit_vectors()
+    words = 0
+    pairs = 0
+    loss = 0.0
+    likelihood = 1.0
+    for s in range(sent_lo, sent_hi):
+        start, stop = offsets[s], offsets[s + 1]
+        lr = _learning_rate(alpha, min_alpha, words_before + words, total_words, coefs)
+        words += stop - start
+        n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
+        if n == 0:
+            continue
+        # Pipelined: the next center's negatives are drawn (and their rows prefetched) before
+        # the current center trains, so the memory loads overlap the arithmetic.
+        reach, state = _draw_center(sentence, n, 0, window, negative, not shared, noise_prob,
+                                    noise_alias, V, U, targets, counts, n_targets, 0, state)
+        for i in range(n):
+            buf = i & 1
+            next_reach = 0
+            if i + 1 < n:
+                next_reach, state = _draw_center(sentence, n, i + 1, window, negative, not shared,
+                                                 noise_prob, noise_alias, V, U, targets, counts,
+                                                 n_targets, 1 - buf, state)
+            lo, hi = max(0, i - reach), min(n, i + reach + 1)
+            if shared:
+                likelihood, folded, trained = _train_center_shared(
+                    V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+                    likelihood)
+            else:
+                likelihood, folded, trained = _train_center_pairs(
+                    V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+                    likelihood)
+            loss += folded
+            pairs += trained
+            reach = next_reach
+    return state, words, pairs, loss - np.log(likelihood)
+
+
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
               window, negative, alpha, min_alpha, words_before, total_words, state,
@@ -190,57 +321,9 @@ def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
         (state uint64, words int: tokens of the span before sub-sampling, pairs int, loss float64:
         the summed pair losses).
     """
-    prefer_256_bit_vectors()
-    dim = V.shape[1]
-    words = 0
-    pairs = 0
-    loss = 0.0
-    likelihood = 1.0
-    for s in range(sent_lo, sent_hi):
-        start, stop = offsets[s], offsets[s + 1]
-        lr = _learning_rate(alpha, min_alpha, words_before + words, total_words, coefs)
-        words += stop - start
-        n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
-        if n == 0:
-            continue
-        # Pipelined: the next center's negatives are drawn (and their rows prefetched) before
-        # the current center trains, so the memory loads overlap the arithmetic.
-        reach, state = _draw_center(sentence, n, 0, window, negative, True, noise_prob, noise_alias,
-                                    V, U, targets, counts, n_targets, 0, state)
-        for i in range(n):
-            buf = i & 1
-            center_row = sentence[i]
-            next_reach = 0
-            if i + 1 < n:
-                next_reach, state = _draw_center(sentence, n, i + 1, window, negative, True, noise_prob,
-                                                 noise_alias, V, U, targets, counts, n_targets, 1 - buf, state)
-            slot = 0
-            for j in range(max(0, i - reach), min(n, i + reach + 1)):
-                if j == i:
-                    continue
-                context = sentence[j]
-                count = n_targets[buf, slot]
-                likelihood, folded = _score_pair(V, U, context, targets, counts, buf, slot, count, lr,
-                                                 coefs, 0, likelihood)
-                loss += folded
-                g = coefs[0, 0]
-                for d in range(dim):
-                    u = U[center_row, d]
-                    grad_rows[0, d] = g * u
-                    U[center_row, d] = u + g * V[context, d]
-                for t in range(1, count):
-                    g = coefs[0, t]
-                    target = targets[buf, slot, t]
-                    for d in range(dim):
-                        u = U[target, d]
-                        grad_rows[0, d] += g * u
-                        U[target, d] = u + g * V[context, d]
-                for d in range(dim):
-                    V[context, d] += grad_rows[0, d]
-                slot += 1
-            pairs += slot
-            reach = next_reach
-    return state, words, pairs, loss - np.log(likelihood)
+    return _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+                       window, negative, alpha, min_alpha, words_before, total_words, state,
+                       sentence, targets, counts, n_targets, coefs, grad_rows, False)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
@@ -254,69 +337,9 @@ def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise
     the summed loss of the m pairs (the HogBatch scheme of Ji et al.), each row read and written
     once per center instead of once per pair. Same arguments and return value as `sgns_span`.
     """
-    prefer_256_bit_vectors()
-    dim = V.shape[1]
-    words = 0
-    pairs = 0
-    loss = 0.0
-    likelihood = 1.0
-    for s in range(sent_lo, sent_hi):
-        start, stop = offsets[s], offsets[s + 1]
-        lr = _learning_rate(alpha, min_alpha, words_before + words, total_words, coefs)
-        words += stop - start
-        n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
-        if n == 0:
-            continue
-        reach, state = _draw_center(sentence, n, 0, window, negative, False, noise_prob, noise_alias,
-                                    V, U, targets, counts, n_targets, 0, state)
-        for i in range(n):
-            buf = i & 1
-            next_reach = 0
-            if i + 1 < n:
-                next_reach, state = _draw_center(sentence, n, i + 1, window, negative, False, noise_prob,
-                                                 noise_alias, V, U, targets, counts, n_targets, 1 - buf, state)
-            lo, hi = max(0, i - reach), min(n, i + reach + 1)
-            reach = next_reach
-            if hi - lo < 2:
-                continue
-            count = n_targets[buf, 0]
-            m = 0
-            for j in range(lo, hi):
-                if j != i:
-                    likelihood, folded = _score_pair(V, U, sentence[j], targets, counts, buf, 0, count,
-                                                     lr, coefs, m, likelihood)
-                    loss += folded
-                    m += 1
-            pairs += m
-            # Input gradients first (they read U before its update) ...
-            for row in range(m):
-                for d in range(dim):
-                    grad_rows[row, d] = _ZERO
-                for t in range(count):
-                    g = coefs[row, t]
-                    target = targets[buf, 0, t]
-                    for d in range(dim):
-                        grad_rows[row, d] += g * U[target, d]
-            # ... then the output updates (they read V before its update) ...
-            for t in range(count):
-                target = targets[buf, 0, t]
-                row = 0
-                for j in range(lo, hi):
-                    if j != i:
-                        g = coefs[row, t]
-                        context = sentence[j]
-                        for d in range(dim):
-                            U[target, d] += g * V[context, d]
-                        row += 1
-            # ... then the inputs.
-            row = 0
-            for j in range(lo, hi):
-                if j != i:
-                    context = sentence[j]
-                    for d in range(dim):
-                        V[context, d] += grad_rows[row, d]
-                    row += 1
-    return state, words, pairs, loss - np.log(likelihood)
+    return _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+                       window, negative, alpha, min_alpha, words_before, total_words, state,
+                       sentence, targets, counts, n_targets, coefs, grad_rows, True)
 
 
 KERNELS = {"default": sgns_span, "shared": sgns_shared_span}
