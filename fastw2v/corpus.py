@@ -166,14 +166,9 @@ class EncodedCorpus:
     def n_sentences(self):
         return int(self.offsets.shape[0] - 1)
 
-    def save(self, directory):
-        """Write ``ids.npy`` and ``offsets.npy`` into `directory`."""
-        np.save(os.path.join(directory, "ids.npy"), np.asarray(self.ids), allow_pickle=False)
-        np.save(os.path.join(directory, "offsets.npy"), self.offsets, allow_pickle=False)
-
     @classmethod
     def load(cls, directory):
-        """Open an encoded corpus written by `encode`/`save`, ids memory-mapped read-only."""
+        """Open an encoded corpus written by `encode`, ids memory-mapped read-only."""
         ids = np.load(os.path.join(directory, "ids.npy"), mmap_mode="r", allow_pickle=False)
         offsets = np.load(os.path.join(directory, "offsets.npy"), allow_pickle=False)
         return cls(ids=ids, offsets=offsets)

@@ -22,6 +22,7 @@ from numba import njit
 
 from fastw2v import rng
 from fastw2v.intrinsics import prefer_256_bit_vectors, prefetch_row
+from fastw2v.sampler import draw
 
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}  # vectorised dots; no assumption of finite values
 ALWAYS_KEEP = 1 << 32
@@ -70,13 +71,9 @@ def _draw_targets(center, negative, noise_prob, noise_alias, targets, counts, bu
     targets[buf, slot, 0] = center
     counts[buf, slot, 0] = 1
     n_targets = 1
-    n_words = noise_prob.shape[0]
     for _ in range(negative):
         state = rng.next_state(state)
-        bits = rng.output(state)
-        word = rng.below(bits, n_words)
-        if rng.low_uniform(bits) >= noise_prob[word]:
-            word = noise_alias[word]
+        word = draw(noise_prob, noise_alias, rng.output(state))
         if word == center:
             continue
         slot_of_word = n_targets
