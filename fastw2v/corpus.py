@@ -19,7 +19,7 @@ from fastw2v.errors import DatasetError
 
 MAX_SENTENCE_WORDS = 10000
 CHUNK_BYTES = 1 << 22
-_ASCII_WHITESPACE = b" \t\n\r\x0b\x0c"
+_ASCII_WHITESPACE = (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c")
 
 
 def _open_binary(path):
@@ -46,7 +46,7 @@ def iter_text_chunks(path, chunk_bytes=CHUNK_BYTES):
             if not block:
                 break
             block = carry + block
-            cut = max(block.rfind(byte) for byte in (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c"))
+            cut = max(block.rfind(byte) for byte in _ASCII_WHITESPACE)
             if cut < 0:
                 carry = block
                 continue

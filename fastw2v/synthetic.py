@@ -75,14 +75,13 @@ def write_zipf_corpus(path, n_tokens, vocab_size, seed=0, exponent=1.0, mean_sen
         path.
     """
     rng = np.random.default_rng(seed)
-    weights = 1.0 / np.arange(1, vocab_size + 1) ** exponent
-    cumulative = np.cumsum(weights / weights.sum())
+    cumulative = _zipf_cumulative(vocab_size, exponent)
     words = np.array([f"w{i}" for i in range(vocab_size)])
     block = 1 << 20
     with atomic_write(path, "w") as handle:
         for start in range(0, n_tokens, block):
             size = min(block, n_tokens - start)
-            ids = np.minimum(np.searchsorted(cumulative, rng.random(size)), vocab_size - 1)
+            ids = _zipf_draws(rng, cumulative, size)
             lengths = rng.integers(5, 2 * mean_sentence - 4, size=size // 5 + 2)
             ends = np.cumsum(lengths)
             for sentence in np.split(words[ids], ends[ends < size]):
@@ -126,8 +125,7 @@ def write_planted_corpus(path, n_tokens, seed=0, entities=20, filler_vocab=5000,
         path.
     """
     rng = np.random.default_rng(seed)
-    weights = 1.0 / np.arange(1, filler_vocab + 1)
-    filler_cumulative = np.cumsum(weights / weights.sum())
+    filler_cumulative = _zipf_cumulative(filler_vocab)
     filler_words = np.array([f"f{i}" for i in range(filler_vocab)])
     written = 0
     with atomic_write(path, "w") as handle:
@@ -135,8 +133,7 @@ def write_planted_corpus(path, n_tokens, seed=0, entities=20, filler_vocab=5000,
             block = []
             for _ in range(4096):
                 n_filler = int(rng.integers(4, 12))
-                filler = filler_words[np.minimum(np.searchsorted(filler_cumulative, rng.random(n_filler)),
-                                                 filler_vocab - 1)]
+                filler = filler_words[_zipf_draws(rng, filler_cumulative, n_filler)]
                 words = list(filler)
                 if rng.random() < planted_share:
                     words += _planted_words(rng, entities)
@@ -200,3 +197,14 @@ def write_planted_pairs(path, entities=20, seed=0, per_level=50):
     with atomic_write(path, "w") as handle:
         handle.write("\n".join(lines) + "\n")
     return path
+
+
+def _zipf_cumulative(n_words, exponent=1.0):
+    """Cumulative probabilities (float64 (n_words,)) of word ranks ∝ 1/(rank+1)^exponent."""
+    weights = 1.0 / np.arange(1, n_words + 1) ** exponent
+    return np.cumsum(weights / weights.sum())
+
+
+def _zipf_draws(rng, cumulative, size):
+    """`size` word ranks (int64) drawn from a `_zipf_cumulative` table."""
+    return np.minimum(np.searchsorted(cumulative, rng.random(size)), cumulative.size - 1)

@@ -210,14 +210,14 @@ def _run_threads(plan, V, U, tally, bar, workers):
                 index = next(next_job, None)
             if index is None:
                 return
-            epoch, span = plan.jobs[index]
+            job = plan.jobs[index]
             try:
-                words, pairs, loss = plan.run_job((epoch, span), V, U, scratch)
+                words, pairs, loss = plan.run_job(job, V, U, scratch)
             except BaseException as exc:  # noqa: B902  (re-raised in the main thread)
                 errors.append(exc)
                 stop.set()
                 return
-            tally.add(epoch, words, pairs, loss)
+            tally.add(job[0], words, pairs, loss)
 
     threads = [threading.Thread(target=worker, name=f"fastw2v-{i}", daemon=True) for i in range(workers)]
     for thread in threads:
