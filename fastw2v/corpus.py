@@ -18,7 +18,7 @@ import numpy as np
 from fastw2v.errors import DatasetError
 
 MAX_SENTENCE_WORDS = 10000
-CHUNK_BYTES = 1 << 22
+CHUNK_BYTES = 1 << 20
 _ASCII_WHITESPACE = (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c")
 
 
@@ -92,13 +92,13 @@ class RawCorpus:
         words: list of str, the provisional id's word.
         counts: int64 array (len(words),), each word's count.
         ids_path: file of int32 provisional ids, one per token (raw bytes, native order).
-        line_ends: int64 array, token positions where a line ended, ascending.
+        ends_path: file of int64 token positions where a line ended, ascending, no repeats.
     """
 
     words: list
     counts: np.ndarray
     ids_path: str
-    line_ends: np.ndarray
+    ends_path: str
 
     @property
     def n_tokens(self):
@@ -110,13 +110,28 @@ class RawCorpus:
 
     def ids(self):
         """The provisional ids, memory-mapped: int32 (n_tokens,)."""
-        if self.n_tokens == 0:
-            return np.zeros(0, dtype=np.int32)
-        return np.memmap(self.ids_path, dtype=np.int32, mode="r")
+        return _map_raw(self.ids_path, np.int32)
+
+    def line_ends(self):
+        """The line ends, memory-mapped: int64, ascending."""
+        return _map_raw(self.ends_path, np.int64)
+
+
+def _map_raw(path, dtype):
+    if os.path.getsize(path) == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r")
+
+
+def _detached(word):
+    """A fresh copy of `word`. A kept word that still lived among the batch's strings would pin
+    their memory pools after the batch is gone: the heap would grow with the corpus."""
+    return (word + " ")[:-1]
 
 
 def read(batches, directory):
-    """Read a batch stream once: count the words and spool provisional ids to ``directory``.
+    """Read a batch stream once: count the words and spool provisional ids and line ends to
+    ``directory``; the memory held stays O(vocabulary) whatever the corpus size.
 
     Only words never seen before cost Python work; the rest is C-level set, dict and numpy
     operations, so this runs at the speed of splitting the text.
@@ -126,23 +141,26 @@ def read(batches, directory):
     """
     index, words = {}, []
     counts = np.zeros(0, dtype=np.int64)
-    ends = []
-    position = 0
+    position, last_end = 0, 0
     ids_path = os.path.join(directory, "raw-ids.bin")
-    with open(ids_path, "wb") as spool:
+    ends_path = os.path.join(directory, "raw-ends.bin")
+    with open(ids_path, "wb") as id_spool, open(ends_path, "wb") as end_spool:
         for tokens, line_ends in batches:
             for word in set(tokens).difference(index):
+                word = _detached(word)
                 index[word] = len(words)
                 words.append(word)
             ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-            spool.write(ids.tobytes())
+            id_spool.write(ids.tobytes())
             batch_counts = np.bincount(ids, minlength=len(words))
             counts = np.concatenate([counts, np.zeros(len(words) - counts.size, dtype=np.int64)])
             counts += batch_counts
-            ends.append(position + np.asarray(line_ends, dtype=np.int64))
+            ends = np.unique(position + np.asarray(line_ends, dtype=np.int64))
+            ends = ends[ends > last_end]  # empty lines end nothing new
+            end_spool.write(ends.tobytes())
+            last_end = int(ends[-1]) if ends.size else last_end
             position += len(tokens)
-    return RawCorpus(words=words, counts=counts, ids_path=ids_path,
-                     line_ends=np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64))
+    return RawCorpus(words=words, counts=counts, ids_path=ids_path, ends_path=ends_path)
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,10 +186,18 @@ class EncodedCorpus:
 
     @classmethod
     def load(cls, directory):
-        """Open an encoded corpus written by `encode`, ids memory-mapped read-only."""
+        """Open an encoded corpus written by `encode`, memory-mapped read-only."""
         ids = np.load(os.path.join(directory, "ids.npy"), mmap_mode="r", allow_pickle=False)
-        offsets = np.load(os.path.join(directory, "offsets.npy"), allow_pickle=False)
+        offsets = np.load(os.path.join(directory, "offsets.npy"), mmap_mode="r", allow_pickle=False)
         return cls(ids=ids, offsets=offsets)
+
+    def longest_sentence(self, block=1 << 20):
+        """The most words in one sentence (0 for an empty corpus), read block by block."""
+        longest = 0
+        for lo in range(0, self.n_sentences, block):
+            chunk = np.asarray(self.offsets[lo:lo + block + 1])
+            longest = max(longest, int(np.max(np.diff(chunk))))
+        return longest
 
     def span_bounds(self, target_words):
         """Cut the sentences into spans of about `target_words` words (at least one sentence each).
@@ -184,46 +210,64 @@ class EncodedCorpus:
         return np.unique(np.concatenate([starts, [self.n_sentences]])).astype(np.int64)
 
 
-def encode(raw, index, directory, max_sentence_words=MAX_SENTENCE_WORDS, block=1 << 22):
+def encode(raw, index, directory, max_sentence_words=MAX_SENTENCE_WORDS, block=1 << 18):
     """Map a raw corpus to vocabulary ids into ``directory/ids.npy`` and ``offsets.npy``, and open it.
 
     Tokens whose word is not in `index` are dropped; line ends become sentence boundaries, and
-    longer sentences are cut at `max_sentence_words`.
+    longer sentences are cut at `max_sentence_words`. Both files are written block by block with
+    plain reads and writes, so the memory this pass holds is one block whatever the corpus size.
 
     Args:
         raw: RawCorpus. index: dict str -> vocabulary id. directory: an existing folder.
     Returns:
-        EncodedCorpus (ids memory-mapped).
+        EncodedCorpus (ids and offsets memory-mapped).
     """
     table = np.fromiter((index.get(word, -1) for word in raw.words), dtype=np.int32, count=len(raw.words))
     kept_total = int(raw.counts[table >= 0].sum())
-    line_ends = raw.line_ends
-    ends = []
-    kept = 0
-    # Plain reads and writes, block by block (no memory map), so the resident memory of this
-    # pass stays one block whatever the corpus size.
-    with open(raw.ids_path, "rb") as source, open(os.path.join(directory, "ids.npy"), "wb") as target:
-        np.lib.format.write_array_header_1_0(
-            target, {"descr": np.dtype(np.int32).str, "fortran_order": False, "shape": (kept_total,)})
-        start = 0
+    line_ends = raw.line_ends()
+    bounds_path = os.path.join(directory, "bounds.bin")
+    with open(raw.ids_path, "rb") as source, open(os.path.join(directory, "ids.npy"), "wb") as target, \
+            open(bounds_path, "wb") as bounds_file:
+        _write_npy_header(target, np.int32, kept_total)
+        bounds = _BoundaryWriter(bounds_file, max_sentence_words)
+        start = kept = 0
         while True:
             raw_block = np.fromfile(source, dtype=np.int32, count=block)
             if raw_block.size == 0:
                 break
             mapped = table[raw_block]
             known = mapped >= 0
-            kept_here = np.cumsum(known)
+            kept_here = np.cumsum(known, dtype=np.int64)
             target.write(mapped[known].tobytes())
             # A line that ends after raw token p (p in this block) ends after the kept tokens before it.
             lo = np.searchsorted(line_ends, start + 1, side="left")
             hi = np.searchsorted(line_ends, start + raw_block.size, side="right")
-            ends.append(kept + kept_here[line_ends[lo:hi] - start - 1])
+            bounds.add(kept + kept_here[line_ends[lo:hi] - start - 1])
             kept += int(kept_here[-1])
             start += raw_block.size
-    ends = np.concatenate(ends) if ends else np.zeros(0, dtype=np.int64)
-    offsets = _sentence_offsets(np.concatenate([[0], ends, [kept_total]]), max_sentence_words)
-    np.save(os.path.join(directory, "offsets.npy"), offsets, allow_pickle=False)
+        bounds.add(np.array([kept_total], dtype=np.int64))
+        n_bounds = bounds.written
+    _raw_to_npy(bounds_path, os.path.join(directory, "offsets.npy"), np.int64, n_bounds)
     return EncodedCorpus.load(directory)
+
+
+class _BoundaryWriter:
+    """Writes ascending sentence boundaries (int64) to a file as they come, starting with 0:
+    repeats (empty sentences) dropped, sentences longer than `max_len` cut every `max_len` words."""
+
+    def __init__(self, handle, max_len):
+        self.handle, self.max_len = handle, max_len
+        self.last = 0
+        self.written = 1
+        handle.write(np.zeros(1, dtype=np.int64).tobytes())
+
+    def add(self, ends):
+        """ends: int64 array, ascending, none below the last one added."""
+        bounds = _sentence_offsets(np.concatenate([[self.last], ends]), self.max_len)[1:]
+        if bounds.size:
+            self.handle.write(bounds.tobytes())
+            self.written += bounds.size
+            self.last = int(bounds[-1])
 
 
 def _sentence_offsets(ends, max_len):
@@ -232,3 +276,21 @@ def _sentence_offsets(ends, max_len):
     too_long = np.nonzero(np.diff(bounds) > max_len)[0]
     extra = [np.arange(bounds[i] + max_len, bounds[i + 1], max_len) for i in too_long]
     return np.unique(np.concatenate([bounds] + extra)).astype(np.int64)
+
+
+def _write_npy_header(handle, dtype, length):
+    np.lib.format.write_array_header_1_0(
+        handle, {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": (int(length),)})
+
+
+def _raw_to_npy(raw_path, npy_path, dtype, length, block=1 << 20):
+    """Copy a raw array file of `length` items into a .npy file, block by block; remove the raw file."""
+    itemsize = np.dtype(dtype).itemsize
+    with open(raw_path, "rb") as source, open(npy_path, "wb") as target:
+        _write_npy_header(target, dtype, length)
+        while True:
+            chunk = source.read(block * itemsize)
+            if not chunk:
+                break
+            target.write(chunk)
+    os.remove(raw_path)

@@ -127,7 +127,7 @@ class _TrainingPlan:
         self.spans = corpus.span_bounds(span_words)
         self.total_words = float(config.epochs * corpus.n_words)
         self.jobs = [(epoch, p) for epoch in range(config.epochs) for p in range(len(self.spans) - 1)]
-        self.longest_sentence = int(np.max(np.diff(corpus.offsets))) if corpus.n_sentences else 1
+        self.longest_sentence = corpus.longest_sentence()
 
     def words_before(self, epoch, span):
         return float(epoch * self.corpus.n_words + self.corpus.offsets[self.spans[span]])

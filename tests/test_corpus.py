@@ -43,7 +43,7 @@ def test_gzip_input_reads_like_plain_text(tmp_path):
     assert tokens_and_lines([str(packed)], 5) == tokens_and_lines([str(plain)], 5)
 
 
-def encode_text(tmp_path, text, min_count=1, max_sentence_words=corpus.MAX_SENTENCE_WORDS):
+def encode_text(tmp_path, text, min_count=1, max_sentence_words=corpus.MAX_SENTENCE_WORDS, block=5):
     path = tmp_path / "corpus.txt"
     path.write_text(text)
     workdir = tmp_path / "enc"
@@ -51,7 +51,7 @@ def encode_text(tmp_path, text, min_count=1, max_sentence_words=corpus.MAX_SENTE
     raw = corpus.read(corpus.iter_token_batches([str(path)], chunk_bytes=16), str(workdir))
     vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, min_count=min_count)
     return vocab, corpus.encode(raw, vocab.index, str(workdir), max_sentence_words=max_sentence_words,
-                                block=5)
+                                block=block)
 
 
 def test_encoding_drops_rare_words_and_keeps_sentences(tmp_path):
@@ -62,13 +62,36 @@ def test_encoding_drops_rare_words_and_keeps_sentences(tmp_path):
     assert isinstance(encoded.ids, np.memmap) and encoded.ids.dtype == np.int32
 
 
+def expected_sentences(text, known, max_len):
+    """The encoding's contract written plainly: in-vocabulary words of each line, cut every max_len."""
+    sentences = []
+    for line in text.split("\n"):
+        kept = [word for word in line.split() if word in known]
+        sentences.extend(kept[i:i + max_len] for i in range(0, len(kept), max_len))
+    return sentences
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_encoding_matches_its_plain_definition_across_blocks(tmp_path, seed, block):
+    rng = np.random.default_rng(seed)
+    lines = [" ".join(f"w{int(rng.zipf(1.5)) % 40}" for _ in range(int(rng.integers(0, 25))))
+             for _ in range(int(rng.integers(1, 30)))]
+    text = "\n".join(lines)
+    vocab, encoded = encode_text(tmp_path, text, min_count=3, max_sentence_words=4, block=block)
+    decoded = [[vocab.words[i] for i in encoded.ids[encoded.offsets[s]:encoded.offsets[s + 1]]]
+               for s in range(encoded.n_sentences)]
+    assert decoded == expected_sentences(text, set(vocab.words), 4)
+    assert encoded.longest_sentence() == max(map(len, decoded), default=0)
+
+
 def test_raw_corpus_counts_every_token(tmp_path):
     path = tmp_path / "c.txt"
     path.write_text("b a b\nc b")
     raw = corpus.read(corpus.iter_token_batches([str(path)], chunk_bytes=3), str(tmp_path))
     assert raw.word_counts() == {"a": 1, "b": 3, "c": 1}
     assert [raw.words[i] for i in raw.ids()] == ["b", "a", "b", "c", "b"]
-    assert raw.line_ends.tolist()[:2] == [3, 5]
+    assert raw.line_ends().tolist()[:2] == [3, 5]
 
 
 def test_a_file_without_newlines_is_cut_into_bounded_sentences(tmp_path):
