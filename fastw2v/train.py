@@ -60,7 +60,8 @@ class Word2Vec:
 
     def build_vocab(self, sentences=None, corpus_file=None):
         """Count the corpus, build the vocabulary, encode the corpus to a memory-mapped id array,
-        and initialise the weights as the C tool does (V uniform in [-0.5, 0.5)/D, U zeros).
+        and initialise the weights: V uniform in [-1, 1)/D (gensim's range, twice the C tool's; see
+        `initial_vectors`), U zeros.
 
         Args:
             sentences: iterable of lists of str (read once), or None.
@@ -83,10 +84,8 @@ class Word2Vec:
         self.vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, cfg.min_count, cfg.max_vocab_size)
         self.corpus = corpus_mod.encode(raw, self.vocab.index, self._workdir.name)
         os.remove(raw.ids_path)
-        rng = np.random.default_rng(cfg.seed)
         n, dim = len(self.vocab), cfg.vector_size
-        vectors = (rng.random((n, dim), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
-        self.wv = KeyedVectors(self.vocab.words, vectors)
+        self.wv = KeyedVectors(self.vocab.words, initial_vectors(n, dim, cfg.seed))
         self.syn1neg = np.zeros((n, dim), dtype=np.float32)
 
     def train(self, progress=False):
@@ -112,6 +111,18 @@ class Word2Vec:
         self.stats = {"words": tally.words, "seconds": seconds,
                       "words_per_second": tally.words / max(seconds, 1e-9), "pairs": int(tally.pairs.sum())}
         return self
+
+
+def initial_vectors(n_words, dim, seed):
+    """The input vectors' start: float32 (n_words, dim), uniform in [-1, 1)/dim, seeded.
+
+    gensim 4's range, twice the C tool's [-0.5, 0.5)/dim. U starts at zero, so the first updates
+    of both matrices scale with V's size; with the C tool's smaller start, one epoch of a 1M-token
+    corpus recovers ~0.48 of the planted analogies against ~0.83 with this one (6 seeds each,
+    gensim 0.85): the smaller start spends the short run escaping the all-zero saddle.
+    """
+    rng = np.random.default_rng(seed)
+    return (rng.random((n_words, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
 
 
 class _TrainingPlan:

@@ -75,11 +75,15 @@ def test_words_processed_count_every_token_each_epoch():
     assert model.stats["words"] == SMALL["epochs"] * sum(map(len, sentences))
 
 
-def test_initial_vectors_follow_the_c_tool():
+def test_initial_vectors_fill_gensims_range():
     model = Word2Vec(vector_size=50, min_count=1, workers=1)
     model.build_vocab(sentences=topic_sentences(100))
-    assert model.wv.vectors.dtype == np.float32
-    assert np.all(np.abs(model.wv.vectors) <= 0.5 / 50)
+    vectors = model.wv.vectors
+    assert vectors.dtype == np.float32
+    assert np.all(np.abs(vectors) <= 1 / 50)
+    # Uniform over the whole range, not half of it: both halves of [-1, 1)/D are well filled.
+    assert np.mean(np.abs(vectors) > 0.5 / 50) == pytest.approx(0.5, abs=0.05)
+    assert abs(float(vectors.mean())) < 0.05 / 50
     assert not np.any(model.syn1neg)
 
 
