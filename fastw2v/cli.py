@@ -25,6 +25,7 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     _add_train(commands)
+    _add_diff(commands)
     _add_cs224n(commands)
     return parser
 
@@ -38,7 +39,7 @@ TRAIN_EXAMPLES = """examples:
 
 
 def _add_train(commands):
-    from fastw2v.config import MODES, TrainConfig
+    from fastw2v.config import LOSSES, MODES, TrainConfig
 
     defaults = TrainConfig(workers=1)
     sub = commands.add_parser(
@@ -62,6 +63,9 @@ def _add_train(commands):
     sub.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default %(default)s)")
     sub.add_argument("--mode", choices=MODES, default=defaults.mode,
                      help="default: fresh negatives per pair; shared: one set per center (default %(default)s)")
+    sub.add_argument("--loss", choices=LOSSES, default=defaults.loss,
+                     help="neg: negative sampling; softmax: the full softmax, O(vocabulary) per pair, "
+                          "for small vocabularies (default %(default)s)")
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     sub.set_defaults(handler=_run_train)
 
@@ -75,7 +79,7 @@ def _run_train(args):
                          sample=args.sample, min_count=args.min_count,
                          max_vocab_size=args.max_vocab_size, alpha=args.alpha,
                          min_alpha=args.min_alpha, epochs=args.epochs, workers=args.threads,
-                         seed=args.seed, mode=args.mode)
+                         seed=args.seed, mode=args.mode, loss=args.loss)
     for path in args.inputs:
         if not os.path.isfile(path):
             raise FastW2VError(f"{path}: no such file")
@@ -90,6 +94,66 @@ def _run_train(args):
               f"at {stats['words_per_second']:,.0f} words/s on {config.workers} thread(s); "
               f"loss per pair by epoch: {', '.join(f'{l:.4f}' for l in model.epoch_losses)}; "
               f"{time.perf_counter() - start:.1f} s in all; vectors: {args.output}", file=sys.stderr)
+    return 0
+
+
+DIFF_EXAMPLES = """examples:
+  fastw2v diff                                  # negative sampling, float64 and float32
+  fastw2v diff --loss softmax --precision float64
+  fastw2v diff --mode shared --corpus small.txt --epochs 2
+"""
+
+
+def _add_diff(commands):
+    from fastw2v import diff
+    from fastw2v.config import LOSSES, MODES
+
+    defaults = diff.DIFF_DEFAULTS
+    sub = commands.add_parser(
+        "diff", help="replay the compiled kernel's updates through the reference math and compare",
+        description="Train a small corpus with the compiled kernel while recording every update "
+                    "(context, center, the negatives drawn, the learning rate), replay the "
+                    "recording through the float64 reference functions from the same initial "
+                    "weights, and compare the final matrices. Exits 1 when the largest absolute "
+                    f"difference exceeds the tolerance (float64: {diff.TOLERANCE['float64']:g}, "
+                    f"float32: {diff.TOLERANCE['float32']:g}). The last line is max_abs_diff=X "
+                    "(of the first precision run).",
+        epilog=DIFF_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("--loss", choices=LOSSES, default="neg", help="the loss to check (default %(default)s)")
+    sub.add_argument("--mode", choices=MODES, default="default", help="the neg kernel's mode (default %(default)s)")
+    sub.add_argument("--corpus", metavar="FILE",
+                     help=f"text corpus (default: a generated one, {diff.DEFAULT_CORPUS_TOKENS} tokens)")
+    sub.add_argument("--precision", choices=("both",) + tuple(diff.PRECISIONS), default="both",
+                     help="the kernel's float type; the reference is float64 (default %(default)s)")
+    sub.add_argument("--threads", type=_positive_int, default=1,
+                     help="must be 1: the replay follows the recorded order (default %(default)s)")
+    sub.add_argument("--dim", type=_positive_int, default=defaults["vector_size"], help="vector dimensions (default %(default)s)")
+    sub.add_argument("--window", type=_positive_int, default=defaults["window"], help="largest window (default %(default)s)")
+    sub.add_argument("--negative", type=_positive_int, default=defaults["negative"], help="negatives per pair (default %(default)s)")
+    sub.add_argument("--sample", type=float, default=defaults["sample"], help="sub-sampling threshold (default %(default)s)")
+    sub.add_argument("--min-count", type=_positive_int, default=defaults["min_count"], help="drop rarer words (default %(default)s)")
+    sub.add_argument("--epochs", type=_positive_int, default=defaults["epochs"], help="passes (default %(default)s)")
+    sub.add_argument("--alpha", type=float, default=defaults["alpha"], help="start learning rate (default %(default)s)")
+    sub.add_argument("--seed", type=int, default=defaults["seed"], help="random seed (default %(default)s)")
+    sub.set_defaults(handler=_run_diff)
+
+
+def _run_diff(args):
+    from fastw2v import diff
+
+    if args.corpus is not None and not os.path.isfile(args.corpus):
+        raise FastW2VError(f"{args.corpus}: no such file")
+    precisions = ("float64", "float32") if args.precision == "both" else (args.precision,)
+    settings = dict(loss=args.loss, mode=args.mode, workers=args.threads, vector_size=args.dim,
+                    window=args.window, negative=args.negative, sample=args.sample,
+                    min_count=args.min_count, epochs=args.epochs, alpha=args.alpha, seed=args.seed)
+    results = [diff.run(corpus_file=args.corpus, precision=p, **settings) for p in precisions]
+    print(diff.format_report(results))
+    failed = [r.precision for r in results if not r.passed]
+    if failed:
+        print(f"fastw2v: error: the kernel and the reference disagree beyond the tolerance "
+              f"({', '.join(failed)})", file=sys.stderr)
+        return 1
     return 0
 
 

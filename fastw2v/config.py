@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from fastw2v.errors import ConfigError
 
 MODES = ("default", "shared")
+LOSSES = ("neg", "softmax")
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class TrainConfig:
         ns_exponent: the noise distribution is count ** ns_exponent.
         mode: "default" (fresh negatives per pair, as the C tool) or "shared" (one set of
             negatives per center, shared by its window).
+        loss: "neg" (negative sampling) or "softmax" (the full softmax over the vocabulary:
+            exact and slow, O(Vocab) per pair, for small vocabularies; mode "default" only).
     """
 
     vector_size: int = 100
@@ -43,6 +46,7 @@ class TrainConfig:
     seed: int = 1
     ns_exponent: float = 0.75
     mode: str = "default"
+    loss: str = "neg"
 
     def __post_init__(self):
         if self.min_alpha is None:
@@ -68,6 +72,11 @@ class TrainConfig:
             raise ConfigError(f"min_alpha must be in [0, alpha={self.alpha}], got {self.min_alpha}")
         if self.mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.loss not in LOSSES:
+            raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        if self.loss == "softmax" and self.mode != "default":
+            raise ConfigError(f"mode {self.mode!r} shares negatives; the softmax loss draws none: "
+                              "use mode 'default'")
 
     def to_dict(self):
         return asdict(self)

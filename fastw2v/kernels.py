@@ -17,11 +17,14 @@ pair's loss J = -log σ(u_oᵀv) - Σ_k log σ(-u_kᵀv). The sigmoid is exact (
 for any score).
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 from numba import njit
 
 from fastw2v import rng
 from fastw2v.intrinsics import prefer_256_bit_vectors, prefetch_row
+from fastw2v.recording import note_draw, note_pair
 from fastw2v.sampler import draw
 
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}  # vectorised dots; no assumption of finite values
@@ -62,7 +65,8 @@ def _subsample(ids, start, stop, keep_threshold, sentence, state):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _draw_targets(center, negative, noise_prob, noise_alias, targets, counts, buf, slot, state):
+def _draw_targets(center, negative, noise_prob, noise_alias, targets, counts, buf, slot, state,
+                  record):
     """targets[buf, slot, 0] = center, then the distinct negatives of K draws, with their counts.
 
     A negative equal to the center is skipped; a repeated one raises its count. Returns
@@ -71,9 +75,10 @@ def _draw_targets(center, negative, noise_prob, noise_alias, targets, counts, bu
     targets[buf, slot, 0] = center
     counts[buf, slot, 0] = 1
     n_targets = 1
-    for _ in range(negative):
+    for k in range(negative):
         state = rng.next_state(state)
         word = draw(noise_prob, noise_alias, rng.output(state))
+        note_draw(record, buf, slot, k, word)
         if word == center:
             continue
         slot_of_word = n_targets
@@ -92,7 +97,7 @@ def _draw_targets(center, negative, noise_prob, noise_alias, targets, counts, bu
 
 @njit(nogil=True, cache=True, inline="always")
 def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_alias, V, U,
-                 targets, counts, n_targets, buf, state):
+                 targets, counts, n_targets, buf, state, record):
     """Draw center i's window reach and its negatives into buffer `buf`, and prefetch the rows
     it will touch. per_pair: one set of negatives per context (else one shared set).
 
@@ -104,7 +109,7 @@ def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_a
     sets = contexts if per_pair else min(contexts, 1)
     for slot in range(sets):
         count, state = _draw_targets(sentence[i], negative, noise_prob, noise_alias,
-                                     targets, counts, buf, slot, state)
+                                     targets, counts, buf, slot, state, record)
         n_targets[buf, slot] = count
         for t in range(count):
             prefetch_row(U, targets[buf, slot, t])
@@ -163,7 +168,7 @@ def _learning_rate(alpha, min_alpha, words_done, total_words, coefs):
 
 @njit(nogil=True, cache=True, inline="always")
 def _train_center_pairs(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
-                        grad_rows, likelihood):
+                        grad_rows, likelihood, record):
     """Default mode: one exact SGD step per (context, center) pair, each with its own negatives.
 
     Returns (likelihood, loss folded out of it, pairs trained).
@@ -176,6 +181,7 @@ def _train_center_pairs(V, U, sentence, i, lo, hi, targets, counts, n_targets, b
         if j == i:
             continue
         context = sentence[j]
+        note_pair(record, True, context, center, lr, buf, slot)
         count = n_targets[buf, slot]
         likelihood, folded = _score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0,
                                          likelihood)
@@ -200,7 +206,7 @@ def _train_center_pairs(V, U, sentence, i, lo, hi, targets, counts, n_targets, b
 
 @njit(nogil=True, cache=True, inline="always")
 def _train_center_shared(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
-                         grad_rows, likelihood):
+                         grad_rows, likelihood, record):
     """Shared mode: one exact SGD step on the summed loss of the center's window, one set of
     negatives for all its contexts, every score from the weights before the step.
 
@@ -214,6 +220,7 @@ def _train_center_shared(V, U, sentence, i, lo, hi, targets, counts, n_targets, 
     m = 0
     for j in range(lo, hi):
         if j != i:
+            note_pair(record, m == 0, sentence[j], sentence[i], lr, buf, 0)
             likelihood, folded = _score_pair(V, U, sentence[j], targets, counts, buf, 0, count, lr,
                                              coefs, m, likelihood)
             loss += folded
@@ -250,10 +257,70 @@ def _train_center_shared(V, U, sentence, i, lo, hi, targets, counts, n_targets, 
 
 
 @njit(nogil=True, cache=True, inline="always")
+def _train_center_softmax(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                          grad_rows, likelihood, record):
+    """Full softmax: one exact SGD step per (context, center) pair over the whole vocabulary.
+
+    J = -log softmax(U v)[center] with v the context's row: coefs[0, w] = lr · (y_w - ŷ_w), every
+    score from the weights before the pair; the input gradient Σ_w coefs[0, w] u_w is taken
+    before the rows of U move. The normaliser is summed in float64. No negatives are drawn.
+
+    Returns (likelihood unchanged, the pairs' loss, pairs trained).
+    """
+    dim, n_words = V.shape[1], U.shape[0]
+    center = sentence[i]
+    loss = 0.0
+    pairs = 0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        context = sentence[j]
+        note_pair(record, True, context, center, lr, buf, 0)
+        for w in range(n_words):
+            score = V[context, 0] * _ZERO
+            for d in range(dim):
+                score += V[context, d] * U[w, d]
+            coefs[0, w] = score
+        top = coefs[0, 0]
+        for w in range(1, n_words):
+            top = max(top, coefs[0, w])
+        center_score = coefs[0, center]
+        total = 0.0
+        for w in range(n_words):
+            e = np.exp(coefs[0, w] - top)
+            coefs[0, w] = e
+            total += np.float64(e)
+        loss += np.log(total) - np.float64(center_score - top)
+        for w in range(n_words):
+            coefs[0, w] = -lr * (coefs[0, w] / total)
+        coefs[0, center] += lr
+        for d in range(dim):
+            grad_rows[0, d] = _ZERO
+        for w in range(n_words):
+            g = coefs[0, w]
+            for d in range(dim):
+                grad_rows[0, d] += g * U[w, d]
+        for w in range(n_words):
+            g = coefs[0, w]
+            for d in range(dim):
+                U[w, d] += g * V[context, d]
+        for d in range(dim):
+            V[context, d] += grad_rows[0, d]
+        pairs += 1
+    return likelihood, loss, pairs
+
+
+@njit(nogil=True, cache=True, inline="always")
 def _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
                 window, negative, alpha, min_alpha, words_before, total_words, state,
-                sentence, targets, counts, n_targets, coefs, grad_rows, shared):
-    """The span loop both modes share; `shared` is a constant of each caller, folded away."""
+                sentence, targets, counts, n_targets, coefs, grad_rows, center_step, per_pair, record):
+    """The span loop every loss and mode shares.
+
+    center_step: the compiled step that trains one center's window (`_train_center_pairs`,
+    `_train_center_shared`, `_train_center_softmax`); per_pair: whether each context gets its own
+    negatives. Both are constants of each public kernel, resolved when it compiles (the step is
+    inlined: no call through a pointer). record: None, or `Recorder.buffers`.
+    """
     prefer_256_bit_vectors()
     words = 0
     pairs = 0
@@ -268,24 +335,19 @@ def _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob
             continue
         # Pipelined: the next center's negatives are drawn (and their rows prefetched) before
         # the current center trains, so the memory loads overlap the arithmetic.
-        reach, state = _draw_center(sentence, n, 0, window, negative, not shared, noise_prob,
-                                    noise_alias, V, U, targets, counts, n_targets, 0, state)
+        reach, state = _draw_center(sentence, n, 0, window, negative, per_pair, noise_prob,
+                                    noise_alias, V, U, targets, counts, n_targets, 0, state, record)
         for i in range(n):
             buf = i & 1
             next_reach = 0
             if i + 1 < n:
-                next_reach, state = _draw_center(sentence, n, i + 1, window, negative, not shared,
+                next_reach, state = _draw_center(sentence, n, i + 1, window, negative, per_pair,
                                                  noise_prob, noise_alias, V, U, targets, counts,
-                                                 n_targets, 1 - buf, state)
+                                                 n_targets, 1 - buf, state, record)
             lo, hi = max(0, i - reach), min(n, i + reach + 1)
-            if shared:
-                likelihood, folded, trained = _train_center_shared(
-                    V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
-                    likelihood)
-            else:
-                likelihood, folded, trained = _train_center_pairs(
-                    V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
-                    likelihood)
+            likelihood, folded, trained = center_step(
+                V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+                likelihood, record)
             loss += folded
             pairs += trained
             reach = next_reach
@@ -295,7 +357,7 @@ def _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
               window, negative, alpha, min_alpha, words_before, total_words, state,
-              sentence, targets, counts, n_targets, coefs, grad_rows):
+              sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
     """Train sentences [sent_lo, sent_hi) of an encoded corpus, one (context, center) pair at a time.
 
     Args:
@@ -313,20 +375,23 @@ def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
         state: uint64 generator state.
         Scratch, allocated once per thread: sentence int32 (≥ longest sentence); targets and
         counts int64 (2, 2·window, K+1); n_targets int64 (2, 2·window); coefs V.dtype
-        (2·window, K+1); grad_rows V.dtype (2·window, D).
+        (2·window, `Loss.coef_columns`); grad_rows V.dtype (2·window, D).
+        record: None (training), or `recording.Recorder.buffers` to record the sample stream
+            (a separate compiled variant: None compiles the recording away).
     Returns:
         (state uint64, words int: tokens of the span before sub-sampling, pairs int, loss float64:
         the summed pair losses).
     """
     return _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
                        window, negative, alpha, min_alpha, words_before, total_words, state,
-                       sentence, targets, counts, n_targets, coefs, grad_rows, False)
+                       sentence, targets, counts, n_targets, coefs, grad_rows, _train_center_pairs,
+                       True, record)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
                      window, negative, alpha, min_alpha, words_before, total_words, state,
-                     sentence, targets, counts, n_targets, coefs, grad_rows):
+                     sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
     """Like `sgns_span`, but one set of negatives is shared by all contexts of a center.
 
     Per center: its window's m context rows against the center and its K negatives form an
@@ -336,7 +401,43 @@ def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise
     """
     return _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
                        window, negative, alpha, min_alpha, words_before, total_words, state,
-                       sentence, targets, counts, n_targets, coefs, grad_rows, True)
+                       sentence, targets, counts, n_targets, coefs, grad_rows, _train_center_shared,
+                       False, record)
 
 
-KERNELS = {"default": sgns_span, "shared": sgns_shared_span}
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def softmax_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+                 window, negative, alpha, min_alpha, words_before, total_words, state,
+                 sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
+    """Like `sgns_span` with the full-softmax loss: every pair scores the whole vocabulary
+    (O(Vocab · D) per pair: for small vocabularies, teaching and checking). Same arguments;
+    `negative` and the noise table are not used, and coefs needs Vocab columns."""
+    return _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+                       window, 0, alpha, min_alpha, words_before, total_words, state,
+                       sentence, targets, counts, n_targets, coefs, grad_rows, _train_center_softmax,
+                       True, record)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """What the driver needs to run one loss: its span kernel per mode and its scratch width.
+
+    Attributes:
+        kernels: dict mode name -> span kernel (all with `sgns_span`'s arguments).
+        draws_negatives: whether the kernels use `negative` and the noise table.
+        scores_vocabulary: whether a pair scores every word (coefs then needs Vocab columns).
+    """
+
+    kernels: dict
+    draws_negatives: bool
+    scores_vocabulary: bool
+
+    def coef_columns(self, negative, n_words):
+        return n_words if self.scores_vocabulary else negative + 1
+
+
+LOSSES = {
+    "neg": Loss({"default": sgns_span, "shared": sgns_shared_span}, draws_negatives=True,
+                scores_vocabulary=False),
+    "softmax": Loss({"default": softmax_span}, draws_negatives=False, scores_vocabulary=True),
+}

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from fastw2v import corpus as corpus_mod
 from fastw2v.config import TrainConfig
 from fastw2v.errors import ConfigError
-from fastw2v.kernels import KERNELS
+from fastw2v.kernels import LOSSES
 from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table
 from fastw2v.vectors import KeyedVectors
@@ -98,7 +98,7 @@ class Word2Vec:
         """
         if self.corpus is None:
             raise ConfigError("build_vocab() must run before train()")
-        plan = _TrainingPlan(self.config, self.vocab, self.corpus)
+        plan = TrainingPlan(self.config, self.vocab, self.corpus)
         V, U = self.wv.vectors, self.syn1neg
         tally = _Tally(self.config.epochs)
         start = time.perf_counter()
@@ -125,13 +125,16 @@ def initial_vectors(n_words, dim, seed):
     return (rng.random((n_words, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
 
 
-class _TrainingPlan:
+class TrainingPlan:
     """Everything the kernels need that is fixed for a run: tables, spans, the schedule."""
 
     def __init__(self, config, vocab, corpus):
         self.config = config
         self.corpus = corpus
-        self.kernel = KERNELS[config.mode]
+        loss = LOSSES[config.loss]
+        self.kernel = loss.kernels[config.mode]
+        self.negative = config.negative if loss.draws_negatives else 0
+        self.coef_columns = loss.coef_columns(config.negative, len(vocab))
         self.keep_threshold = keep_thresholds(keep_probabilities(vocab.counts, config.sample))
         self.noise_prob, self.noise_alias = build_alias_table(noise_weights(vocab.counts, config.ns_exponent))
         span_words = min(MAX_SPAN_WORDS, max(MIN_SPAN_WORDS, corpus.n_words // (16 * config.workers)))
@@ -139,6 +142,11 @@ class _TrainingPlan:
         self.total_words = float(config.epochs * corpus.n_words)
         self.jobs = [(epoch, p) for epoch in range(config.epochs) for p in range(len(self.spans) - 1)]
         self.longest_sentence = corpus.longest_sentence()
+
+    def job_words(self, job):
+        """Tokens of a job's span, before sub-sampling."""
+        _, span = job
+        return int(self.corpus.offsets[self.spans[span + 1]] - self.corpus.offsets[self.spans[span]])
 
     def words_before(self, epoch, span):
         return float(epoch * self.corpus.n_words + self.corpus.offsets[self.spans[span]])
@@ -150,23 +158,25 @@ class _TrainingPlan:
     def scratch(self, dtype):
         """Per-thread scratch buffers for the kernel, allocated once."""
         cfg = self.config
-        slots = (2, 2 * cfg.window, cfg.negative + 1)
+        slots = (2, 2 * cfg.window, self.negative + 1)
         return (_isolated(max(1, self.longest_sentence), np.int32),
                 _isolated(slots, np.int64),
                 _isolated(slots, np.int64),
                 _isolated(slots[:2], np.int64),
-                _isolated((2 * cfg.window, cfg.negative + 1), dtype),
+                _isolated((2 * cfg.window, self.coef_columns), dtype),
                 _isolated((2 * cfg.window, cfg.vector_size), dtype))
 
-    def run_job(self, job, V, U, scratch):
-        """Train one (epoch, span) job. Returns (words, pairs, loss)."""
+    def run_job(self, job, V, U, scratch, record=None):
+        """Train one (epoch, span) job. Returns (words, pairs, loss).
+
+        record: None, or `recording.Recorder.buffers` to record the job's sample stream."""
         epoch, span = job
         cfg, corpus = self.config, self.corpus
         _, words, pairs, loss = self.kernel(
             corpus.ids, corpus.offsets, self.spans[span], self.spans[span + 1], V, U,
-            self.keep_threshold, self.noise_prob, self.noise_alias, cfg.window, cfg.negative,
+            self.keep_threshold, self.noise_prob, self.noise_alias, cfg.window, self.negative,
             cfg.alpha, cfg.min_alpha, self.words_before(epoch, span), self.total_words,
-            seed_state(cfg.seed, epoch, span), *scratch)
+            seed_state(cfg.seed, epoch, span), *scratch, record)
         return words, pairs, loss
 
 

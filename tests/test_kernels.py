@@ -8,7 +8,7 @@ stream against the reference path is the proof-of-correctness issue's diff).
 import numpy as np
 import pytest
 
-from fastw2v.kernels import KERNELS
+from fastw2v.kernels import LOSSES
 from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table
 
@@ -30,7 +30,7 @@ def run_kernel(mode, sentence, V, U, negative=2, dtype=np.float32):
     scratch = (np.empty(len(sentence), np.int32), np.empty(slots, np.int64), np.empty(slots, np.int64),
                np.empty(slots[:2], np.int64), np.empty((2 * window, negative + 1), dtype),
                np.empty((2 * window, DIM), dtype))
-    _, words, pairs, loss = KERNELS[mode](
+    _, words, pairs, loss = LOSSES["neg"].kernels[mode](
         ids, np.array([0, len(sentence)], np.int64), 0, 1, V, U, np.full(V.shape[0], 2 ** 32, np.int64),
         prob, alias, window, negative, LR, LR, 0.0, 1.0, seed_state(1), *scratch)
     return V, U, words, pairs, loss

@@ -41,9 +41,10 @@ def within_minus_across(model, words_per_topic=20):
     return within - np.mean(a @ b.T)
 
 
-@pytest.mark.parametrize("mode,workers", [("default", 1), ("default", 2), ("shared", 1), ("shared", 2)])
-def test_two_disjoint_topics_end_up_separated(mode, workers):
-    model = Word2Vec(sentences=topic_sentences(), workers=workers, seed=1, mode=mode, **SMALL)
+@pytest.mark.parametrize("mode,workers,loss", [("default", 1, "neg"), ("default", 2, "neg"), ("shared", 1, "neg"),
+                                               ("shared", 2, "neg"), ("default", 2, "softmax")])
+def test_two_disjoint_topics_end_up_separated(mode, workers, loss):
+    model = Word2Vec(sentences=topic_sentences(), workers=workers, seed=1, mode=mode, loss=loss, **SMALL)
     assert within_minus_across(model) > 0.3
     nearest = [word for word, _ in model.wv.most_similar("a3", topn=10)]
     assert all(word.startswith("a") for word in nearest)
@@ -90,6 +91,7 @@ def test_initial_vectors_fill_gensims_range():
 @pytest.mark.parametrize("bad", [
     dict(vector_size=0), dict(window=-1), dict(negative=0), dict(epochs=0), dict(workers=0),
     dict(sample=-1e-3), dict(alpha=0), dict(alpha=0.01, min_alpha=0.02), dict(mode="fast"),
+    dict(loss="hs"), dict(loss="softmax", mode="shared"),
     dict(min_count=1.5), dict(seed=-1)])
 def test_bad_settings_are_config_errors(bad):
     with pytest.raises(ConfigError):

@@ -1,0 +1,207 @@
+"""The proof: the compiled kernel's updates replayed through the reference path, and compared.
+
+The kernel trains a corpus on one thread while recording its sample stream (`fastw2v.recording`:
+for every pair the context, the center, the K negatives as drawn and the learning rate). The same
+stream then goes through the reference's float64 textbook functions
+(`neg_sampling_loss_and_gradient`, `naive_softmax_loss_and_gradient`) from the same initial
+weights, one SGD step at a time, and the final matrices and the summed loss are compared. The
+kernel runs in float64 (the same source as users train with, compiled for float64: the math must
+agree to rounding, ~1e-15 per operation) or in float32 (the users' precision: the difference is
+float32 rounding, carried through every update).
+"""
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from fastw2v import reference
+from fastw2v.errors import ConfigError
+from fastw2v.recording import Recorder
+from fastw2v.synthetic import write_zipf_corpus
+from fastw2v.train import TrainingPlan, Word2Vec
+
+PRECISIONS = {"float64": np.float64, "float32": np.float32}
+# Largest absolute difference accepted in the final matrices (their entries are O(0.01-1)).
+# float64: the same math rounded in a different order drifts by ~1e-16 per update; 1e-9 leaves
+# three orders of magnitude over what a few hundred thousand updates produce and is far below any
+# real mistake (a misplaced step moves entries by lr·gradient ~1e-3). float32: each update rounds
+# to 6e-8 relative, and a frequent row collects thousands of updates.
+TOLERANCE = {"float64": 1e-9, "float32": 1e-4}
+DEFAULT_CORPUS_TOKENS = 4000
+DEFAULT_CORPUS_WORDS = 150
+DIFF_DEFAULTS = dict(vector_size=20, window=3, negative=5, sample=1e-2, min_count=1, epochs=1,
+                     alpha=0.05, seed=1)
+
+
+@dataclass(frozen=True)
+class MatrixDiff:
+    """Kernel against reference for one matrix.
+
+    Attributes:
+        name: "V" or "U". max_abs: the largest |kernel - reference|; at (word, dim).
+        max_rel: the largest |kernel - reference| / |reference| over entries with
+            |reference| ≥ 1e-3 · max|reference|; at (rel_word, rel_dim).
+    """
+
+    name: str
+    max_abs: float
+    word: str
+    dim: int
+    max_rel: float
+    rel_word: str
+    rel_dim: int
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """One diff run: what was replayed and how far apart the two paths ended."""
+
+    precision: str
+    loss: str
+    mode: str
+    updates: int
+    steps: int
+    matrices: tuple
+    kernel_loss: float
+    reference_loss: float
+    tolerance: float
+
+    @property
+    def max_abs_diff(self):
+        return max(m.max_abs for m in self.matrices)
+
+    @property
+    def passed(self):
+        return bool(self.max_abs_diff <= self.tolerance)
+
+
+class _RecordedDraws:
+    """The reference's dataset contract (``sampleTokenIdx()``), answering with recorded draws."""
+
+    def __init__(self, words):
+        self._words = iter(words)
+
+    def sampleTokenIdx(self):
+        return next(self._words)
+
+
+def replay_step(recording, lo, hi, V, U, loss):
+    """Apply pairs [lo, hi) of a recording, one SGD step, with the reference's float64 functions.
+
+    Every pair's gradient is taken from the weights before the step; the K draws equal to the
+    pair's center were skipped by the kernel and are dropped here too.
+
+    Args:
+        recording: Recording. V, U: float64 (Vocab, D), updated in place. loss: "neg" | "softmax".
+    Returns:
+        the step's summed loss (float).
+    """
+    total = 0.0
+    grad_V = {}
+    grad_U = np.zeros_like(U)
+    for p in range(lo, hi):
+        context, center = int(recording.context[p]), int(recording.center[p])
+        if loss == "neg":
+            negatives = [int(w) for w in recording.draws[p] if w != center]
+            pair_loss, grad_in, grad_out = reference.neg_sampling_loss_and_gradient(
+                V[context], center, U, _RecordedDraws(negatives), K=len(negatives))
+        else:
+            pair_loss, grad_in, grad_out = reference.naive_softmax_loss_and_gradient(
+                V[context], center, U, None)
+        total += pair_loss
+        grad_V[context] = grad_V.get(context, 0.0) + grad_in
+        grad_U += grad_out
+    lr = recording.lr[lo]
+    for context, grad in grad_V.items():
+        V[context] -= lr * grad
+    U -= lr * grad_U
+    return total
+
+
+def compare(name, kernel, expected, words):
+    """MatrixDiff of a kernel matrix (any float dtype) against the reference's float64 one."""
+    gap = np.abs(kernel.astype(np.float64) - expected)
+    row, dim = np.unravel_index(int(np.argmax(gap)), gap.shape)
+    scale = np.abs(expected)
+    relative = np.where(scale >= 1e-3 * max(float(scale.max()), 1e-300), gap / np.maximum(scale, 1e-300), 0.0)
+    rel_row, rel_dim = np.unravel_index(int(np.argmax(relative)), relative.shape)
+    return MatrixDiff(name, float(gap[row, dim]), words[row], int(dim),
+                      float(relative[rel_row, rel_dim]), words[rel_row], int(rel_dim))
+
+
+def run(corpus_file=None, precision="float64", kernel=None, **settings):
+    """Train with recording, replay through the reference, compare.
+
+    Args:
+        corpus_file: a text corpus; None writes a generated Zipfian one (4,000 tokens, 150 words).
+        precision: "float64" or "float32", the kernel's dtype (the reference is float64).
+        kernel: a span kernel to check instead of the one the settings choose (tests plant bugs).
+        settings: TrainConfig settings over DIFF_DEFAULTS; workers must be 1.
+    Returns:
+        DiffResult.
+    Raises:
+        ConfigError: unknown precision, or more than one thread.
+    """
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    if settings.get("workers", 1) != 1:
+        raise ConfigError("diff replays the updates in order: it needs --threads 1 (several threads "
+                          "interleave their updates in an order nothing records)")
+    settings = {**DIFF_DEFAULTS, **settings, "workers": 1}
+    with tempfile.TemporaryDirectory(prefix="fastw2v-diff-") as scratch_dir:
+        if corpus_file is None:
+            corpus_file = os.path.join(scratch_dir, "generated.txt")
+            write_zipf_corpus(corpus_file, DEFAULT_CORPUS_TOKENS, DEFAULT_CORPUS_WORDS, seed=settings["seed"])
+        model = Word2Vec(**settings)
+        model.build_vocab(corpus_file=corpus_file)
+        return _diff(model, precision, kernel)
+
+
+def _diff(model, precision, kernel):
+    cfg = model.config
+    dtype = PRECISIONS[precision]
+    V, U = model.wv.vectors.astype(dtype), model.syn1neg.astype(dtype)
+    ref_V, ref_U = model.wv.vectors.astype(np.float64), model.syn1neg.astype(np.float64)
+    plan = TrainingPlan(cfg, model.vocab, model.corpus)
+    if kernel is not None:
+        plan.kernel = kernel
+    scratch = plan.scratch(dtype)
+    updates = steps = 0
+    kernel_loss = reference_loss = 0.0
+    for job in plan.jobs:
+        recorder = Recorder(plan.job_words(job) * 2 * cfg.window, cfg.window, plan.negative)
+        _, pairs, job_loss = plan.run_job(job, V, U, scratch, recorder.buffers)
+        recording = recorder.recording()
+        if len(recording) != pairs:
+            raise AssertionError(f"kernel trained {pairs} pairs but recorded {len(recording)}")
+        for lo, hi in recording.steps():
+            reference_loss += replay_step(recording, lo, hi, ref_V, ref_U, cfg.loss)
+            steps += 1
+        updates += pairs
+        kernel_loss += job_loss
+    words = model.vocab.words
+    matrices = (compare("V", V, ref_V, words), compare("U", U, ref_U, words))
+    return DiffResult(precision=precision, loss=cfg.loss, mode=cfg.mode, updates=updates, steps=steps,
+                      matrices=matrices, kernel_loss=kernel_loss, reference_loss=reference_loss,
+                      tolerance=TOLERANCE[precision])
+
+
+def format_report(results):
+    """A short table of DiffResults; the last line is ``max_abs_diff=<x>`` of the first result."""
+    lines = [f"{'precision':<9} {'loss':<7} {'mode':<7} {'updates':>8} {'matrix':<6} "
+             f"{'max abs diff':>12} {'at (word, dim)':<20} {'max rel diff':>12} {'at (word, dim)':<20}"]
+    for r in results:
+        for m in r.matrices:
+            lines.append(f"{r.precision:<9} {r.loss:<7} {r.mode:<7} {r.updates:>8} {m.name:<6} "
+                         f"{m.max_abs:>12.3e} {f'({m.word}, {m.dim})':<20} {m.max_rel:>12.3e} "
+                         f"{f'({m.rel_word}, {m.rel_dim})':<20}")
+    for r in results:
+        verdict = "ok" if r.passed else "FAILED"
+        gap = abs(r.kernel_loss - r.reference_loss) / max(abs(r.reference_loss), 1e-300)
+        lines.append(f"{r.precision}: {r.steps} SGD steps replayed; summed loss kernel "
+                     f"{r.kernel_loss:.10g}, reference {r.reference_loss:.10g} (relative gap "
+                     f"{gap:.1e}); tolerance {r.tolerance:g}: {verdict}")
+    lines.append(f"max_abs_diff={results[0].max_abs_diff:.3e}")
+    return "\n".join(lines)

@@ -1,0 +1,116 @@
+"""`fastw2v diff`: the compiled kernels replayed through the reference agree, and a planted bug
+in a kernel is caught."""
+
+import numpy as np
+import pytest
+from numba import njit
+
+from fastw2v import diff, kernels
+from fastw2v.recording import Recorder
+from fastw2v.train import TrainingPlan, Word2Vec
+from tests.test_cs224n import run_cli
+from tests.test_train import topic_sentences
+
+CHECKED = [("neg", "default"), ("neg", "shared"), ("softmax", "default")]
+
+
+@pytest.mark.parametrize("loss,mode", CHECKED)
+def test_float64_kernel_equals_the_reference_to_rounding(loss, mode):
+    result = diff.run(precision="float64", loss=loss, mode=mode)
+    assert result.updates > 5000
+    assert result.passed and result.max_abs_diff < 1e-12
+    assert result.kernel_loss == pytest.approx(result.reference_loss, rel=1e-12)
+
+
+@pytest.mark.parametrize("loss,mode", CHECKED)
+def test_float32_kernel_differs_from_the_reference_by_rounding_only(loss, mode):
+    result = diff.run(precision="float32", loss=loss, mode=mode)
+    assert result.passed
+    # Not zero (the kernel really ran in float32) and nowhere near a wrong update (~1e-3).
+    assert 1e-8 < result.max_abs_diff < 1e-4
+    assert result.kernel_loss == pytest.approx(result.reference_loss, rel=1e-6)
+
+
+def test_recording_does_not_change_what_the_kernel_computes():
+    model = Word2Vec(vector_size=16, window=3, min_count=1, workers=1, epochs=1)
+    model.build_vocab(sentences=topic_sentences(300))
+    plan = TrainingPlan(model.config, model.vocab, model.corpus)
+    results = []
+    for record in (False, True):
+        V, U = model.wv.vectors.copy(), model.syn1neg.copy()
+        scratch = plan.scratch(V.dtype)
+        job = plan.jobs[0]
+        buffers = Recorder(plan.job_words(job) * 6, 3, plan.negative).buffers if record else None
+        results.append((plan.run_job(job, V, U, scratch, buffers), V, U))
+    (plain, V1, U1), (recorded, V2, U2) = results
+    assert plain == recorded
+    assert V1.tobytes() == V2.tobytes() and U1.tobytes() == U2.tobytes()
+
+
+@njit(nogil=True, inline="always")
+def _step_counting_repeats_once(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                                grad_rows, likelihood, record):
+    """Planted bug: a negative drawn twice is trained once."""
+    counts[buf] = 1
+    return kernels._train_center_pairs(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr,
+                                       coefs, grad_rows, likelihood, record)
+
+
+@njit(nogil=True, inline="always")
+def _step_updating_input_first(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                               grad_rows, likelihood, record):
+    """Planted bug: the input row moves before the output rows, which then see the moved row."""
+    center = sentence[i]
+    slot = 0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        context = sentence[j]
+        kernels.note_pair(record, True, context, center, lr, buf, slot)
+        count = n_targets[buf, slot]
+        likelihood, _ = kernels._score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0,
+                                            likelihood)
+        for d in range(V.shape[1]):
+            step = 0.0
+            for t in range(count):
+                step += coefs[0, t] * U[targets[buf, slot, t], d]
+            V[context, d] += step
+        for t in range(count):
+            for d in range(V.shape[1]):
+                U[targets[buf, slot, t], d] += coefs[0, t] * V[context, d]
+        slot += 1
+    return likelihood, 0.0, slot
+
+
+def planted_kernel(step):
+    @njit(nogil=True)
+    def span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias, window,
+             negative, alpha, min_alpha, words_before, total_words, state, sentence, targets, counts,
+             n_targets, coefs, grad_rows, record=None):
+        return kernels._train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob,
+                                   noise_alias, window, negative, alpha, min_alpha, words_before,
+                                   total_words, state, sentence, targets, counts, n_targets, coefs,
+                                   grad_rows, step, True, record)
+    return span
+
+
+@pytest.mark.parametrize("step", [_step_counting_repeats_once, _step_updating_input_first])
+def test_a_planted_kernel_bug_is_caught(step):
+    result = diff.run(precision="float64", kernel=planted_kernel(step))
+    assert not result.passed
+    assert result.max_abs_diff > 1e3 * result.tolerance
+
+
+def test_diff_command_prints_a_table_and_the_largest_difference_last():
+    done = run_cli("diff", "--loss", "softmax", "--precision", "float64")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:3] == ["precision", "loss", "mode"]
+    assert lines[-1].startswith("max_abs_diff=")
+    assert float(lines[-1].split("=")[1]) < 1e-12
+
+
+def test_diff_command_refuses_several_threads():
+    done = run_cli("diff", "--threads", "2")
+    assert done.returncode == 1
+    assert "--threads 1" in done.stderr and "Traceback" not in done.stderr
