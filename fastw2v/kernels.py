@@ -1,4 +1,4 @@
-"""Compiled skip-gram negative-sampling kernels: in-place SGD on rows of two matrices.
+"""Compiled skip-gram kernels: one span of the corpus per call, in-place SGD on rows of two matrices.
 
 Orientation (the C tool's and gensim's): for a (center, context) pair the **context word's row of
 V is the input** and the **center word's row of U is the output target**, with K negatives drawn
@@ -10,11 +10,12 @@ releases the GIL, and draws its randomness from a splitmix64 state passed in and
 kernels are generic over float32 and float64: every constant is a float32, which promotes to the
 matrices' own precision, so the same source compiles to both.
 
-Per (input, output) pair the K+1 scores all come from the weights as they were before the pair,
-a negative equal to the center word is skipped, a negative drawn twice counts twice, and the
-input row's gradient is applied after the output updates: the update is the exact SGD step on the
-pair's loss J = -log σ(u_oᵀv) - Σ_k log σ(-u_kᵀv). The sigmoid is exact (float `exp`, stable
-for any score).
+This module owns what every loss shares: sub-sampling, the window draw, the negatives' draw
+(a negative equal to the center word is skipped, a negative drawn twice counts twice), the
+learning-rate clock and the span loop. What one center's window does to the weights is the loss's
+step, in `fastw2v.losses`; each public kernel is the span loop compiled with one step. For
+negative sampling the update is the exact SGD step on the pair's loss
+J = -log σ(u_oᵀv) - Σ_k log σ(-u_kᵀv), with an exact, stable sigmoid.
 """
 
 from dataclasses import dataclass
@@ -24,28 +25,12 @@ from numba import njit
 
 from fastw2v import rng
 from fastw2v.intrinsics import prefer_256_bit_vectors, prefetch_row
-from fastw2v.recording import note_draw, note_pair
+from fastw2v.losses import neg_pairs_step, neg_shared_step, softmax_step
+from fastw2v.recording import note_draw
 from fastw2v.sampler import draw
 
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}  # vectorised dots; no assumption of finite values
 ALWAYS_KEEP = 1 << 32
-_ONE = np.float32(1.0)
-_ZERO = np.float32(0.0)
-# The running likelihood is folded into the loss below _TINY; factors below _SMALL go straight
-# to the loss, so the product never underflows (1e-250 · 1e-30 > 1e-308).
-_TINY = 1e-250
-_SMALL = np.float32(1e-30)
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _sigmoid_pair(score):
-    """(σ(score), σ(-score)) from one exp(-|score|): exact and stable, no overflow."""
-    e = np.exp(-abs(score))
-    big = _ONE / (_ONE + e)
-    small = e / (_ONE + e)
-    if score >= _ZERO:
-        return big, small
-    return small, big
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -119,47 +104,6 @@ def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_a
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _score_pair(V, U, context, targets, counts, buf, slot, n_targets, lr, coefs, row, likelihood):
-    """Gradient coefficients of one input row against its targets, into coefs[row, :n_targets].
-
-    coefs[row, t] = count_t · (label_t - σ(u_tᵀv)) · lr, label 1 for t = 0 (the center), else 0;
-    every score from the weights as they are now. The pair's likelihood Π σ(±score) is multiplied
-    into `likelihood` (float64), so the loss costs one log per many pairs, not one per target.
-
-    Returns (likelihood, loss): loss is what was folded out of the product (float64).
-    """
-    dim = V.shape[1]
-    for t in range(n_targets):
-        target = targets[buf, slot, t]
-        score = V[context, 0] * _ZERO
-        for d in range(dim):
-            score += V[context, d] * U[target, d]
-        coefs[row, t] = score
-    # The sigmoids in a loop of their own: the exps pipeline instead of waiting on each dot.
-    loss = 0.0
-    for t in range(n_targets):
-        score = coefs[row, t]
-        sig_pos, sig_neg = _sigmoid_pair(score)
-        count = counts[buf, slot, t]
-        if t == 0:
-            coefs[row, t] = (_ONE - sig_pos) * lr
-            likely = sig_pos
-        else:
-            coefs[row, t] = -sig_pos * lr * np.float32(count)
-            likely = sig_neg
-        if count == 1 and likely >= _SMALL:
-            likelihood *= np.float64(likely)
-            if likelihood < _TINY:
-                loss -= np.log(likelihood)
-                likelihood = 1.0
-        elif likely > _ZERO:
-            loss -= count * np.log(np.float64(likely))
-        else:
-            loss += count * abs(np.float64(score))  # -log σ(-|s|) → |s| where σ underflows
-    return likelihood, loss
-
-
-@njit(nogil=True, cache=True, inline="always")
 def _learning_rate(alpha, min_alpha, words_done, total_words, coefs):
     """Linear decay from alpha to min_alpha by global progress, as a scalar of coefs' dtype."""
     coefs[0, 0] = max(alpha - (alpha - min_alpha) * (words_done / total_words), min_alpha)
@@ -167,157 +111,13 @@ def _learning_rate(alpha, min_alpha, words_done, total_words, coefs):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _train_center_pairs(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
-                        grad_rows, likelihood, record):
-    """Default mode: one exact SGD step per (context, center) pair, each with its own negatives.
-
-    Returns (likelihood, loss folded out of it, pairs trained).
-    """
-    dim = V.shape[1]
-    center = sentence[i]
-    loss = 0.0
-    slot = 0
-    for j in range(lo, hi):
-        if j == i:
-            continue
-        context = sentence[j]
-        note_pair(record, True, context, center, lr, buf, slot)
-        count = n_targets[buf, slot]
-        likelihood, folded = _score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0,
-                                         likelihood)
-        loss += folded
-        g = coefs[0, 0]
-        for d in range(dim):
-            u = U[center, d]
-            grad_rows[0, d] = g * u
-            U[center, d] = u + g * V[context, d]
-        for t in range(1, count):
-            g = coefs[0, t]
-            target = targets[buf, slot, t]
-            for d in range(dim):
-                u = U[target, d]
-                grad_rows[0, d] += g * u
-                U[target, d] = u + g * V[context, d]
-        for d in range(dim):
-            V[context, d] += grad_rows[0, d]
-        slot += 1
-    return likelihood, loss, slot
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _train_center_shared(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
-                         grad_rows, likelihood, record):
-    """Shared mode: one exact SGD step on the summed loss of the center's window, one set of
-    negatives for all its contexts, every score from the weights before the step.
-
-    Returns (likelihood, loss folded out of it, pairs trained).
-    """
-    dim = V.shape[1]
-    loss = 0.0
-    if hi - lo < 2:
-        return likelihood, loss, 0
-    count = n_targets[buf, 0]
-    m = 0
-    for j in range(lo, hi):
-        if j != i:
-            note_pair(record, m == 0, sentence[j], sentence[i], lr, buf, 0)
-            likelihood, folded = _score_pair(V, U, sentence[j], targets, counts, buf, 0, count, lr,
-                                             coefs, m, likelihood)
-            loss += folded
-            m += 1
-    # Input gradients first (they read U before its update) ...
-    for row in range(m):
-        for d in range(dim):
-            grad_rows[row, d] = _ZERO
-        for t in range(count):
-            g = coefs[row, t]
-            target = targets[buf, 0, t]
-            for d in range(dim):
-                grad_rows[row, d] += g * U[target, d]
-    # ... then the output updates (they read V before its update) ...
-    for t in range(count):
-        target = targets[buf, 0, t]
-        row = 0
-        for j in range(lo, hi):
-            if j != i:
-                g = coefs[row, t]
-                context = sentence[j]
-                for d in range(dim):
-                    U[target, d] += g * V[context, d]
-                row += 1
-    # ... then the inputs.
-    row = 0
-    for j in range(lo, hi):
-        if j != i:
-            context = sentence[j]
-            for d in range(dim):
-                V[context, d] += grad_rows[row, d]
-            row += 1
-    return likelihood, loss, m
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _train_center_softmax(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
-                          grad_rows, likelihood, record):
-    """Full softmax: one exact SGD step per (context, center) pair over the whole vocabulary.
-
-    J = -log softmax(U v)[center] with v the context's row: coefs[0, w] = lr · (y_w - ŷ_w), every
-    score from the weights before the pair; the input gradient Σ_w coefs[0, w] u_w is taken
-    before the rows of U move. The normaliser is summed in float64. No negatives are drawn.
-
-    Returns (likelihood unchanged, the pairs' loss, pairs trained).
-    """
-    dim, n_words = V.shape[1], U.shape[0]
-    center = sentence[i]
-    loss = 0.0
-    pairs = 0
-    for j in range(lo, hi):
-        if j == i:
-            continue
-        context = sentence[j]
-        note_pair(record, True, context, center, lr, buf, 0)
-        for w in range(n_words):
-            score = V[context, 0] * _ZERO
-            for d in range(dim):
-                score += V[context, d] * U[w, d]
-            coefs[0, w] = score
-        top = coefs[0, 0]
-        for w in range(1, n_words):
-            top = max(top, coefs[0, w])
-        center_score = coefs[0, center]
-        total = 0.0
-        for w in range(n_words):
-            e = np.exp(coefs[0, w] - top)
-            coefs[0, w] = e
-            total += np.float64(e)
-        loss += np.log(total) - np.float64(center_score - top)
-        for w in range(n_words):
-            coefs[0, w] = -lr * (coefs[0, w] / total)
-        coefs[0, center] += lr
-        for d in range(dim):
-            grad_rows[0, d] = _ZERO
-        for w in range(n_words):
-            g = coefs[0, w]
-            for d in range(dim):
-                grad_rows[0, d] += g * U[w, d]
-        for w in range(n_words):
-            g = coefs[0, w]
-            for d in range(dim):
-                U[w, d] += g * V[context, d]
-        for d in range(dim):
-            V[context, d] += grad_rows[0, d]
-        pairs += 1
-    return likelihood, loss, pairs
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+def span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
                 window, negative, alpha, min_alpha, words_before, total_words, state,
                 sentence, targets, counts, n_targets, coefs, grad_rows, center_step, per_pair, record):
     """The span loop every loss and mode shares.
 
-    center_step: the compiled step that trains one center's window (`_train_center_pairs`,
-    `_train_center_shared`, `_train_center_softmax`); per_pair: whether each context gets its own
+    center_step: the compiled step that trains one center's window (`neg_pairs_step`,
+    `neg_shared_step`, `softmax_step`); per_pair: whether each context gets its own
     negatives. Both are constants of each public kernel, resolved when it compiles (the step is
     inlined: no call through a pointer). record: None, or `Recorder.buffers`.
     """
@@ -382,9 +182,9 @@ def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
         (state uint64, words int: tokens of the span before sub-sampling, pairs int, loss float64:
         the summed pair losses).
     """
-    return _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+    return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
                        window, negative, alpha, min_alpha, words_before, total_words, state,
-                       sentence, targets, counts, n_targets, coefs, grad_rows, _train_center_pairs,
+                       sentence, targets, counts, n_targets, coefs, grad_rows, neg_pairs_step,
                        True, record)
 
 
@@ -399,9 +199,9 @@ def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise
     the summed loss of the m pairs (the HogBatch scheme of Ji et al.), each row read and written
     once per center instead of once per pair. Same arguments and return value as `sgns_span`.
     """
-    return _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+    return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
                        window, negative, alpha, min_alpha, words_before, total_words, state,
-                       sentence, targets, counts, n_targets, coefs, grad_rows, _train_center_shared,
+                       sentence, targets, counts, n_targets, coefs, grad_rows, neg_shared_step,
                        False, record)
 
 
@@ -412,9 +212,9 @@ def softmax_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_pro
     """Like `sgns_span` with the full-softmax loss: every pair scores the whole vocabulary
     (O(Vocab · D) per pair: for small vocabularies, teaching and checking). Same arguments;
     `negative` and the noise table are not used, and coefs needs Vocab columns."""
-    return _train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+    return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
                        window, 0, alpha, min_alpha, words_before, total_words, state,
-                       sentence, targets, counts, n_targets, coefs, grad_rows, _train_center_softmax,
+                       sentence, targets, counts, n_targets, coefs, grad_rows, softmax_step,
                        True, record)
 
 

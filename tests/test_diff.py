@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from fastw2v import diff, kernels
+from fastw2v import diff, kernels, losses
 from fastw2v.recording import Recorder
 from fastw2v.train import TrainingPlan, Word2Vec
 from tests.test_cs224n import run_cli
@@ -52,7 +52,7 @@ def _step_counting_repeats_once(V, U, sentence, i, lo, hi, targets, counts, n_ta
                                 grad_rows, likelihood, record):
     """Planted bug: a negative drawn twice is trained once."""
     counts[buf] = 1
-    return kernels._train_center_pairs(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr,
+    return losses.neg_pairs_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr,
                                        coefs, grad_rows, likelihood, record)
 
 
@@ -66,9 +66,9 @@ def _step_updating_input_first(V, U, sentence, i, lo, hi, targets, counts, n_tar
         if j == i:
             continue
         context = sentence[j]
-        kernels.note_pair(record, True, context, center, lr, buf, slot)
+        losses.note_pair(record, True, context, center, lr, buf, slot)
         count = n_targets[buf, slot]
-        likelihood, _ = kernels._score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0,
+        likelihood, _ = losses.score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0,
                                             likelihood)
         for d in range(V.shape[1]):
             step = 0.0
@@ -87,7 +87,7 @@ def planted_kernel(step):
     def span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias, window,
              negative, alpha, min_alpha, words_before, total_words, state, sentence, targets, counts,
              n_targets, coefs, grad_rows, record=None):
-        return kernels._train_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob,
+        return kernels.span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob,
                                    noise_alias, window, negative, alpha, min_alpha, words_before,
                                    total_words, state, sentence, targets, counts, n_targets, coefs,
                                    grad_rows, step, True, record)
