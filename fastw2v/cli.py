@@ -13,6 +13,7 @@ from fastw2v.errors import FastW2VError
 
 CS224N_EXAMPLES = """examples:
   fastw2v cs224n --sst-dir data/stanfordSentimentTreebank --out run   # the full 40,000 iterations
+  fastw2v cs224n --engine fast --out run                              # the same lines, compiled
   fastw2v cs224n --iterations 300 --out run                           # SST from $FASTW2V_SST_DIR
   fastw2v cs224n --toy --iterations 1000 --out run                    # generated corpus, no download
 """
@@ -176,7 +177,8 @@ def _add_cs224n(commands):
     sub.add_argument("--iterations", type=_positive_int, default=cs224n.FULL_ITERATIONS,
                      help="last SGD iteration (default %(default)s)")
     sub.add_argument("--engine", choices=cs224n.ENGINES, default="reference",
-                     help="which implementation trains (default %(default)s)")
+                     help="reference: plain numpy, as the assignment; fast: compiled, the same "
+                          "random stream and printed lines, checkpoints shared (default %(default)s)")
     sub.add_argument("--out", metavar="DIR", default="cs224n-run",
                      help="folder for checkpoints, vectors and the figure (default %(default)s)")
     sub.add_argument("--plot", metavar="FILE.png",
