@@ -15,3 +15,7 @@ class ConfigError(FastW2VError, ValueError):
 
 class OutputError(FastW2VError):
     """An output file could not be written; any previous file at that path is left untouched."""
+
+
+class FormatError(FastW2VError):
+    """A vector or model file is missing, unreadable, malformed, or in no format fastw2v reads."""

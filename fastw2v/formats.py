@@ -1,8 +1,114 @@
-"""Word-vector file formats."""
+"""Word-vector files: the word2vec text and binary formats, detection by content, and one reader
+for every format fastw2v knows (the native ``.npz`` of `fastw2v.native` included, whose
+`save_native` and `load_native` are re-exported here).
+
+- **text**: a ``V D`` header line, then V lines of a word and D decimal numbers, space separated.
+  We write 9 significant digits for float32 (read back bit-exact), 17 for float64, and no
+  trailing space; the C tool's lines (6 decimals and a trailing space) and gensim's (shortest
+  ``repr``) read the same way.
+- **binary**: a ``V D\\n`` header, then per word its UTF-8 bytes, a space, D little-endian float32
+  and ``\\n``: byte for byte what the C tool writes. gensim writes no ``\\n`` after a row; both
+  read either.
+
+Readers check before they allocate (the header's V and D against the file's size) and stop at
+the first problem with one `FormatError` naming the file and the line (text) or word (binary):
+empty or truncated files, headers that promise more than the file holds, rows of the wrong
+length, values that are not finite numbers, repeated words, data after the last word.
+Words whose bytes are not UTF-8 are decoded with U+FFFD in their place by default
+(``unicode_errors="replace"``, as the corpus reader does, so they match words trained from the
+same text); ``"strict"`` makes them an error instead. Writers refuse what a reader would refuse
+(empty words, words with spaces or line breaks, repeats, non-finite values) and write atomically.
+"""
+
+import codecs
+import contextlib
+import mmap
+import os
+import re
+import stat
+from dataclasses import dataclass
 
 import numpy as np
 
 from fastw2v.atomic import atomic_write
+from fastw2v.errors import FormatError
+from fastw2v.native import ZIP_MAGIC, load_native, save_native
+
+TEXT, BINARY, NATIVE = "text", "binary", "native"
+MAX_WORD_BYTES = 10_000  # a longer "word" means a damaged file, not a word
+_MAX_NUMBER_CHARS = 40  # a float64 repr takes at most 24
+_HEADER_BYTES = 64
+_TRAILING_WHITESPACE_BYTES = 64  # what may follow the last binary row (editors add newlines)
+_GZIP_MAGIC = b"\x1f\x8b"
+_TOKEN = re.compile(r"[^ \t\n\r\x0b\x0c]+")  # what the readers split on: ASCII whitespace
+
+__all__ = ["TEXT", "BINARY", "NATIVE", "VectorFile", "read_vectors", "detect_format",
+           "save_word2vec_text", "save_word2vec_binary", "load_word2vec_text", "load_word2vec_binary",
+           "save_native", "load_native"]
+
+
+@dataclass
+class VectorFile:
+    """The contents of a vector file.
+
+    Attributes:
+        words: list of V distinct str.
+        vectors: float array (V, D): float32 from word2vec files, as saved from native ones.
+        format: "text", "binary" or "native".
+        arrays: dict name -> array (native: every saved array; word2vec: just "vectors").
+        metadata: dict (native: as saved, e.g. {"config": {...}}; word2vec: empty).
+    """
+
+    words: list
+    vectors: np.ndarray
+    format: str
+    arrays: dict
+    metadata: dict
+
+
+def read_vectors(path, unicode_errors="replace"):
+    """Read a vector file in any supported format, detected from its content.
+
+    Returns:
+        VectorFile.
+    Raises:
+        FormatError: naming the file, for any problem listed in the module docstring, or a
+            native file without a 2-D float "vectors" array.
+    """
+    found = detect_format(path)
+    if found == NATIVE:
+        words, arrays, metadata = load_native(path)
+        vectors = arrays.get("vectors")
+        if vectors is None or vectors.ndim != 2 or vectors.dtype.kind != "f":
+            raise FormatError(f"{path}: native file without a 2-D float 'vectors' array")
+        return VectorFile(words, vectors, found, arrays, metadata)
+    load = load_word2vec_binary if found == BINARY else load_word2vec_text
+    words, vectors = load(path, unicode_errors)
+    return VectorFile(words, vectors, found, {"vectors": vectors}, {})
+
+
+def detect_format(path):
+    """The format of a file, from its content: "native" (a zip signature), else "text" or
+    "binary" (after a ``V D`` header line), whatever the file's name.
+
+    A word2vec file is text when the line after its header is a word followed by numbers (at
+    least min(D, 2) of them; the text reader checks the count); raw float32 bytes essentially
+    never form one.
+
+    Raises:
+        FormatError: a missing, empty or gzip-compressed file, or one without a ``V D`` header.
+    """
+    with _reading(path) as handle:
+        magic = handle.read(len(ZIP_MAGIC))
+        if magic == ZIP_MAGIC:
+            return NATIVE
+        if magic.startswith(_GZIP_MAGIC):
+            raise FormatError(f"{path}: gzip-compressed; decompress it first (gunzip)")
+        handle.seek(0)
+        _, dim, _ = _read_header(path, handle)
+        fields = handle.readline(_line_limit(dim)).split()
+    numbers = fields[1:]
+    return TEXT if len(numbers) >= min(dim, 2) and all(map(_is_number, numbers)) else BINARY
 
 
 def save_word2vec_text(path, words, vectors):
@@ -13,15 +119,233 @@ def save_word2vec_text(path, words, vectors):
 
     Args:
         path: output file; written atomically.
-        words: sequence of V str (no whitespace inside a word).
-        vectors: float32 or float64 array, shape (V, D).
+        words: sequence of V distinct non-empty str without ASCII whitespace.
+        vectors: float32 or float64 array, shape (V, D), finite.
+    Raises:
+        FormatError: a bad or repeated word, or a non-finite value (nothing is written).
+        ValueError: words and vectors disagree in number.
     """
     vectors = np.asarray(vectors)
-    if len(words) != len(vectors):
-        raise ValueError(f"{len(words)} words but {len(vectors)} vectors")
+    _check_writable(path, words, vectors)
     digits = 9 if vectors.dtype == np.float32 else 17
     row_format = "%s " + " ".join([f"%.{digits}g"] * vectors.shape[1]) + "\n"
     with atomic_write(path, "w") as handle:
         handle.write(f"{vectors.shape[0]} {vectors.shape[1]}\n")
         for word, row in zip(words, vectors.tolist()):
             handle.write(row_format % (word, *row))
+
+
+def save_word2vec_binary(path, words, vectors):
+    """Write vectors in the C tool's binary format: ``V D\\n``, then per word its UTF-8 bytes, a
+    space, D little-endian float32 and ``\\n``.
+
+    Args:
+        path: output file; written atomically.
+        words: sequence of V distinct non-empty str without ASCII whitespace.
+        vectors: float array (V, D), finite; stored as float32.
+    Raises:
+        FormatError: a bad or repeated word, or a non-finite value (nothing is written).
+        ValueError: words and vectors disagree in number.
+    """
+    rows = np.asarray(vectors).astype("<f4")
+    encoded = _check_writable(path, words, rows)
+    with atomic_write(path, "wb") as handle:
+        handle.write(f"{rows.shape[0]} {rows.shape[1]}\n".encode("ascii"))
+        for word, row in zip(encoded, rows):
+            handle.write(word + b" " + row.tobytes() + b"\n")
+
+
+def load_word2vec_text(path, unicode_errors="replace"):
+    """Read the word2vec text format (ours, the C tool's, gensim's).
+
+    Args:
+        unicode_errors: how to decode words that are not UTF-8 ("replace" or "strict", or any
+            Python error handler).
+    Returns:
+        (words, vectors): list of V str, float32 (V, D).
+    Raises:
+        FormatError: naming the file and line (see the module docstring).
+    """
+    path = os.fspath(path)
+    codecs.lookup_error(unicode_errors)
+    with _reading(path) as handle:
+        n_words, dim, start = _read_header(path, handle)
+        available = os.fstat(handle.fileno()).st_size - start
+        smallest = n_words * (2 * dim + 2) - 1  # one-byte words and numbers
+        if smallest > available:
+            raise FormatError(f"{path}: the header declares {n_words} words of {dim} numbers, at least "
+                              f"{smallest} bytes as text, but {available} bytes follow it: truncated, "
+                              "or the header is wrong")
+        vectors = np.empty((n_words, dim), dtype=np.float32)
+        words, first = [], {}
+        limit, number = _line_limit(dim), 1
+        while line := handle.readline(limit):
+            number += 1
+            where = f"{path}:{number}"
+            if len(line) == limit and not line.endswith(b"\n"):
+                raise FormatError(f"{where}: line longer than a word and {dim} numbers can be")
+            fields = line.split()
+            if len(words) == n_words:
+                if fields:
+                    raise FormatError(f"{where}: more rows than the {n_words} the header declares")
+                continue
+            if len(fields) != dim + 1:
+                found = f"{len(fields) - 1} numbers" if fields else "an empty line"
+                raise FormatError(f"{where}: expected a word and {dim} numbers, found {found}")
+            vectors[len(words)] = _parse_row(where, fields[1:])
+            _add_word(words, first, fields[0], unicode_errors, where, lambda i: f"line {i + 2}")
+    if len(words) < n_words:
+        raise FormatError(f"{path}: the header declares {n_words} words but the file ends after "
+                          f"{len(words)} (line {number}): truncated?")
+    return words, vectors
+
+
+def load_word2vec_binary(path, unicode_errors="replace"):
+    """Read the word2vec binary format (the C tool's, with ``\\n`` after rows, and gensim's, without).
+
+    Args:
+        unicode_errors: how to decode words that are not UTF-8 ("replace" or "strict", or any
+            Python error handler).
+    Returns:
+        (words, vectors): list of V str, float32 (V, D).
+    Raises:
+        FormatError: naming the file and the word's index (see the module docstring).
+    """
+    path = os.fspath(path)
+    codecs.lookup_error(unicode_errors)
+    with _reading(path) as handle:
+        n_words, dim, position = _read_header(path, handle)
+        size = os.fstat(handle.fileno()).st_size
+        row_bytes = 4 * dim
+        smallest = n_words * (row_bytes + 2)  # one-byte words
+        if smallest > size - position:
+            raise FormatError(f"{path}: the header declares {n_words} words of {dim} float32, at least "
+                              f"{smallest} bytes, but {size - position} bytes follow it: truncated, "
+                              "or the header is wrong")
+        vectors = np.empty((n_words, dim), dtype=np.float32)
+        words, first = [], {}
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            for i in range(n_words):
+                while position < size and data[position] == ord("\n"):  # the C tool's row end
+                    position += 1
+                where = f"{path}: word {i} (byte {position})"
+                space = data.find(b" ", position, min(size, position + MAX_WORD_BYTES + 1))
+                if space == position:
+                    raise FormatError(f"{where}: a space where a word should start")
+                if space < 0:
+                    problem = ("the file ends" if size - position <= MAX_WORD_BYTES
+                               else f"no space within {MAX_WORD_BYTES} bytes")
+                    raise FormatError(f"{where}: expected a word and a space, but {problem}: "
+                                      "truncated, or not a word2vec binary file")
+                if space + 1 + row_bytes > size:
+                    raise FormatError(f"{where}: the file ends inside the word's {dim} float32: truncated")
+                vectors[i] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
+                _add_word(words, first, data[position:space], unicode_errors, where, lambda j: f"word {j}")
+                position = space + 1 + row_bytes
+            if size - position > _TRAILING_WHITESPACE_BYTES or data[position:size].strip():
+                raise FormatError(f"{path}: data after the {n_words} words the header declares (byte "
+                                  f"{position}): the header is wrong, or this is not a binary file")
+    bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
+    if len(bad):
+        raise FormatError(f"{path}: word {bad[0]} {words[bad[0]]!r} has a value that is not a finite number")
+    return words, vectors
+
+
+@contextlib.contextmanager
+def _reading(path):
+    """Open a regular file for reading bytes; an OSError while reading becomes a FormatError."""
+    try:
+        handle = open(path, "rb")
+    except FileNotFoundError:
+        raise FormatError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise FormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    with handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise FormatError(f"{path}: not a regular file; vector files are read from disk, not pipes")
+        try:
+            yield handle
+        except OSError as exc:
+            raise FormatError(f"{path}: read failed ({exc.strerror or exc})") from exc
+
+
+def _read_header(path, handle):
+    """Parse the ``V D`` first line; returns (V, D, the byte offset after it)."""
+    line = handle.readline(_HEADER_BYTES)
+    if not line:
+        raise FormatError(f"{path}: empty file")
+    fields = line.split()
+    if len(fields) != 2 or not all(field.isdigit() for field in fields):
+        raise FormatError(f"{path}:1: expected the header 'V D' (number of words, dimensions), "
+                          f"found {line[:40]!r}")
+    n_words, dim = int(fields[0]), int(fields[1])
+    if n_words < 1 or dim < 1:
+        raise FormatError(f"{path}:1: the header declares {n_words} words of {dim} dimensions; "
+                          "a vector file needs at least one of each")
+    return n_words, dim, handle.tell()
+
+
+def _line_limit(dim):
+    """The longest text row of D numbers we accept, in bytes (newline included)."""
+    return MAX_WORD_BYTES + dim * (_MAX_NUMBER_CHARS + 1) + 2
+
+
+def _is_number(field):
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_row(where, fields):
+    """D byte strings -> float32 (D,); raises FormatError on a non-number or a non-finite value."""
+    try:
+        with np.errstate(over="ignore"):  # beyond float32's range: reported as not finite below
+            row = np.array(fields, dtype=np.float64).astype(np.float32)
+    except ValueError:
+        bad = next(i for i, field in enumerate(fields) if not _is_number(field))
+        raise FormatError(f"{where}: number {bad + 1}, {fields[bad][:40]!r}, is not a number") from None
+    if not np.isfinite(row).all():
+        bad = int(np.flatnonzero(~np.isfinite(row))[0])
+        raise FormatError(f"{where}: number {bad + 1}, {fields[bad][:40]!r}, is not a finite float32")
+    return row
+
+
+def _add_word(words, first, raw, unicode_errors, where, describe):
+    """Decode `raw` and append it to `words`, refusing a repeat; `first` maps word -> index and
+    `describe(index)` names an earlier row in messages."""
+    try:
+        word = raw.decode("utf-8", errors=unicode_errors)
+    except UnicodeDecodeError:
+        raise FormatError(f"{where}: word {raw[:40]!r} is not valid UTF-8") from None
+    if word in first:
+        replaced = " (after replacing bytes that are not UTF-8)" if "\ufffd" in word else ""
+        raise FormatError(f"{where}: word {word!r} repeats {describe(first[word])}{replaced}")
+    first[word] = len(words)
+    words.append(word)
+
+
+def _check_writable(path, words, vectors):
+    """Refuse what the readers would refuse, before anything is written; returns the words'
+    UTF-8 bytes."""
+    if vectors.ndim != 2 or len(words) != len(vectors):
+        raise ValueError(f"{len(words)} words but vectors of shape {vectors.shape}")
+    if not len(words) or not vectors.shape[1]:
+        raise FormatError(f"{path}: no words or no dimensions to write; a vector file needs both")
+    first, encoded = {}, []
+    for i, word in enumerate(words):
+        if not isinstance(word, str) or not _TOKEN.fullmatch(word):
+            raise FormatError(f"{path}: word {i} {word!r} is empty or holds whitespace; not written")
+        if word in first:
+            raise FormatError(f"{path}: word {i} {word!r} repeats word {first[word]}; not written")
+        first[word] = i
+        try:
+            encoded.append(word.encode("utf-8"))
+        except UnicodeEncodeError:
+            raise FormatError(f"{path}: word {i} {word!r} cannot be encoded as UTF-8; not written") from None
+    bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
+    if len(bad):
+        raise FormatError(f"{path}: word {bad[0]} {words[bad[0]]!r} has a value that is not a finite "
+                          "number; not written")
+    return encoded

@@ -1,8 +1,10 @@
-"""Trained word vectors: words plus a float32 matrix, with cosine-similarity queries."""
+"""Trained word vectors: words plus a float32 matrix, with cosine-similarity queries, analogies and
+the file formats of `fastw2v.formats`."""
 
 import numpy as np
 
-from fastw2v.errors import FastW2VError
+from fastw2v import formats
+from fastw2v.errors import FastW2VError, FormatError
 
 
 class KeyedVectors:
@@ -22,6 +24,43 @@ class KeyedVectors:
         if len(self.key_to_index) != len(self.index_to_key):
             raise FastW2VError("duplicated words in the vocabulary")
         self._unit = None
+
+    @classmethod
+    def load(cls, path):
+        """Read a vector file in any supported format, detected from its content: word2vec text
+        or binary, or a native .npz (its "vectors" array).
+
+        Raises:
+            FormatError: naming the file (see `fastw2v.formats`).
+        """
+        found = formats.read_vectors(path)
+        return cls(found.words, found.vectors)
+
+    @classmethod
+    def load_word2vec_format(cls, path, binary=None, unicode_errors="replace"):
+        """Read the word2vec text (binary=False) or binary (binary=True) format; None detects it.
+
+        Raises:
+            FormatError: naming the file and line or word, or a native file given (use `load`).
+        """
+        if binary is None:
+            found = formats.detect_format(path)
+            if found == formats.NATIVE:
+                raise FormatError(f"{path}: a fastw2v native file, not word2vec format; use KeyedVectors.load")
+            binary = found == formats.BINARY
+        load = formats.load_word2vec_binary if binary else formats.load_word2vec_text
+        return cls(*load(path, unicode_errors))
+
+    def save_word2vec_format(self, path, binary=False):
+        """Write the word2vec text format (9 significant digits, exact float32) or the C tool's
+        binary format, atomically."""
+        save = formats.save_word2vec_binary if binary else formats.save_word2vec_text
+        save(path, self.index_to_key, self.vectors)
+
+    def save(self, path, metadata=None):
+        """Write the native format (.npz + JSON, no pickle): the "vectors" array and `metadata`
+        (a JSON-serialisable dict), atomically."""
+        formats.save_native(path, self.index_to_key, {"vectors": self.vectors}, metadata)
 
     @property
     def vector_size(self):
@@ -88,3 +127,14 @@ class KeyedVectors:
         nearest = np.argpartition(-scores, wanted - 1)[:wanted]
         nearest = nearest[np.argsort(-scores[nearest], kind="stable")]
         return [(self.index_to_key[i], float(scores[i])) for i in nearest if i not in excluded][:topn]
+
+    def analogy(self, a, b, c, topn=5):
+        """a is to b as c is to ?: the `topn` words nearest (cosine) to b - a + c (unit vectors,
+        3CosAdd), excluding a, b and c.
+
+        Returns:
+            list of (word, cosine similarity to b - a + c), best first.
+        Raises:
+            KeyError: naming a question word that is not in the vocabulary.
+        """
+        return self.most_similar(positive=[b, c], negative=[a], topn=topn)
