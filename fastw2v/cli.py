@@ -26,17 +26,25 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
     _add_train(commands)
+    _add_resume(commands)
     _add_diff(commands)
     _add_cs224n(commands)
+    _add_similar(commands)
+    _add_analogy(commands)
+    _add_info(commands)
     return parser
 
 
 TRAIN_EXAMPLES = """examples:
   fastw2v train corpus.txt -o vectors.txt
-  fastw2v train corpus.txt -o vectors.txt --dim 300 --window 8 --epochs 10 --threads 2
-  fastw2v train corpus.txt -o vectors.txt --mode shared        # shared negatives: faster
-  fastw2v train corpus.txt -o vectors.txt --threads 1 --seed 7 # bit-identical run after run
+  fastw2v train corpus/ more.txt.gz -o vectors.bin --dim 300 --window 8 --epochs 10 --threads 2
+  zcat corpus.gz | fastw2v train - -o vectors.txt               # standard input
+  fastw2v train corpus.txt -o model.npz --checkpoint run.ckpt   # resumable: fastw2v resume run.ckpt
+  fastw2v train corpus.txt -o vectors.txt --mode shared         # shared negatives: faster
+  fastw2v train corpus.txt -o vectors.txt --threads 1 --seed 7  # bit-identical run after run
 """
+OUTPUT_FORMATS = ("text", "binary", "npz")
+DEFAULT_CHECKPOINT_SECONDS = 300.0
 
 
 def _add_train(commands):
@@ -44,13 +52,16 @@ def _add_train(commands):
 
     defaults = TrainConfig(workers=1)
     sub = commands.add_parser(
-        "train", help="train skip-gram negative-sampling word vectors on text files",
+        "train", help="train skip-gram word vectors on text files",
         description="Train word vectors on whitespace-separated text (one sentence a line; "
                     "lines longer than 10,000 words are cut) and write them in the word2vec "
-                    "text format.",
+                    "text or binary format, or as a native model (.npz).",
         epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub.add_argument("inputs", nargs="+", metavar="INPUT", help="text files (.gz and .bz2 too)")
-    sub.add_argument("-o", "--output", required=True, metavar="OUT", help="vectors file to write")
+    sub.add_argument("inputs", nargs="+", metavar="INPUT",
+                     help="text files (.gz and .bz2 too), directories (every file in them), - for stdin")
+    sub.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write")
+    sub.add_argument("--format", choices=OUTPUT_FORMATS, default=None,
+                     help="output format (default: npz for .npz, binary for .bin, else text)")
     sub.add_argument("--dim", type=_positive_int, default=defaults.vector_size, help="vector dimensions (default %(default)s)")
     sub.add_argument("--window", type=_positive_int, default=defaults.window, help="largest window (default %(default)s)")
     sub.add_argument("--negative", type=_positive_int, default=defaults.negative, help="negatives per pair (default %(default)s)")
@@ -67,35 +78,95 @@ def _add_train(commands):
     sub.add_argument("--loss", choices=LOSSES, default=defaults.loss,
                      help="neg: negative sampling; softmax: the full softmax, O(vocabulary) per pair, "
                           "for small vocabularies (default %(default)s)")
+    sub.add_argument("--checkpoint", metavar="PATH",
+                     help="save a resumable checkpoint there (and the encoded corpus in PATH.corpus/)")
+    sub.add_argument("--checkpoint-every", type=_positive_float, default=DEFAULT_CHECKPOINT_SECONDS,
+                     metavar="SECONDS", help="seconds between checkpoints (default %(default)s)")
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     sub.set_defaults(handler=_run_train)
 
 
 def _run_train(args):
     from fastw2v.config import TrainConfig
-    from fastw2v.formats import save_word2vec_text
-    from fastw2v.train import Word2Vec
+    from fastw2v.train import Checkpointing, Word2Vec
 
     config = TrainConfig(vector_size=args.dim, window=args.window, negative=args.negative,
                          sample=args.sample, min_count=args.min_count,
                          max_vocab_size=args.max_vocab_size, alpha=args.alpha,
                          min_alpha=args.min_alpha, epochs=args.epochs, workers=args.threads,
                          seed=args.seed, mode=args.mode, loss=args.loss)
-    for path in args.inputs:
-        if not os.path.isfile(path):
-            raise FastW2VError(f"{path}: no such file")
+    output_format = args.format or _format_from_name(args.output)
     start = time.perf_counter()
     model = Word2Vec(**config.to_dict())
-    model.build_vocab(corpus_file=args.inputs)
-    model.train(progress=not args.quiet)
-    save_word2vec_text(args.output, model.wv.index_to_key, model.wv.vectors)
-    if not args.quiet:
+    checkpoint = None
+    if args.checkpoint:
+        run = {"output": os.path.abspath(args.output), "format": output_format,
+               "checkpoint_every": args.checkpoint_every}
+        checkpoint = Checkpointing(args.checkpoint, args.checkpoint_every, run)
+    model.build_vocab(corpus_file=args.inputs, corpus_dir=_corpus_dir(args.checkpoint))
+    _train_and_write(model, checkpoint, args.output, output_format, args.quiet, start)
+    return 0
+
+
+def _add_resume(commands):
+    sub = commands.add_parser(
+        "resume", help="finish a training run from its checkpoint",
+        description="Continue an interrupted `fastw2v train --checkpoint PATH` run to the end and "
+                    "write the output it asked for. With one thread and a seed, the vectors are "
+                    "byte-identical to an uninterrupted run's.",
+        epilog="example:\n  fastw2v resume run.ckpt", formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("checkpoint", metavar="CHECKPOINT", help="the file given to --checkpoint")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    sub.set_defaults(handler=_run_resume)
+
+
+def _run_resume(args):
+    from fastw2v.train import Checkpointing, Word2Vec
+
+    start = time.perf_counter()
+    model = Word2Vec.load(args.checkpoint)
+    run = model.saved_run
+    if "output" not in run or model.corpus is None:
+        raise FastW2VError(f"{args.checkpoint}: not a resumable checkpoint (no run settings, or its "
+                           f"encoded corpus {_corpus_dir(args.checkpoint)}/ is gone)")
+    checkpoint = Checkpointing(args.checkpoint, float(run["checkpoint_every"]), run)
+    _train_and_write(model, checkpoint, run["output"], run["format"], args.quiet, start)
+    return 0
+
+
+def _corpus_dir(checkpoint_path):
+    return None if checkpoint_path is None else checkpoint_path + ".corpus"
+
+
+def _format_from_name(path):
+    return {".npz": "npz", ".bin": "binary"}.get(os.path.splitext(path)[1].lower(), "text")
+
+
+def _train_and_write(model, checkpoint, output, output_format, quiet, start):
+    """Train (checkpointing if asked), write the output, then drop the run's checkpoint files."""
+    try:
+        model.train(progress=not quiet, checkpoint=checkpoint)
+    except KeyboardInterrupt:
+        if checkpoint:
+            print(f"fastw2v: interrupted; checkpoint saved, continue with: fastw2v resume "
+                  f"{checkpoint.path}", file=sys.stderr)
+        raise
+    if output_format == "npz":
+        model.release_corpus()
+        model.save(output)
+    else:
+        model.wv.save_word2vec_format(output, binary=output_format == "binary")
+    if checkpoint:
+        model.release_corpus()
+        if os.path.exists(checkpoint.path):
+            os.remove(checkpoint.path)
+    if not quiet:
         stats = model.stats
         print(f"fastw2v: {len(model.vocab)} words in the vocabulary, {stats['words']} words trained "
-              f"at {stats['words_per_second']:,.0f} words/s on {config.workers} thread(s); "
+              f"at {stats['words_per_second']:,.0f} words/s on {model.config.workers} thread(s); "
               f"loss per pair by epoch: {', '.join(f'{l:.4f}' for l in model.epoch_losses)}; "
-              f"{time.perf_counter() - start:.1f} s in all; vectors: {args.output}", file=sys.stderr)
-    return 0
+              f"{time.perf_counter() - start:.1f} s in all; {output_format} output: {output}",
+              file=sys.stderr)
 
 
 DIFF_EXAMPLES = """examples:
@@ -209,6 +280,116 @@ def _run_cs224n(args):
     return 0
 
 
+VECTORS_HELP = "vector file: word2vec text or binary, or native .npz (told apart by content)"
+
+SIMILAR_EXAMPLES = """examples:
+  fastw2v similar vectors.txt king              # the 10 nearest words and their cosine
+  fastw2v similar GoogleNews.bin king -n 3      # the C tool's binary format too
+"""
+
+
+def _add_similar(commands):
+    sub = commands.add_parser(
+        "similar", help="the words nearest to a word (cosine similarity)",
+        description="Print the words nearest to WORD by cosine similarity, nearest first, one "
+                    "'word<TAB>cosine' a line.",
+        epilog=SIMILAR_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
+    sub.add_argument("word", metavar="WORD", help="the query word")
+    sub.add_argument("-n", "--topn", type=_positive_int, default=10, help="how many words (default %(default)s)")
+    sub.set_defaults(handler=_run_similar)
+
+
+def _run_similar(args):
+    vectors = _load_knowing(args.vectors, [args.word])
+    _print_scores(vectors.most_similar(args.word, topn=args.topn))
+    return 0
+
+
+ANALOGY_EXAMPLES = """examples:
+  fastw2v analogy vectors.txt man king woman    # man is to king as woman is to ? (queen)
+  fastw2v analogy vectors.npz paris france rome -n 1
+"""
+
+
+def _add_analogy(commands):
+    sub = commands.add_parser(
+        "analogy", help="A is to B as C is to ? (3CosAdd)",
+        description="Print the words nearest (cosine) to B - A + C, unit vectors (3CosAdd), "
+                    "best first, one 'word<TAB>cosine' a line; A, B and C are left out.",
+        epilog=ANALOGY_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
+    sub.add_argument("a", metavar="A")
+    sub.add_argument("b", metavar="B")
+    sub.add_argument("c", metavar="C")
+    sub.add_argument("-n", "--topn", type=_positive_int, default=5, help="how many words (default %(default)s)")
+    sub.set_defaults(handler=_run_analogy)
+
+
+def _run_analogy(args):
+    vectors = _load_knowing(args.vectors, [args.a, args.b, args.c])
+    _print_scores(vectors.analogy(args.a, args.b, args.c, topn=args.topn))
+    return 0
+
+
+INFO_EXAMPLES = """examples:
+  fastw2v info vectors.txt                      # words, dimensions, format
+  fastw2v info model.npz                        # and the training settings it records
+"""
+FORMAT_NAMES = {"text": "word2vec text", "binary": "word2vec binary", "native": "fastw2v native (.npz)"}
+
+
+def _add_info(commands):
+    sub = commands.add_parser(
+        "info", help="a vector file's size, format and training settings",
+        description="Read and check a whole vector file, then print its number of words, "
+                    "dimensions and format, and for native files their arrays and the "
+                    "training settings and other metadata they record.",
+        epilog=INFO_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
+    sub.set_defaults(handler=_run_info)
+
+
+def _run_info(args):
+    import json
+
+    from fastw2v.formats import read_vectors
+
+    found = read_vectors(args.vectors)
+    print(f"file: {args.vectors}\nformat: {FORMAT_NAMES[found.format]}\nwords: {len(found.words)}\n"
+          f"dimensions: {found.vectors.shape[1]}")
+    if found.format != "native":
+        print("training settings: not recorded (word2vec files hold only words and vectors)")
+        return 0
+    print("arrays: " + ", ".join(f"{name} {array.dtype} {array.shape}" for name, array in found.arrays.items()))
+    settings = found.metadata.get("config")
+    if isinstance(settings, dict):
+        print("training settings:")
+        for name, value in settings.items():
+            print(f"  {name}: {json.dumps(value)}")
+    for name, value in found.metadata.items():
+        if not (name == "config" and isinstance(value, dict)):
+            print(f"{name}: {json.dumps(value)}")
+    return 0
+
+
+def _load_knowing(path, words):
+    """KeyedVectors from `path`; a FastW2VError names the first of `words` it lacks."""
+    from fastw2v.vectors import KeyedVectors
+
+    vectors = KeyedVectors.load(path)
+    for word in words:
+        if word not in vectors:
+            raise FastW2VError(f"{word!r} is not in the vocabulary of {path} ({len(vectors)} words; "
+                               "words are case-sensitive)")
+    return vectors
+
+
+def _print_scores(pairs):
+    for word, score in pairs:
+        print(f"{word}\t{score:.4f}")
+
+
 def _positive_int(text):
     try:
         value = int(text)
@@ -216,6 +397,16 @@ def _positive_int(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a positive integer")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
     return value
 
 

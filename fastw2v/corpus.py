@@ -11,6 +11,7 @@ corpus is a memory-mapped ``int32`` .npy of word ids (out-of-vocabulary words dr
 import bz2
 import gzip
 import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +23,34 @@ CHUNK_BYTES = 1 << 20
 _ASCII_WHITESPACE = (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c")
 
 
+STDIN = "-"
+
+
+def input_files(inputs):
+    """The files a list of inputs names: a file as given, a directory as every file directly in
+    it (sorted by name, hidden files skipped), ``-`` as standard input.
+
+    Raises:
+        DatasetError: a path that does not exist, or a directory with no file in it.
+    """
+    files = []
+    for path in map(os.fspath, inputs):
+        if path == STDIN or os.path.isfile(path):
+            files.append(path)
+        elif os.path.isdir(path):
+            inside = sorted(os.path.join(path, name) for name in os.listdir(path) if not name.startswith("."))
+            inside = [name for name in inside if os.path.isfile(name)]
+            if not inside:
+                raise DatasetError(f"{path}: directory has no files to read")
+            files.extend(inside)
+        else:
+            raise DatasetError(f"{path}: no such file or directory")
+    return files
+
+
 def _open_binary(path):
+    if path == STDIN:
+        return os.fdopen(os.dup(sys.stdin.fileno()), "rb")
     opener = {".gz": gzip.open, ".bz2": bz2.open}.get(os.path.splitext(path)[1], open)
     try:
         return opener(path, "rb")

@@ -18,9 +18,10 @@ import numpy as np
 
 from fastw2v import reference
 from fastw2v.errors import ConfigError
+from fastw2v.plan import TrainingPlan
 from fastw2v.recording import Recorder
 from fastw2v.synthetic import write_zipf_corpus
-from fastw2v.train import TrainingPlan, Word2Vec
+from fastw2v.train import Word2Vec
 
 PRECISIONS = {"float64": np.float64, "float32": np.float32}
 # Largest absolute difference accepted in the final matrices (their entries are O(0.01-1)).

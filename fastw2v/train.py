@@ -1,36 +1,43 @@
-"""The driver: vocabulary, tables, the learning-rate clock, threads and progress around the kernels.
-
-No Python runs per token: an epoch is cut into spans of whole sentences, and each span is one call
-of a compiled kernel that releases the GIL, so Python threads train spans concurrently (Hogwild:
-rows are updated without locks). Each span draws from its own generator, seeded from
-(seed, epoch, span), and its learning rate follows from its position in the run, so one thread and
-a seed give bit-identical vectors, and the random draws do not depend on how spans are scheduled.
+"""The driver: the model a user holds — vocabulary, weights, the run's progress — and its training
+loop with checkpoints. What a run does job by job lives in `fastw2v.plan`; files in
+`fastw2v.checkpoint`.
 """
 
 import os
+import shutil
 import tempfile
-import threading
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
 from tqdm import tqdm
 
+from fastw2v import checkpoint as checkpoint_io
 from fastw2v import corpus as corpus_mod
 from fastw2v.config import TrainConfig
 from fastw2v.errors import ConfigError
-from fastw2v.kernels import LOSSES
-from fastw2v.rng import seed_state
-from fastw2v.sampler import build_alias_table
+from fastw2v.plan import Progress, TrainingPlan, run_threads
 from fastw2v.vectors import KeyedVectors
-from fastw2v.vocab import build_vocabulary, keep_probabilities, keep_thresholds, noise_weights
+from fastw2v.vocab import build_vocabulary
 
-MAX_SPAN_WORDS = 100_000
-MIN_SPAN_WORDS = 10_000
-PROGRESS_SECONDS = 0.2
+
+@dataclass(frozen=True)
+class Checkpointing:
+    """Where and how often `Word2Vec.train` saves a resumable checkpoint.
+
+    Attributes:
+        path: the checkpoint file (native .npz), replaced atomically each time.
+        every: seconds of training between checkpoints.
+        run: JSON-serialisable dict saved with it (the CLI keeps its output settings there).
+    """
+
+    path: str
+    every: float
+    run: dict = field(default_factory=dict)
 
 
 class Word2Vec:
-    """Skip-gram with negative sampling, trained by compiled kernels.
+    """Skip-gram word vectors (negative sampling or full softmax), trained by compiled kernels.
 
     ``Word2Vec(corpus_file=PATH, vector_size=100, ...)`` or ``Word2Vec(sentences=LISTS, ...)``
     builds the vocabulary and trains at once (gensim's habit); without a corpus, call
@@ -39,10 +46,14 @@ class Word2Vec:
     Attributes:
         config: TrainConfig.
         vocab: Vocabulary (after build_vocab).
+        corpus: EncodedCorpus (memory-mapped), or None.
         wv: KeyedVectors, the input vectors V (float32 (Vocab, D)), updated in place by training.
         syn1neg: float32 (Vocab, D), the output vectors U.
+        progress: Progress of the current or last run (None before any).
         epoch_losses: list of float, the mean loss per (center, context) pair of each epoch.
         stats: dict with words, seconds and words_per_second of the last `train`.
+        corpus_dir: the folder that keeps the encoded corpus, or None (a temporary one).
+        saved_run: the ``run`` dict of the file `load` read ({} otherwise).
     """
 
     def __init__(self, sentences=None, corpus_file=None, progress=False, **settings):
@@ -51,21 +62,27 @@ class Word2Vec:
         self.corpus = None
         self.wv = None
         self.syn1neg = None
+        self.progress = None
         self.epoch_losses = []
         self.stats = {}
+        self.corpus_dir = None
+        self.saved_run = {}
         self._workdir = None
         if sentences is not None or corpus_file is not None:
             self.build_vocab(sentences=sentences, corpus_file=corpus_file)
             self.train(progress=progress)
 
-    def build_vocab(self, sentences=None, corpus_file=None):
+    def build_vocab(self, sentences=None, corpus_file=None, corpus_dir=None):
         """Count the corpus, build the vocabulary, encode the corpus to a memory-mapped id array,
         and initialise the weights: V uniform in [-1, 1)/D (gensim's range, twice the C tool's; see
         `initial_vectors`), U zeros.
 
         Args:
             sentences: iterable of lists of str (read once), or None.
-            corpus_file: a path or a list of paths of whitespace-separated text, or None.
+            corpus_file: a path or a list of paths of whitespace-separated text (a directory
+                stands for its files, ``-`` for standard input), or None.
+            corpus_dir: a folder to keep the encoded corpus in (a checkpoint's run resumes from
+                it); None: a temporary folder removed with the model.
         Raises:
             ConfigError: neither or both corpus arguments given.
             DatasetError: unreadable files, or no word reaches min_count.
@@ -74,43 +91,108 @@ class Word2Vec:
             raise ConfigError("give exactly one of sentences= or corpus_file=")
         if corpus_file is not None:
             paths = [corpus_file] if isinstance(corpus_file, (str, os.PathLike)) else list(corpus_file)
-            paths = [os.fspath(p) for p in paths]
-            batches = corpus_mod.iter_token_batches(paths)
+            batches = corpus_mod.iter_token_batches(corpus_mod.input_files(paths))
         else:
             batches = corpus_mod.iter_sentence_batches(sentences)
         cfg = self.config
-        self._workdir = tempfile.TemporaryDirectory(prefix="fastw2v-corpus-")
-        raw = corpus_mod.read(batches, self._workdir.name)
+        directory = self._corpus_directory(corpus_dir)
+        raw = corpus_mod.read(batches, directory)
         self.vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, cfg.min_count, cfg.max_vocab_size)
-        self.corpus = corpus_mod.encode(raw, self.vocab.index, self._workdir.name)
+        self.corpus = corpus_mod.encode(raw, self.vocab.index, directory)
         os.remove(raw.ids_path)
+        os.remove(raw.ends_path)
         n, dim = len(self.vocab), cfg.vector_size
         self.wv = KeyedVectors(self.vocab.words, initial_vectors(n, dim, cfg.seed))
         self.syn1neg = np.zeros((n, dim), dtype=np.float32)
+        self.progress = None
 
-    def train(self, progress=False):
-        """Run `config.epochs` epochs over the encoded corpus on `config.workers` threads.
+    def _corpus_directory(self, corpus_dir):
+        if corpus_dir is None:
+            self._workdir = tempfile.TemporaryDirectory(prefix="fastw2v-corpus-")
+            self.corpus_dir = None
+            return self._workdir.name
+        os.makedirs(corpus_dir, exist_ok=True)
+        self.corpus_dir = os.path.abspath(corpus_dir)
+        return self.corpus_dir
+
+    def train(self, progress=False, checkpoint=None):
+        """Train: the rest of an unfinished run (one loaded from a checkpoint), else a new run of
+        `config.epochs` epochs, on `config.workers` threads.
 
         Args:
-            progress: show a tqdm bar on stderr (words/s, ETA, learning rate, loss).
+            progress: show a tqdm bar on stderr (words/s, ETA, learning rate, smoothed loss).
+            checkpoint: None, or Checkpointing: save a resumable checkpoint every so often, and
+                on Ctrl-C before the KeyboardInterrupt goes on.
         Returns:
             self.
         """
         if self.corpus is None:
-            raise ConfigError("build_vocab() must run before train()")
+            raise ConfigError("this model has no corpus to train on: build_vocab() first, or load "
+                              "a checkpoint whose encoded corpus is still there")
         plan = TrainingPlan(self.config, self.vocab, self.corpus)
+        if self.progress is None or self.progress.next_job >= len(plan.jobs):
+            self.progress = Progress(self.config.epochs)
+        state = self.progress
         V, U = self.wv.vectors, self.syn1neg
-        tally = _Tally(self.config.epochs)
-        start = time.perf_counter()
-        with tqdm(total=plan.total_words, unit="word", unit_scale=True, disable=not progress,
-                  smoothing=0.1, dynamic_ncols=True) as bar:
-            _run_threads(plan, V, U, tally, bar, self.config.workers)
+        start, words_before = time.perf_counter(), state.words
+        with tqdm(total=plan.total_words, initial=state.words, unit="word", unit_scale=True,
+                  disable=not progress, smoothing=0.1, dynamic_ncols=True) as bar:
+            while state.next_job < len(plan.jobs):
+                deadline = time.monotonic() + checkpoint.every if checkpoint else None
+                try:
+                    run_threads(plan, V, U, state, bar, self.config.workers, deadline)
+                except KeyboardInterrupt:
+                    if checkpoint:
+                        self.save(checkpoint.path, run=checkpoint.run)
+                    raise
+                if checkpoint and state.next_job < len(plan.jobs):
+                    self.save(checkpoint.path, run=checkpoint.run)
         seconds = time.perf_counter() - start
         self.wv.invalidate()
-        self.epoch_losses = tally.epoch_mean_losses()
-        self.stats = {"words": tally.words, "seconds": seconds,
-                      "words_per_second": tally.words / max(seconds, 1e-9), "pairs": int(tally.pairs.sum())}
+        self.epoch_losses = state.epoch_mean_losses()
+        words = state.words - words_before
+        self.stats = {"words": words, "seconds": seconds,
+                      "words_per_second": words / max(seconds, 1e-9), "pairs": int(state.pairs.sum())}
         return self
+
+    def save(self, path, run=None):
+        """Save the model — settings, vocabulary with counts, both matrices, the run's progress and
+        where its encoded corpus is — in the native format (.npz + JSON, no pickle), atomically.
+
+        Args:
+            path: the file to write. run: a JSON-serialisable dict kept with it (or None).
+        """
+        checkpoint_io.save_model(path, self, run or {})
+
+    def release_corpus(self):
+        """Delete a kept encoded corpus (`build_vocab(corpus_dir=...)`); the model stays usable
+        for queries and saving, not for training."""
+        if self.corpus_dir is not None:
+            self.corpus = None
+            shutil.rmtree(self.corpus_dir, ignore_errors=True)
+            self.corpus_dir = None
+
+    @classmethod
+    def load(cls, path):
+        """A model saved by `save` (a checkpoint too), its encoded corpus reopened when it is still
+        there, so that `train()` finishes an interrupted run.
+
+        Returns:
+            Word2Vec; its ``saved_run`` attribute holds the ``run`` dict saved with it.
+        Raises:
+            FastW2VError subclasses: a missing, damaged or foreign file.
+        """
+        state = checkpoint_io.load_model(path)
+        model = cls(**state.config)
+        model.vocab = state.vocab
+        model.wv = KeyedVectors(state.vocab.words, state.vectors)
+        model.syn1neg = state.syn1neg
+        model.progress = state.progress
+        if state.corpus_dir is not None:
+            model.corpus_dir = state.corpus_dir
+            model.corpus = corpus_mod.EncodedCorpus.load(state.corpus_dir)
+        model.saved_run = state.run
+        return model
 
 
 def initial_vectors(n_words, dim, seed):
@@ -123,146 +205,3 @@ def initial_vectors(n_words, dim, seed):
     """
     rng = np.random.default_rng(seed)
     return (rng.random((n_words, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
-
-
-class TrainingPlan:
-    """Everything the kernels need that is fixed for a run: tables, spans, the schedule."""
-
-    def __init__(self, config, vocab, corpus):
-        self.config = config
-        self.corpus = corpus
-        loss = LOSSES[config.loss]
-        self.kernel = loss.kernels[config.mode]
-        self.negative = config.negative if loss.draws_negatives else 0
-        self.coef_columns = loss.coef_columns(config.negative, len(vocab))
-        self.keep_threshold = keep_thresholds(keep_probabilities(vocab.counts, config.sample))
-        self.noise_prob, self.noise_alias = build_alias_table(noise_weights(vocab.counts, config.ns_exponent))
-        span_words = min(MAX_SPAN_WORDS, max(MIN_SPAN_WORDS, corpus.n_words // (16 * config.workers)))
-        self.spans = corpus.span_bounds(span_words)
-        self.total_words = float(config.epochs * corpus.n_words)
-        self.jobs = [(epoch, p) for epoch in range(config.epochs) for p in range(len(self.spans) - 1)]
-        self.longest_sentence = corpus.longest_sentence()
-
-    def job_words(self, job):
-        """Tokens of a job's span, before sub-sampling."""
-        _, span = job
-        return int(self.corpus.offsets[self.spans[span + 1]] - self.corpus.offsets[self.spans[span]])
-
-    def words_before(self, epoch, span):
-        return float(epoch * self.corpus.n_words + self.corpus.offsets[self.spans[span]])
-
-    def learning_rate(self, words_done):
-        cfg = self.config
-        return max(cfg.min_alpha, cfg.alpha - (cfg.alpha - cfg.min_alpha) * words_done / self.total_words)
-
-    def scratch(self, dtype):
-        """Per-thread scratch buffers for the kernel, allocated once."""
-        cfg = self.config
-        slots = (2, 2 * cfg.window, self.negative + 1)
-        return (_isolated(max(1, self.longest_sentence), np.int32),
-                _isolated(slots, np.int64),
-                _isolated(slots, np.int64),
-                _isolated(slots[:2], np.int64),
-                _isolated((2 * cfg.window, self.coef_columns), dtype),
-                _isolated((2 * cfg.window, cfg.vector_size), dtype))
-
-    def run_job(self, job, V, U, scratch, record=None):
-        """Train one (epoch, span) job. Returns (words, pairs, loss).
-
-        record: None, or `recording.Recorder.buffers` to record the job's sample stream."""
-        epoch, span = job
-        cfg, corpus = self.config, self.corpus
-        _, words, pairs, loss = self.kernel(
-            corpus.ids, corpus.offsets, self.spans[span], self.spans[span + 1], V, U,
-            self.keep_threshold, self.noise_prob, self.noise_alias, cfg.window, self.negative,
-            cfg.alpha, cfg.min_alpha, self.words_before(epoch, span), self.total_words,
-            seed_state(cfg.seed, epoch, span), *scratch, record)
-        return words, pairs, loss
-
-
-def _isolated(shape, dtype, guard_bytes=256):
-    """An empty array that shares no cache line with any other allocation.
-
-    Threads write their scratch on every pair; two small arrays of different threads side by side
-    on the heap would bounce one cache line between the cores (false sharing).
-    """
-    count = int(np.prod(shape))
-    guard = guard_bytes // np.dtype(dtype).itemsize
-    block = np.empty(count + 2 * guard, dtype=dtype)
-    return block[guard:guard + count].reshape(shape)
-
-
-class _Tally:
-    """Words, pairs and loss (float64) summed per epoch across threads."""
-
-    def __init__(self, epochs):
-        self.lock = threading.Lock()
-        self.words = 0
-        self.pairs = np.zeros(epochs, dtype=np.int64)
-        self.loss = np.zeros(epochs, dtype=np.float64)
-        self.recent = (0, 0.0)
-
-    def add(self, epoch, words, pairs, loss):
-        with self.lock:
-            self.words += words
-            self.pairs[epoch] += pairs
-            self.loss[epoch] += loss
-            self.recent = (pairs, loss)
-
-    def recent_loss(self):
-        pairs, loss = self.recent
-        return loss / pairs if pairs else float("nan")
-
-    def epoch_mean_losses(self):
-        return [float(l / p) if p else float("nan") for l, p in zip(self.loss, self.pairs)]
-
-
-def _run_threads(plan, V, U, tally, bar, workers):
-    """Train every job of the plan on `workers` threads, updating the progress bar meanwhile."""
-    next_job = iter(range(len(plan.jobs)))
-    job_lock = threading.Lock()
-    errors = []
-    stop = threading.Event()
-
-    def worker():
-        scratch = plan.scratch(V.dtype)
-        while not stop.is_set():
-            with job_lock:
-                index = next(next_job, None)
-            if index is None:
-                return
-            job = plan.jobs[index]
-            try:
-                words, pairs, loss = plan.run_job(job, V, U, scratch)
-            except BaseException as exc:  # noqa: B902  (re-raised in the main thread)
-                errors.append(exc)
-                stop.set()
-                return
-            tally.add(job[0], words, pairs, loss)
-
-    threads = [threading.Thread(target=worker, name=f"fastw2v-{i}", daemon=True) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    try:
-        shown = 0
-        alive = threads
-        while alive:
-            alive[0].join(PROGRESS_SECONDS)
-            shown = _show_progress(plan, tally, bar, shown)
-            alive = [thread for thread in threads if thread.is_alive()]
-        _show_progress(plan, tally, bar, shown)
-    except KeyboardInterrupt:
-        stop.set()
-        for thread in threads:
-            thread.join()
-        raise
-    if errors:
-        raise errors[0]
-
-
-def _show_progress(plan, tally, bar, shown):
-    words = tally.words
-    if words > shown:
-        bar.update(words - shown)
-        bar.set_postfix(lr=f"{plan.learning_rate(words):.4g}", loss=f"{tally.recent_loss():.4f}", refresh=False)
-    return words

@@ -6,8 +6,9 @@ import pytest
 from numba import njit
 
 from fastw2v import diff, kernels, losses
+from fastw2v.plan import TrainingPlan
 from fastw2v.recording import Recorder
-from fastw2v.train import TrainingPlan, Word2Vec
+from fastw2v.train import Word2Vec
 from tests.test_cs224n import run_cli
 from tests.test_train import topic_sentences
 

@@ -1,0 +1,117 @@
+"""A model on disk: settings, vocabulary, both matrices, the run's progress and where its encoded
+corpus is, in the native format (`native.save_native`: .npz + JSON, no pickle).
+
+A checkpoint is such a file written during training at a job boundary (every job before
+``progress.next_job`` done, none after), so a run loaded from it and trained to the end is the run
+that was interrupted: with one thread and a seed, byte-identical.
+"""
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from fastw2v import native
+from fastw2v.config import TrainConfig
+from fastw2v.corpus import EncodedCorpus
+from fastw2v.errors import FastW2VError, FormatError
+from fastw2v.plan import Progress
+from fastw2v.vocab import Vocabulary
+
+KIND = "fastw2v-model"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelState:
+    """What `load_model` read, validated.
+
+    Attributes:
+        config: dict of TrainConfig settings. vocab: Vocabulary.
+        vectors, syn1neg: float32 (Vocab, D). progress: Progress or None.
+        corpus_dir: absolute path of the encoded corpus, or None when there is none (any more).
+        run: dict saved by the caller of `save_model`.
+    """
+
+    config: dict
+    vocab: Vocabulary
+    vectors: np.ndarray
+    syn1neg: np.ndarray
+    progress: Progress
+    corpus_dir: str
+    run: dict
+
+
+def save_model(path, model, run):
+    """Write `model` (a trained or training Word2Vec) to `path` atomically; `run`: a JSON dict."""
+    progress = model.progress
+    arrays = {"vectors": model.wv.vectors, "syn1neg": model.syn1neg, "counts": model.vocab.counts}
+    metadata = {"kind": KIND, "version": VERSION, "config": model.config.to_dict(),
+                "total_words": int(model.vocab.total_words), "run": run, "progress": None, "corpus": None}
+    if progress is not None:
+        arrays.update(progress_pairs=progress.pairs, progress_loss=progress.loss)
+        metadata["progress"] = {"next_job": progress.next_job, "words": progress.words}
+    if model.corpus_dir is not None and model.corpus is not None:
+        base = os.path.dirname(os.path.abspath(path))
+        metadata["corpus"] = {"dir": os.path.relpath(model.corpus_dir, base),
+                              "words": model.corpus.n_words, "sentences": model.corpus.n_sentences}
+    native.save_native(path, list(model.vocab.words), arrays, metadata)
+
+
+def load_model(path):
+    """Read and validate a file written by `save_model`.
+
+    Returns:
+        ModelState.
+    Raises:
+        FormatError: not a fastw2v model file, or inconsistent contents (the file is named).
+    """
+    words, arrays, metadata = native.load_native(path)
+    if metadata.get("kind") != KIND or metadata.get("version") != VERSION:
+        raise FormatError(f"{path}: not a fastw2v model file (version {VERSION})")
+    try:
+        config = TrainConfig.from_dict(metadata["config"])
+    except (KeyError, TypeError, FastW2VError) as exc:
+        raise FormatError(f"{path}: bad settings in the model file ({exc})") from None
+    shape = (len(words), config.vector_size)
+    for name, dtype in (("vectors", np.float32), ("syn1neg", np.float32)):
+        _require(path, name, arrays, dtype, shape)
+    _require(path, "counts", arrays, np.int64, (len(words),))
+    vocab = Vocabulary(words=tuple(words), counts=arrays["counts"],
+                       total_words=int(metadata.get("total_words", 0)))
+    return ModelState(config=config.to_dict(), vocab=vocab, vectors=arrays["vectors"],
+                      syn1neg=arrays["syn1neg"], progress=_progress(path, metadata, arrays, config),
+                      corpus_dir=_corpus_dir(path, metadata), run=metadata.get("run") or {})
+
+
+def _require(path, name, arrays, dtype, shape):
+    array = arrays.get(name)
+    if array is None or array.dtype != dtype or array.shape != shape:
+        found = "missing" if array is None else f"{array.dtype} {array.shape}"
+        raise FormatError(f"{path}: {name} must be {np.dtype(dtype)} {shape}, found {found}")
+
+
+def _progress(path, metadata, arrays, config):
+    saved = metadata.get("progress")
+    if saved is None:
+        return None
+    for name, dtype in (("progress_pairs", np.int64), ("progress_loss", np.float64)):
+        _require(path, name, arrays, dtype, (config.epochs,))
+    return Progress(config.epochs, next_job=saved["next_job"], words=saved["words"],
+                    pairs=arrays["progress_pairs"], loss=arrays["progress_loss"])
+
+
+def _corpus_dir(path, metadata):
+    """The encoded corpus's folder when it is still there and is the one saved, else None."""
+    saved = metadata.get("corpus")
+    if saved is None:
+        return None
+    directory = os.path.join(os.path.dirname(os.path.abspath(path)), saved["dir"])
+    try:
+        corpus = EncodedCorpus.load(directory)
+    except (OSError, ValueError):
+        return None
+    if corpus.n_words != saved["words"] or corpus.n_sentences != saved["sentences"]:
+        raise FormatError(f"{path}: its encoded corpus in {directory} has changed "
+                          f"({corpus.n_words} words, {saved['words']} saved)")
+    return directory

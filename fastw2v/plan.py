@@ -1,0 +1,181 @@
+"""What one run does: the jobs (epoch, span) in order, the learning-rate clock, per-thread
+scratch, progress, and the threads that run the jobs.
+
+No Python runs per token: an epoch is cut into spans of whole sentences, and each span is one call
+of a compiled kernel that releases the GIL, so Python threads train spans concurrently (Hogwild:
+rows are updated without locks). Each span draws from its own generator, seeded from
+(seed, epoch, span), and its learning rate follows from its position in the run, so one thread and
+a seed give bit-identical vectors, and the random draws do not depend on how spans are scheduled.
+"""
+
+import math
+import threading
+import time
+
+import numpy as np
+
+from fastw2v.kernels import LOSSES
+from fastw2v.rng import seed_state
+from fastw2v.sampler import build_alias_table
+from fastw2v.vocab import keep_probabilities, keep_thresholds, noise_weights
+
+MAX_SPAN_WORDS = 100_000
+MIN_SPAN_WORDS = 10_000
+PROGRESS_SECONDS = 0.2
+SMOOTHING = 0.9  # the progress bar's loss: exponential average over spans
+
+
+class TrainingPlan:
+    """Everything the kernels need that is fixed for a run: tables, spans, the schedule."""
+
+    def __init__(self, config, vocab, corpus):
+        self.config = config
+        self.corpus = corpus
+        loss = LOSSES[config.loss]
+        self.kernel = loss.kernels[config.mode]
+        self.negative = config.negative if loss.draws_negatives else 0
+        self.coef_columns = loss.coef_columns(config.negative, len(vocab))
+        self.keep_threshold = keep_thresholds(keep_probabilities(vocab.counts, config.sample))
+        self.noise_prob, self.noise_alias = build_alias_table(noise_weights(vocab.counts, config.ns_exponent))
+        span_words = min(MAX_SPAN_WORDS, max(MIN_SPAN_WORDS, corpus.n_words // (16 * config.workers)))
+        self.spans = corpus.span_bounds(span_words)
+        self.total_words = float(config.epochs * corpus.n_words)
+        self.jobs = [(epoch, p) for epoch in range(config.epochs) for p in range(len(self.spans) - 1)]
+        self.longest_sentence = corpus.longest_sentence()
+
+    def job_words(self, job):
+        """Tokens of a job's span, before sub-sampling."""
+        _, span = job
+        return int(self.corpus.offsets[self.spans[span + 1]] - self.corpus.offsets[self.spans[span]])
+
+    def words_before(self, epoch, span):
+        return float(epoch * self.corpus.n_words + self.corpus.offsets[self.spans[span]])
+
+    def learning_rate(self, words_done):
+        cfg = self.config
+        return max(cfg.min_alpha, cfg.alpha - (cfg.alpha - cfg.min_alpha) * words_done / self.total_words)
+
+    def scratch(self, dtype):
+        """Per-thread scratch buffers for the kernel, allocated once."""
+        cfg = self.config
+        slots = (2, 2 * cfg.window, self.negative + 1)
+        return (_isolated(max(1, self.longest_sentence), np.int32),
+                _isolated(slots, np.int64),
+                _isolated(slots, np.int64),
+                _isolated(slots[:2], np.int64),
+                _isolated((2 * cfg.window, self.coef_columns), dtype),
+                _isolated((2 * cfg.window, cfg.vector_size), dtype))
+
+    def run_job(self, job, V, U, scratch, record=None):
+        """Train one (epoch, span) job. Returns (words, pairs, loss).
+
+        record: None, or `recording.Recorder.buffers` to record the job's sample stream."""
+        epoch, span = job
+        cfg, corpus = self.config, self.corpus
+        _, words, pairs, loss = self.kernel(
+            corpus.ids, corpus.offsets, self.spans[span], self.spans[span + 1], V, U,
+            self.keep_threshold, self.noise_prob, self.noise_alias, cfg.window, self.negative,
+            cfg.alpha, cfg.min_alpha, self.words_before(epoch, span), self.total_words,
+            seed_state(cfg.seed, epoch, span), *scratch, record)
+        return words, pairs, loss
+
+
+def _isolated(shape, dtype, guard_bytes=256):
+    """An empty array that shares no cache line with any other allocation.
+
+    Threads write their scratch on every pair; two small arrays of different threads side by side
+    on the heap would bounce one cache line between the cores (false sharing).
+    """
+    count = int(np.prod(shape))
+    guard = guard_bytes // np.dtype(dtype).itemsize
+    block = np.empty(count + 2 * guard, dtype=dtype)
+    return block[guard:guard + count].reshape(shape)
+
+
+class Progress:
+    """How far a run has come: jobs done (in plan order), words, pairs and loss (float64) per epoch.
+
+    Jobs are handed out in order and a pause lets every job in flight finish, so after
+    `run_threads` returns, jobs [0, next_job) are exactly the ones done: a consistent point to
+    checkpoint and to resume from.
+    """
+
+    def __init__(self, epochs, next_job=0, words=0, pairs=None, loss=None):
+        self.lock = threading.Lock()
+        self.next_job = int(next_job)
+        self.words = int(words)
+        self.pairs = np.zeros(epochs, dtype=np.int64) if pairs is None else np.array(pairs, dtype=np.int64)
+        self.loss = np.zeros(epochs, dtype=np.float64) if loss is None else np.array(loss, dtype=np.float64)
+        self.smoothed_loss = float("nan")
+
+    def add(self, epoch, words, pairs, loss):
+        with self.lock:
+            self.words += words
+            self.pairs[epoch] += pairs
+            self.loss[epoch] += loss
+            if pairs:
+                mean = loss / pairs
+                self.smoothed_loss = mean if math.isnan(self.smoothed_loss) else \
+                    SMOOTHING * self.smoothed_loss + (1.0 - SMOOTHING) * mean
+
+    def epoch_mean_losses(self):
+        return [float(l / p) if p else float("nan") for l, p in zip(self.loss, self.pairs)]
+
+
+def run_threads(plan, V, U, progress, bar, workers, deadline=None):
+    """Train the plan's jobs from `progress.next_job` on `workers` threads, updating the bar.
+
+    Threads stop taking jobs once `deadline` (time.monotonic seconds) has passed and at least one
+    job was taken, on an error, or on Ctrl-C; the jobs in flight always finish, so jobs
+    [0, progress.next_job) are done on return.
+
+    Raises:
+        whatever a job raised; KeyboardInterrupt after the jobs in flight finished.
+    """
+    job_lock = threading.Lock()
+    first_job = progress.next_job
+    errors = []
+    stop = threading.Event()
+
+    def worker():
+        scratch = plan.scratch(V.dtype)
+        while True:
+            with job_lock:
+                past_deadline = deadline is not None and progress.next_job > first_job \
+                    and time.monotonic() >= deadline
+                if stop.is_set() or past_deadline or progress.next_job >= len(plan.jobs):
+                    return
+                job = plan.jobs[progress.next_job]
+                progress.next_job += 1
+            try:
+                words, pairs, loss = plan.run_job(job, V, U, scratch)
+            except BaseException as exc:  # noqa: B902  (re-raised in the main thread)
+                errors.append(exc)
+                stop.set()
+                return
+            progress.add(job[0], words, pairs, loss)
+
+    threads = [threading.Thread(target=worker, name=f"fastw2v-{i}", daemon=True) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        alive = threads
+        while alive:
+            alive[0].join(PROGRESS_SECONDS)
+            _show_progress(plan, progress, bar)
+            alive = [thread for thread in threads if thread.is_alive()]
+    except KeyboardInterrupt:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        _show_progress(plan, progress, bar)
+        raise
+    if errors:
+        raise errors[0]
+
+
+def _show_progress(plan, progress, bar):
+    if progress.words > bar.n:
+        bar.update(progress.words - bar.n)
+        bar.set_postfix(lr=f"{plan.learning_rate(progress.words):.4g}",
+                        loss=f"{progress.smoothed_loss:.4f}", refresh=False)

@@ -1,0 +1,96 @@
+"""The native model file, checkpoints, and runs resumed from them — through the API and for real
+(a training process killed with SIGKILL, then `fastw2v resume`)."""
+
+import os
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from fastw2v.errors import FastW2VError
+from fastw2v.synthetic import write_zipf_corpus
+from fastw2v.train import Checkpointing, Word2Vec
+from tests.test_cs224n import fastw2v_command, run_cli
+
+SETTINGS = dict(vector_size=16, window=3, negative=3, min_count=2, epochs=2, workers=1, seed=5)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    path = tmp_path_factory.mktemp("corpus") / "zipf.txt"
+    write_zipf_corpus(str(path), 45_000, 800, seed=4)  # 5 spans an epoch
+    return str(path)
+
+
+def test_saved_model_loads_with_everything_it_needs(tmp_path, corpus):
+    model = Word2Vec(corpus_file=corpus, **SETTINGS)
+    model.save(str(tmp_path / "m.npz"), run={"note": "kept"})
+    loaded = Word2Vec.load(str(tmp_path / "m.npz"))
+    assert loaded.config == model.config
+    assert loaded.vocab.words == model.vocab.words and np.array_equal(loaded.vocab.counts, model.vocab.counts)
+    assert loaded.wv.vectors.tobytes() == model.wv.vectors.tobytes()
+    assert loaded.syn1neg.tobytes() == model.syn1neg.tobytes()
+    assert loaded.saved_run == {"note": "kept"}
+    assert loaded.corpus is None  # a temporary corpus is not part of the file
+    assert loaded.wv.most_similar(model.vocab.words[3], topn=3) == model.wv.most_similar(model.vocab.words[3], topn=3)
+
+
+def test_a_run_resumed_from_its_checkpoint_is_byte_identical(tmp_path, corpus):
+    whole = Word2Vec(corpus_file=corpus, **SETTINGS)
+    interrupted = Word2Vec(**SETTINGS)
+    interrupted.build_vocab(corpus_file=corpus, corpus_dir=str(tmp_path / "ck.corpus"))
+    # every=0: a checkpoint after each job; the file left holds the state one job before the end.
+    interrupted.train(checkpoint=Checkpointing(str(tmp_path / "ck.npz"), every=0.0))
+    resumed = Word2Vec.load(str(tmp_path / "ck.npz"))
+    assert 0 < resumed.progress.next_job < 10
+    resumed.train()
+    assert resumed.wv.vectors.tobytes() == whole.wv.vectors.tobytes()
+    assert resumed.syn1neg.tobytes() == whole.syn1neg.tobytes()
+    assert resumed.epoch_losses == whole.epoch_losses
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])
+def test_a_damaged_model_file_is_a_clear_error(tmp_path, corpus, damage):
+    path = tmp_path / "m.npz"
+    Word2Vec(corpus_file=corpus, **dict(SETTINGS, epochs=1)).save(str(path))
+    data = path.read_bytes()
+    path.write_bytes({"truncate": data[:len(data) // 2], "garbage": b"\x00" * 500, "empty": b""}[damage])
+    with pytest.raises(FastW2VError, match="m.npz"):
+        Word2Vec.load(str(path))
+
+
+def start_training(corpus, out, checkpoint):
+    # ~2M words at dim 100: a few seconds, long enough to be killed mid-run.
+    args = ["train", corpus, "-o", str(out), "--dim", "100", "--window", "3", "--negative", "3",
+            "--min-count", "2", "--epochs", "45", "--threads", "1", "--seed", "5", "--quiet"]
+    if checkpoint:
+        args += ["--checkpoint", str(checkpoint), "--checkpoint-every", "0.05"]
+    return args
+
+
+def test_killed_run_resumed_writes_byte_identical_vectors(tmp_path, corpus):
+    reference = run_cli(*start_training(corpus, tmp_path / "whole.txt", None))
+    assert reference.returncode == 0, reference.stderr
+    out, checkpoint = tmp_path / "resumed.txt", tmp_path / "ck.npz"
+    process = subprocess.Popen(fastw2v_command() + start_training(corpus, out, checkpoint),
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        while not checkpoint.exists() and process.poll() is None:
+            time.sleep(0.005)
+        time.sleep(0.3)  # several checkpoints later, mid-run
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.communicate()
+    assert process.returncode == -signal.SIGKILL, "training ended before it could be killed"
+    assert not out.exists()
+    resumed = run_cli("resume", str(checkpoint), "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    assert out.read_bytes() == (tmp_path / "whole.txt").read_bytes()
+
+
+def test_resume_without_a_checkpoint_is_one_clear_error(tmp_path):
+    done = run_cli("resume", str(tmp_path / "missing.npz"))
+    assert done.returncode == 1
+    assert "missing.npz" in done.stderr and "Traceback" not in done.stderr
