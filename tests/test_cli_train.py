@@ -1,8 +1,14 @@
 """`fastw2v train` through the installed console script."""
 
+import gzip
+import io
+import subprocess
+
 import numpy as np
 
-from tests.test_cs224n import run_cli
+from fastw2v.train import Word2Vec
+from fastw2v.vectors import KeyedVectors
+from tests.test_cs224n import fastw2v_command, run_cli
 from tests.test_train import topic_sentences
 
 
@@ -11,8 +17,10 @@ def write_corpus(path, sentences):
     return str(path)
 
 
-def read_word2vec_text(path):
-    lines = open(path, encoding="utf-8").read().splitlines()
+def read_word2vec_text(source):
+    """(words, float32 vectors) of a word2vec text file (a path or a binary file object)."""
+    raw = source.read() if hasattr(source, "read") else open(source, "rb").read()
+    lines = raw.decode("utf-8").splitlines()
     n_words, dim = map(int, lines[0].split())
     words = [line.split(" ", 1)[0] for line in lines[1:]]
     vectors = np.array([line.split(" ")[1:] for line in lines[1:]], dtype=np.float32)
@@ -58,3 +66,46 @@ def test_missing_input_and_bad_settings_fail_cleanly(tmp_path):
     negative_alpha = run_cli("train", corpus, "-o", str(tmp_path / "v.txt"), "--alpha", "-1")
     assert negative_alpha.returncode == 1 and "alpha" in negative_alpha.stderr
     assert not (tmp_path / "v.txt").exists()
+
+
+def train_bytes(tmp_path, name, inputs, stdin=None, fmt=None):
+    out = tmp_path / name
+    args = ["train", *inputs, "-o", str(out), "--min-count", "1", "--threads", "1", "--seed", "3",
+            "--epochs", "1", "--quiet"] + (["--format", fmt] if fmt else [])
+    done = subprocess.run(fastw2v_command() + args, input=stdin, capture_output=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    return out.read_bytes()
+
+
+def test_stdin_a_directory_and_gzip_read_like_the_plain_file(tmp_path):
+    sentences = topic_sentences(400)
+    corpus = write_corpus(tmp_path / "c.txt", sentences)
+    expected = train_bytes(tmp_path, "plain.txt", [corpus])
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    write_corpus(parts / "a.txt", sentences[:150])
+    write_corpus(parts / "b.txt", sentences[150:])
+    (parts / ".hidden").write_text("zzz " * 50)
+    with gzip.open(tmp_path / "c.txt.gz", "wb") as handle:
+        handle.write(open(corpus, "rb").read())
+    assert train_bytes(tmp_path, "stdin.txt", ["-"], stdin=open(corpus, "rb").read()) == expected
+    assert train_bytes(tmp_path, "dir.txt", [str(parts)]) == expected
+    assert train_bytes(tmp_path, "gz.txt", [str(tmp_path / "c.txt.gz")]) == expected
+
+
+def test_binary_and_npz_outputs_hold_the_same_vectors(tmp_path):
+    corpus = write_corpus(tmp_path / "c.txt", topic_sentences(200))
+    train_bytes(tmp_path, "v.txt", [corpus])
+    train_bytes(tmp_path, "v.bin", [corpus], fmt="binary")
+    train_bytes(tmp_path, "m.npz", [corpus])  # the format follows the extension
+    text, binary = KeyedVectors.load(str(tmp_path / "v.txt")), KeyedVectors.load(str(tmp_path / "v.bin"))
+    model = Word2Vec.load(str(tmp_path / "m.npz"))
+    assert text.index_to_key == binary.index_to_key == list(model.vocab.words)
+    assert np.array_equal(text.vectors, binary.vectors) and np.array_equal(binary.vectors, model.wv.vectors)
+
+
+def test_a_corpus_without_newlines_trains(tmp_path):
+    corpus = tmp_path / "one-line.txt"
+    corpus.write_text(" ".join(" ".join(s) for s in topic_sentences(2500)))  # 25,000 words, no newline
+    words, _ = read_word2vec_text(io.BytesIO(train_bytes(tmp_path, "v.txt", [str(corpus)])))
+    assert len(words) == 40
