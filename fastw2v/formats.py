@@ -32,7 +32,7 @@ import numpy as np
 
 from fastw2v.atomic import atomic_write
 from fastw2v.errors import FormatError
-from fastw2v.native import ZIP_MAGIC, load_native, save_native
+from fastw2v.native import ZIP_MAGIC, encode_words, load_native, save_native
 
 TEXT, BINARY, NATIVE = "text", "binary", "native"
 MAX_WORD_BYTES = 10_000  # a longer "word" means a damaged file, not a word
@@ -333,17 +333,10 @@ def _check_writable(path, words, vectors):
         raise ValueError(f"{len(words)} words but vectors of shape {vectors.shape}")
     if not len(words) or not vectors.shape[1]:
         raise FormatError(f"{path}: no words or no dimensions to write; a vector file needs both")
-    first, encoded = {}, []
     for i, word in enumerate(words):
         if not isinstance(word, str) or not _TOKEN.fullmatch(word):
             raise FormatError(f"{path}: word {i} {word!r} is empty or holds whitespace; not written")
-        if word in first:
-            raise FormatError(f"{path}: word {i} {word!r} repeats word {first[word]}; not written")
-        first[word] = i
-        try:
-            encoded.append(word.encode("utf-8"))
-        except UnicodeEncodeError:
-            raise FormatError(f"{path}: word {i} {word!r} cannot be encoded as UTF-8; not written") from None
+    encoded = encode_words(path, words)
     bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
     if len(bad):
         raise FormatError(f"{path}: word {bad[0]} {words[bad[0]]!r} has a value that is not a finite "

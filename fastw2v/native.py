@@ -56,7 +56,7 @@ def save_native(path, words, arrays, metadata):
         OutputError: the file could not be written (any previous file is left as it was).
     """
     words = list(words)
-    encoded = _encode_words(path, words)
+    encoded = encode_words(path, words)
     offsets = np.zeros(len(words) + 1, dtype=np.int64)
     np.cumsum([len(raw) for raw in encoded], out=offsets[1:])
     members = {_WORDS: np.frombuffer(b"".join(encoded), dtype=np.uint8), _OFFSETS: offsets}
@@ -126,7 +126,9 @@ def load_native(path):
     return words, arrays, metadata
 
 
-def _encode_words(path, words):
+def encode_words(path, words):
+    """The words' UTF-8 bytes, list of bytes; FormatError naming `path` for a word that is not a
+    str, repeats an earlier one, or cannot be encoded."""
     encoded, first = [], {}
     for i, word in enumerate(words):
         if not isinstance(word, str):
