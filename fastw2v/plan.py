@@ -137,37 +137,40 @@ def run_threads(plan, V, U, progress, bar, workers, deadline=None):
     errors = []
     stop = threading.Event()
 
-    def worker():
-        scratch = plan.scratch(V.dtype)
-        while True:
-            with job_lock:
-                past_deadline = deadline is not None and progress.next_job > first_job \
-                    and time.monotonic() >= deadline
-                if stop.is_set() or past_deadline or progress.next_job >= len(plan.jobs):
-                    return
-                job = plan.jobs[progress.next_job]
-                progress.next_job += 1
-            try:
+    def worker(finished):
+        try:
+            scratch = plan.scratch(V.dtype)
+            while True:
+                with job_lock:
+                    past_deadline = deadline is not None and progress.next_job > first_job \
+                        and time.monotonic() >= deadline
+                    if stop.is_set() or past_deadline or progress.next_job >= len(plan.jobs):
+                        return
+                    job = plan.jobs[progress.next_job]
+                    progress.next_job += 1
                 words, pairs, loss = plan.run_job(job, V, U, scratch)
-            except BaseException as exc:  # noqa: B902  (re-raised in the main thread)
-                errors.append(exc)
-                stop.set()
-                return
-            progress.add(job[0], words, pairs, loss)
+                progress.add(job[0], words, pairs, loss)
+        except BaseException as exc:  # noqa: B902  (re-raised in the main thread)
+            errors.append(exc)
+            stop.set()
+        finally:
+            finished.set()
 
-    threads = [threading.Thread(target=worker, name=f"fastw2v-{i}", daemon=True) for i in range(workers)]
-    for thread in threads:
-        thread.start()
+    # Each thread says it is done through an Event, not Thread.join: a join interrupted by Ctrl-C
+    # can mark a running thread as stopped (CPython before 3.13), and a checkpoint written then
+    # would catch the weights mid-job.
+    finished = [threading.Event() for _ in range(workers)]
+    for i, done in enumerate(finished):
+        threading.Thread(target=worker, args=(done,), name=f"fastw2v-{i}", daemon=True).start()
     try:
-        alive = threads
-        while alive:
-            alive[0].join(PROGRESS_SECONDS)
-            _show_progress(plan, progress, bar)
-            alive = [thread for thread in threads if thread.is_alive()]
+        for done in finished:
+            while not done.wait(PROGRESS_SECONDS):
+                _show_progress(plan, progress, bar)
+        _show_progress(plan, progress, bar)
     except KeyboardInterrupt:
         stop.set()
-        for thread in threads:
-            thread.join()
+        for done in finished:
+            done.wait()
         _show_progress(plan, progress, bar)
         raise
     if errors:

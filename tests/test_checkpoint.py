@@ -90,6 +90,29 @@ def test_killed_run_resumed_writes_byte_identical_vectors(tmp_path, corpus):
     assert out.read_bytes() == (tmp_path / "whole.txt").read_bytes()
 
 
+def test_ctrl_c_saves_a_checkpoint_and_says_how_to_resume(tmp_path, corpus):
+    out, checkpoint = tmp_path / "v.txt", tmp_path / "ck.npz"
+    args = start_training(corpus, out, checkpoint)
+    args[args.index("--checkpoint-every") + 1] = "3600"  # only Ctrl-C writes one
+    process = subprocess.Popen(fastw2v_command() + args, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while not (tmp_path / "ck.npz.corpus" / "offsets.npy").exists() and process.poll() is None:
+            time.sleep(0.005)
+        time.sleep(0.5)  # training, past the corpus encoding
+        process.send_signal(signal.SIGINT)
+    finally:
+        _, stderr = process.communicate()
+    assert process.returncode == 130, stderr
+    assert f"fastw2v resume {checkpoint}" in stderr and "Traceback" not in stderr
+    assert checkpoint.exists() and not out.exists()
+    resumed = run_cli("resume", str(checkpoint), "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    whole = run_cli(*start_training(corpus, tmp_path / "whole.txt", None))
+    assert whole.returncode == 0, whole.stderr
+    assert out.read_bytes() == (tmp_path / "whole.txt").read_bytes()
+
+
 def test_resume_without_a_checkpoint_is_one_clear_error(tmp_path):
     done = run_cli("resume", str(tmp_path / "missing.npz"))
     assert done.returncode == 1
