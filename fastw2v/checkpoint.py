@@ -42,8 +42,9 @@ class ModelState:
     run: dict
 
 
-def save_model(path, model, run):
-    """Write `model` (a trained or training Word2Vec) to `path` atomically; `run`: a JSON dict."""
+def save_model(path, model, run, with_corpus):
+    """Write `model` (a trained or training Word2Vec) to `path` atomically; `run`: a JSON dict.
+    with_corpus: record where the model's kept encoded corpus is (a checkpoint), if it has one."""
     progress = model.progress
     arrays = {"vectors": model.wv.vectors, "syn1neg": model.syn1neg, "counts": model.vocab.counts}
     metadata = {"kind": KIND, "version": VERSION, "config": model.config.to_dict(),
@@ -51,7 +52,7 @@ def save_model(path, model, run):
     if progress is not None:
         arrays.update(progress_pairs=progress.pairs, progress_loss=progress.loss)
         metadata["progress"] = {"next_job": progress.next_job, "words": progress.words}
-    if model.corpus_dir is not None and model.corpus is not None:
+    if with_corpus and model.corpus_dir is not None and model.corpus is not None:
         base = os.path.dirname(os.path.abspath(path))
         metadata["corpus"] = {"dir": os.path.relpath(model.corpus_dir, base),
                               "words": model.corpus.n_words, "sentences": model.corpus.n_sentences}

@@ -50,7 +50,7 @@ DEFAULT_CHECKPOINT_SECONDS = 300.0
 def _add_train(commands):
     from fastw2v.config import LOSSES, MODES, TrainConfig
 
-    defaults = TrainConfig(workers=1)
+    defaults = TrainConfig(workers=1).to_dict()
     sub = commands.add_parser(
         "train", help="train skip-gram word vectors on text files",
         description="Train word vectors on whitespace-separated text (one sentence a line; "
@@ -62,20 +62,13 @@ def _add_train(commands):
     sub.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write")
     sub.add_argument("--format", choices=OUTPUT_FORMATS, default=None,
                      help="output format (default: npz for .npz, binary for .bin, else text)")
-    sub.add_argument("--dim", type=_positive_int, default=defaults.vector_size, help="vector dimensions (default %(default)s)")
-    sub.add_argument("--window", type=_positive_int, default=defaults.window, help="largest window (default %(default)s)")
-    sub.add_argument("--negative", type=_positive_int, default=defaults.negative, help="negatives per pair (default %(default)s)")
-    sub.add_argument("--sample", type=float, default=defaults.sample, help="sub-sampling threshold, 0 for none (default %(default)s)")
-    sub.add_argument("--min-count", type=_positive_int, default=defaults.min_count, help="drop rarer words (default %(default)s)")
+    _add_model_options(sub, defaults)
     sub.add_argument("--max-vocab-size", type=_positive_int, default=None, help="keep at most this many words")
-    sub.add_argument("--epochs", type=_positive_int, default=defaults.epochs, help="passes over the corpus (default %(default)s)")
-    sub.add_argument("--alpha", type=float, default=defaults.alpha, help="start learning rate (default %(default)s)")
     sub.add_argument("--min-alpha", type=float, default=None, help="end learning rate (default alpha·1e-4)")
     sub.add_argument("--threads", type=_positive_int, default=None, help="threads (default: every core)")
-    sub.add_argument("--seed", type=int, default=defaults.seed, help="random seed (default %(default)s)")
-    sub.add_argument("--mode", choices=MODES, default=defaults.mode,
+    sub.add_argument("--mode", choices=MODES, default=defaults["mode"],
                      help="default: fresh negatives per pair; shared: one set per center (default %(default)s)")
-    sub.add_argument("--loss", choices=LOSSES, default=defaults.loss,
+    sub.add_argument("--loss", choices=LOSSES, default=defaults["loss"],
                      help="neg: negative sampling; softmax: the full softmax, O(vocabulary) per pair, "
                           "for small vocabularies (default %(default)s)")
     sub.add_argument("--checkpoint", metavar="PATH",
@@ -90,11 +83,8 @@ def _run_train(args):
     from fastw2v.config import TrainConfig
     from fastw2v.train import Checkpointing, Word2Vec
 
-    config = TrainConfig(vector_size=args.dim, window=args.window, negative=args.negative,
-                         sample=args.sample, min_count=args.min_count,
-                         max_vocab_size=args.max_vocab_size, alpha=args.alpha,
-                         min_alpha=args.min_alpha, epochs=args.epochs, workers=args.threads,
-                         seed=args.seed, mode=args.mode, loss=args.loss)
+    config = TrainConfig(**_model_settings(args), max_vocab_size=args.max_vocab_size,
+                         min_alpha=args.min_alpha, workers=args.threads, mode=args.mode, loss=args.loss)
     output_format = args.format or _format_from_name(args.output)
     start = time.perf_counter()
     model = Word2Vec(**config.to_dict())
@@ -152,11 +142,10 @@ def _train_and_write(model, checkpoint, output, output_format, quiet, start):
                   f"{checkpoint.path}", file=sys.stderr)
         raise
     if output_format == "npz":
-        model.release_corpus()
         model.save(output)
     else:
         model.wv.save_word2vec_format(output, binary=output_format == "binary")
-    if checkpoint:
+    if checkpoint:  # only once the output is safely written
         model.release_corpus()
         if os.path.exists(checkpoint.path):
             os.remove(checkpoint.path)
@@ -199,14 +188,7 @@ def _add_diff(commands):
                      help="the kernel's float type; the reference is float64 (default %(default)s)")
     sub.add_argument("--threads", type=_positive_int, default=1,
                      help="must be 1: the replay follows the recorded order (default %(default)s)")
-    sub.add_argument("--dim", type=_positive_int, default=defaults["vector_size"], help="vector dimensions (default %(default)s)")
-    sub.add_argument("--window", type=_positive_int, default=defaults["window"], help="largest window (default %(default)s)")
-    sub.add_argument("--negative", type=_positive_int, default=defaults["negative"], help="negatives per pair (default %(default)s)")
-    sub.add_argument("--sample", type=float, default=defaults["sample"], help="sub-sampling threshold (default %(default)s)")
-    sub.add_argument("--min-count", type=_positive_int, default=defaults["min_count"], help="drop rarer words (default %(default)s)")
-    sub.add_argument("--epochs", type=_positive_int, default=defaults["epochs"], help="passes (default %(default)s)")
-    sub.add_argument("--alpha", type=float, default=defaults["alpha"], help="start learning rate (default %(default)s)")
-    sub.add_argument("--seed", type=int, default=defaults["seed"], help="random seed (default %(default)s)")
+    _add_model_options(sub, defaults)
     sub.set_defaults(handler=_run_diff)
 
 
@@ -216,9 +198,7 @@ def _run_diff(args):
     if args.corpus is not None and not os.path.isfile(args.corpus):
         raise FastW2VError(f"{args.corpus}: no such file")
     precisions = ("float64", "float32") if args.precision == "both" else (args.precision,)
-    settings = dict(loss=args.loss, mode=args.mode, workers=args.threads, vector_size=args.dim,
-                    window=args.window, negative=args.negative, sample=args.sample,
-                    min_count=args.min_count, epochs=args.epochs, alpha=args.alpha, seed=args.seed)
+    settings = dict(_model_settings(args), loss=args.loss, mode=args.mode, workers=args.threads)
     results = [diff.run(corpus_file=args.corpus, precision=p, **settings) for p in precisions]
     print(diff.format_report(results))
     failed = [r.precision for r in results if not r.passed]
@@ -388,6 +368,24 @@ def _load_knowing(path, words):
 def _print_scores(pairs):
     for word, score in pairs:
         print(f"{word}\t{score:.4f}")
+
+
+def _add_model_options(sub, defaults):
+    """The settings `train` and `diff` share, with defaults from a dict of TrainConfig names."""
+    sub.add_argument("--dim", type=_positive_int, default=defaults["vector_size"], help="vector dimensions (default %(default)s)")
+    sub.add_argument("--window", type=_positive_int, default=defaults["window"], help="largest window (default %(default)s)")
+    sub.add_argument("--negative", type=_positive_int, default=defaults["negative"], help="negatives per pair (default %(default)s)")
+    sub.add_argument("--sample", type=float, default=defaults["sample"], help="sub-sampling threshold, 0 for none (default %(default)s)")
+    sub.add_argument("--min-count", type=_positive_int, default=defaults["min_count"], help="drop rarer words (default %(default)s)")
+    sub.add_argument("--epochs", type=_positive_int, default=defaults["epochs"], help="passes over the corpus (default %(default)s)")
+    sub.add_argument("--alpha", type=float, default=defaults["alpha"], help="start learning rate (default %(default)s)")
+    sub.add_argument("--seed", type=int, default=defaults["seed"], help="random seed (default %(default)s)")
+
+
+def _model_settings(args):
+    """The `_add_model_options` values as TrainConfig settings."""
+    return dict(vector_size=args.dim, window=args.window, negative=args.negative, sample=args.sample,
+                min_count=args.min_count, epochs=args.epochs, alpha=args.alpha, seed=args.seed)
 
 
 def _positive_int(text):

@@ -90,19 +90,6 @@ class Recording:
         for lo, hi in zip(edges[:-1], edges[1:]):
             yield int(lo), int(hi)
 
-    @staticmethod
-    def concatenate(parts):
-        """One Recording from consecutive ones (step numbers kept distinct)."""
-        offset, steps = 0, []
-        for part in parts:
-            steps.append(part.step + offset)
-            offset += int(part.step[-1]) + 1 if len(part) else 0
-        return Recording(
-            context=np.concatenate([p.context for p in parts]),
-            center=np.concatenate([p.center for p in parts]),
-            draws=np.concatenate([p.draws for p in parts]),
-            step=np.concatenate(steps), lr=np.concatenate([p.lr for p in parts]))
-
 
 class Recorder:
     """Buffers a kernel writes its sample stream into, for at most `capacity` pairs.

@@ -143,10 +143,10 @@ class Word2Vec:
                     run_threads(plan, V, U, state, bar, self.config.workers, deadline)
                 except KeyboardInterrupt:
                     if checkpoint:
-                        self.save(checkpoint.path, run=checkpoint.run)
+                        self.save_checkpoint(checkpoint.path, checkpoint.run)
                     raise
                 if checkpoint and state.next_job < len(plan.jobs):
-                    self.save(checkpoint.path, run=checkpoint.run)
+                    self.save_checkpoint(checkpoint.path, checkpoint.run)
         seconds = time.perf_counter() - start
         self.wv.invalidate()
         self.epoch_losses = state.epoch_mean_losses()
@@ -156,13 +156,18 @@ class Word2Vec:
         return self
 
     def save(self, path, run=None):
-        """Save the model — settings, vocabulary with counts, both matrices, the run's progress and
-        where its encoded corpus is — in the native format (.npz + JSON, no pickle), atomically.
+        """Save the model — settings, vocabulary with counts, both matrices and the run's progress —
+        in the native format (.npz + JSON, no pickle), atomically.
 
         Args:
             path: the file to write. run: a JSON-serialisable dict kept with it (or None).
         """
-        checkpoint_io.save_model(path, self, run or {})
+        checkpoint_io.save_model(path, self, run or {}, with_corpus=False)
+
+    def save_checkpoint(self, path, run):
+        """Like `save`, and the file also points to the kept encoded corpus
+        (`build_vocab(corpus_dir=...)`), so that `load` + `train` can finish the run."""
+        checkpoint_io.save_model(path, self, run, with_corpus=True)
 
     def release_corpus(self):
         """Delete a kept encoded corpus (`build_vocab(corpus_dir=...)`); the model stays usable
