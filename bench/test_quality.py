@@ -11,7 +11,7 @@ extra_info; the benchmark's time is one training run.
 import numpy as np
 import pytest
 
-from bench.conftest import DATA_DIR, QUICK, STANDARD
+from bench.conftest import QUICK, STANDARD
 from fastw2v.evaluate import evaluate_analogies, evaluate_word_pairs, read_analogies
 from fastw2v.synthetic import write_planted_corpus
 from fastw2v.train import Word2Vec

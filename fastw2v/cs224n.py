@@ -94,7 +94,7 @@ def run(sst_dir, out_dir, iterations=FULL_ITERATIONS, engine="reference", plot_p
         plot_word_projection(vectors[[tokens[w] for w in shown]], shown, plot_path,
                              title=f"CS224N skip-gram, {iterations} iterations")
     else:
-        print(f"fastw2v: the corpus has fewer than 3 of the figure's words; no plot written",
+        print("fastw2v: the corpus has fewer than 3 of the figure's words; no plot written",
               file=sys.stderr)
         plot_path = None
     return {"vectors": vectors, "words": words, "seconds": seconds,

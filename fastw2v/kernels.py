@@ -50,14 +50,22 @@ def _subsample(ids, start, stop, keep_threshold, sentence, state):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _draw_targets(center, negative, noise_prob, noise_alias, targets, counts, buf, slot, state,
-                  record):
-    """targets[buf, slot, 0] = center, then the distinct negatives of K draws, with their counts.
+def _output_row(word, hot_rows, hot_offset):
+    """The row of U that holds a word's output vector for this thread: words below hot_rows
+    (the most frequent) live in the thread's private block at word + hot_offset."""
+    return word + hot_offset if word < hot_rows else word
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _draw_targets(center, negative, noise_prob, noise_alias, hot_rows, hot_offset, targets, counts,
+                  buf, slot, state, record):
+    """targets[buf, slot, 0] = the center's output row, then the rows of the distinct negatives of
+    K draws, with their counts.
 
     A negative equal to the center is skipped; a repeated one raises its count. Returns
     (number of targets, state).
     """
-    targets[buf, slot, 0] = center
+    targets[buf, slot, 0] = _output_row(center, hot_rows, hot_offset)
     counts[buf, slot, 0] = 1
     n_targets = 1
     for k in range(negative):
@@ -66,6 +74,7 @@ def _draw_targets(center, negative, noise_prob, noise_alias, targets, counts, bu
         note_draw(record, buf, slot, k, word)
         if word == center:
             continue
+        word = _output_row(word, hot_rows, hot_offset)
         slot_of_word = n_targets
         for t in range(1, n_targets):
             if targets[buf, slot, t] == word:
@@ -81,8 +90,8 @@ def _draw_targets(center, negative, noise_prob, noise_alias, targets, counts, bu
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_alias, V, U,
-                 targets, counts, n_targets, buf, state, record):
+def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_alias, hot_rows,
+                 hot_offset, V, U, targets, counts, n_targets, buf, state, record):
     """Draw center i's window reach and its negatives into buffer `buf`, and prefetch the rows
     it will touch. per_pair: one set of negatives per context (else one shared set).
 
@@ -93,8 +102,8 @@ def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_a
     contexts = min(n, i + reach + 1) - max(0, i - reach) - 1
     sets = contexts if per_pair else min(contexts, 1)
     for slot in range(sets):
-        count, state = _draw_targets(sentence[i], negative, noise_prob, noise_alias,
-                                     targets, counts, buf, slot, state, record)
+        count, state = _draw_targets(sentence[i], negative, noise_prob, noise_alias, hot_rows,
+                                     hot_offset, targets, counts, buf, slot, state, record)
         n_targets[buf, slot] = count
         for t in range(count):
             prefetch_row(U, targets[buf, slot, t])
@@ -112,8 +121,9 @@ def _learning_rate(alpha, min_alpha, words_done, total_words, coefs):
 
 @njit(nogil=True, cache=True, inline="always")
 def span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                window, negative, alpha, min_alpha, words_before, total_words, state,
-                sentence, targets, counts, n_targets, coefs, grad_rows, center_step, per_pair, record):
+              hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
+              state, sentence, targets, counts, n_targets, coefs, grad_rows, center_step, per_pair,
+              record):
     """The span loop every loss and mode shares.
 
     center_step: the compiled step that trains one center's window (`neg_pairs_step`,
@@ -136,14 +146,16 @@ def span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
         # Pipelined: the next center's negatives are drawn (and their rows prefetched) before
         # the current center trains, so the memory loads overlap the arithmetic.
         reach, state = _draw_center(sentence, n, 0, window, negative, per_pair, noise_prob,
-                                    noise_alias, V, U, targets, counts, n_targets, 0, state, record)
+                                    noise_alias, hot_rows, hot_offset, V, U, targets, counts,
+                                    n_targets, 0, state, record)
         for i in range(n):
             buf = i & 1
             next_reach = 0
             if i + 1 < n:
                 next_reach, state = _draw_center(sentence, n, i + 1, window, negative, per_pair,
-                                                 noise_prob, noise_alias, V, U, targets, counts,
-                                                 n_targets, 1 - buf, state, record)
+                                                 noise_prob, noise_alias, hot_rows, hot_offset, V,
+                                                 U, targets, counts, n_targets, 1 - buf, state,
+                                                 record)
             lo, hi = max(0, i - reach), min(n, i + reach + 1)
             likelihood, folded, trained = center_step(
                 V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
@@ -156,17 +168,20 @@ def span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-              window, negative, alpha, min_alpha, words_before, total_words, state,
-              sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
+              hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
+              state, sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
     """Train sentences [sent_lo, sent_hi) of an encoded corpus, one (context, center) pair at a time.
 
     Args:
         ids: int32 (T,) word ids. offsets: int64 (S + 1,) sentence offsets into ids.
         sent_lo, sent_hi: the span's sentence range.
         V: float32 or float64 (Vocab, D), input rows (context words), updated in place.
-        U: same dtype and shape, output rows (centers and negatives), updated in place.
+        U: same dtype, (≥ Vocab, D), output rows (centers and negatives), updated in place.
         keep_threshold: int64 (Vocab,), keep a word when 32 random bits < threshold (2**32: always).
         noise_prob: float32 (Vocab,), noise_alias: int32 (Vocab,): the noise alias table.
+        hot_rows, hot_offset: int ≥ 0. The output vectors of words below hot_rows are read and
+            written at row word + hot_offset of U (a thread's private copy of the hottest rows,
+            see `fastw2v.plan`); 0, 0: every word at its own row.
         window: int ≥ 1, the largest window; each center draws its own reach in [1, window].
         negative: int ≥ 1, negatives K per pair.
         alpha, min_alpha: float, the learning-rate schedule's ends.
@@ -183,15 +198,15 @@ def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
         the summed pair losses).
     """
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                       window, negative, alpha, min_alpha, words_before, total_words, state,
-                       sentence, targets, counts, n_targets, coefs, grad_rows, neg_pairs_step,
-                       True, record)
+                     hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before,
+                     total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
+                     neg_pairs_step, True, record)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     window, negative, alpha, min_alpha, words_before, total_words, state,
-                     sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
+                     hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
+                     state, sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
     """Like `sgns_span`, but one set of negatives is shared by all contexts of a center.
 
     Per center: its window's m context rows against the center and its K negatives form an
@@ -200,22 +215,22 @@ def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise
     once per center instead of once per pair. Same arguments and return value as `sgns_span`.
     """
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                       window, negative, alpha, min_alpha, words_before, total_words, state,
-                       sentence, targets, counts, n_targets, coefs, grad_rows, neg_shared_step,
-                       False, record)
+                     hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before,
+                     total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
+                     neg_shared_step, False, record)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def softmax_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                 window, negative, alpha, min_alpha, words_before, total_words, state,
-                 sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
+                 hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
+                 state, sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
     """Like `sgns_span` with the full-softmax loss: every pair scores the whole vocabulary
     (O(Vocab · D) per pair: for small vocabularies, teaching and checking). Same arguments;
     `negative` and the noise table are not used, and coefs needs Vocab columns."""
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                       window, 0, alpha, min_alpha, words_before, total_words, state,
-                       sentence, targets, counts, n_targets, coefs, grad_rows, softmax_step,
-                       True, record)
+                     hot_rows, hot_offset, window, 0, alpha, min_alpha, words_before,
+                     total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
+                     softmax_step, True, record)
 
 
 @dataclass(frozen=True)

@@ -91,14 +91,14 @@ def neg_pairs_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, l
     Returns (likelihood, loss folded out of it, pairs trained).
     """
     dim = V.shape[1]
-    center = sentence[i]
     loss = 0.0
     slot = 0
     for j in range(lo, hi):
         if j == i:
             continue
         context = sentence[j]
-        note_pair(record, True, context, center, lr, buf, slot)
+        note_pair(record, True, context, sentence[i], lr, buf, slot)
+        center = targets[buf, slot, 0]
         count = n_targets[buf, slot]
         likelihood, folded = score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0,
                                          likelihood)

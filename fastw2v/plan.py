@@ -19,6 +19,7 @@ from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table
 from fastw2v.vocab import keep_probabilities, keep_thresholds, noise_weights
 
+HOT_ROWS = 1024  # with several threads, each keeps private output rows for this many top words
 MAX_SPAN_WORDS = 100_000
 MIN_SPAN_WORDS = 10_000
 PROGRESS_SECONDS = 0.2
@@ -37,11 +38,19 @@ class TrainingPlan:
         self.coef_columns = loss.coef_columns(config.negative, len(vocab))
         self.keep_threshold = keep_thresholds(keep_probabilities(vocab.counts, config.sample))
         self.noise_prob, self.noise_alias = build_alias_table(noise_weights(vocab.counts, config.ns_exponent))
+        self.n_words = len(vocab)
+        self.hot_rows = hot_rows(config, self.n_words)
         span_words = min(MAX_SPAN_WORDS, max(MIN_SPAN_WORDS, corpus.n_words // (16 * config.workers)))
         self.spans = corpus.span_bounds(span_words)
         self.total_words = float(config.epochs * corpus.n_words)
         self.jobs = [(epoch, p) for epoch in range(config.epochs) for p in range(len(self.spans) - 1)]
         self.longest_sentence = corpus.longest_sentence()
+
+    def hot_block(self, U, thread):
+        """Thread `thread`'s private copy of the hot output rows (`HotRows`), or None."""
+        if self.hot_rows == 0:
+            return None
+        return HotRows(U, self.hot_rows, self.n_words + thread * self.hot_rows)
 
     def job_words(self, job):
         """Tokens of a job's span, before sub-sampling."""
@@ -66,18 +75,61 @@ class TrainingPlan:
                 _isolated((2 * cfg.window, self.coef_columns), dtype),
                 _isolated((2 * cfg.window, cfg.vector_size), dtype))
 
-    def run_job(self, job, V, U, scratch, record=None):
+    def run_job(self, job, V, U, scratch, record=None, hot=None):
         """Train one (epoch, span) job. Returns (words, pairs, loss).
 
-        record: None, or `recording.Recorder.buffers` to record the job's sample stream."""
+        U: (`output_rows(...)`, D) when `hot` is given, else at least (Vocab, D).
+        record: None, or `recording.Recorder.buffers` to record the job's sample stream.
+        hot: None, or the thread's `HotRows` (the job uses them; merge them afterwards)."""
         epoch, span = job
         cfg, corpus = self.config, self.corpus
+        hot_rows, hot_offset = (0, 0) if hot is None else (hot.count, hot.offset)
         _, words, pairs, loss = self.kernel(
             corpus.ids, corpus.offsets, self.spans[span], self.spans[span + 1], V, U,
-            self.keep_threshold, self.noise_prob, self.noise_alias, cfg.window, self.negative,
-            cfg.alpha, cfg.min_alpha, self.words_before(epoch, span), self.total_words,
-            seed_state(cfg.seed, epoch, span), *scratch, record)
+            self.keep_threshold, self.noise_prob, self.noise_alias, hot_rows, hot_offset,
+            cfg.window, self.negative, cfg.alpha, cfg.min_alpha, self.words_before(epoch, span),
+            self.total_words, seed_state(cfg.seed, epoch, span), *scratch, record)
         return words, pairs, loss
+
+
+class HotRows:
+    """One thread's private copy of the output rows of the most frequent words.
+
+    With unigram^0.75 noise a few words are most of all negatives: threads that write their rows
+    of U concurrently make the cores fight over the same cache lines, and two threads train far
+    less than twice as fast. So each thread trains a job on its own copy of U[:count], kept at
+    U[offset:offset + count] (the kernels' `hot_rows`, `hot_offset`), and after the job adds
+    what it changed to U[:count] under a lock and takes a fresh copy: U[:count] receives every
+    thread's updates, one job late to the others (local SGD on those rows). One thread uses none.
+
+    Attributes:
+        count, offset: int, the rows copied and where the copy starts in U.
+    """
+
+    def __init__(self, U, count, offset):
+        self.count, self.offset = count, offset
+        self._private = U[offset:offset + count]
+        self._private[:] = U[:count]
+        self._base = self._private.copy()
+
+    def merge(self, U, lock):
+        """Add the job's changes to U[:count], then start the next job from the result."""
+        with lock:
+            U[:self.count] += self._private - self._base
+            self._private[:] = U[:self.count]
+        self._base[:] = self._private
+
+
+def hot_rows(config, n_words):
+    """How many top words each thread keeps private output rows for (`HotRows`): none with one
+    thread or a loss that draws no negatives."""
+    several = LOSSES[config.loss].draws_negatives and config.workers > 1
+    return min(HOT_ROWS, n_words) if several else 0
+
+
+def output_rows(config, n_words):
+    """Rows U must have for a run: the vocabulary's, then each thread's block of hot rows."""
+    return n_words + config.workers * hot_rows(config, n_words)
 
 
 def _isolated(shape, dtype, guard_bytes=256):
@@ -122,8 +174,11 @@ class Progress:
         return [float(l / p) if p else float("nan") for l, p in zip(self.loss, self.pairs)]
 
 
-def run_threads(plan, V, U, progress, bar, workers, deadline=None):
-    """Train the plan's jobs from `progress.next_job` on `workers` threads, updating the bar.
+def run_threads(plan, V, U, progress, bar, deadline=None):
+    """Train the plan's jobs from `progress.next_job` on `plan.config.workers` threads, updating
+    the bar.
+
+    U: float (`output_rows(plan.config, Vocab)`, D); rows past the vocabulary are the threads' scratch.
 
     Threads stop taking jobs once `deadline` (time.monotonic seconds) has passed and at least one
     job was taken, on an error, or on Ctrl-C; the jobs in flight always finish, so jobs
@@ -133,13 +188,15 @@ def run_threads(plan, V, U, progress, bar, workers, deadline=None):
         whatever a job raised; KeyboardInterrupt after the jobs in flight finished.
     """
     job_lock = threading.Lock()
+    merge_lock = threading.Lock()
     first_job = progress.next_job
     errors = []
     stop = threading.Event()
 
-    def worker(finished):
+    def worker(thread, finished):
         try:
             scratch = plan.scratch(V.dtype)
+            hot = plan.hot_block(U, thread)
             while True:
                 with job_lock:
                     past_deadline = deadline is not None and progress.next_job > first_job \
@@ -148,7 +205,9 @@ def run_threads(plan, V, U, progress, bar, workers, deadline=None):
                         return
                     job = plan.jobs[progress.next_job]
                     progress.next_job += 1
-                words, pairs, loss = plan.run_job(job, V, U, scratch)
+                words, pairs, loss = plan.run_job(job, V, U, scratch, hot=hot)
+                if hot is not None:
+                    hot.merge(U, merge_lock)
                 progress.add(job[0], words, pairs, loss)
         except BaseException as exc:  # noqa: B902  (re-raised in the main thread)
             errors.append(exc)
@@ -159,9 +218,9 @@ def run_threads(plan, V, U, progress, bar, workers, deadline=None):
     # Each thread says it is done through an Event, not Thread.join: a join interrupted by Ctrl-C
     # can mark a running thread as stopped (CPython before 3.13), and a checkpoint written then
     # would catch the weights mid-job.
-    finished = [threading.Event() for _ in range(workers)]
+    finished = [threading.Event() for _ in range(plan.config.workers)]
     for i, done in enumerate(finished):
-        threading.Thread(target=worker, args=(done,), name=f"fastw2v-{i}", daemon=True).start()
+        threading.Thread(target=worker, args=(i, done), name=f"fastw2v-{i}", daemon=True).start()
     try:
         for done in finished:
             while not done.wait(PROGRESS_SECONDS):

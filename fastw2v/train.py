@@ -16,7 +16,7 @@ from fastw2v import checkpoint as checkpoint_io
 from fastw2v import corpus as corpus_mod
 from fastw2v.config import TrainConfig
 from fastw2v.errors import ConfigError
-from fastw2v.plan import Progress, TrainingPlan, run_threads
+from fastw2v.plan import Progress, TrainingPlan, output_rows, run_threads
 from fastw2v.vectors import KeyedVectors
 from fastw2v.vocab import build_vocabulary
 
@@ -68,6 +68,7 @@ class Word2Vec:
         self.corpus_dir = None
         self.saved_run = {}
         self._workdir = None
+        self._output_buffer = None
         if sentences is not None or corpus_file is not None:
             self.build_vocab(sentences=sentences, corpus_file=corpus_file)
             self.train(progress=progress)
@@ -103,7 +104,8 @@ class Word2Vec:
         os.remove(raw.ends_path)
         n, dim = len(self.vocab), cfg.vector_size
         self.wv = KeyedVectors(self.vocab.words, initial_vectors(n, dim, cfg.seed))
-        self.syn1neg = np.zeros((n, dim), dtype=np.float32)
+        self._output_buffer = np.zeros((output_rows(cfg, n), dim), dtype=np.float32)
+        self.syn1neg = self._output_buffer[:n]
         self.progress = None
 
     def _corpus_directory(self, corpus_dir):
@@ -133,14 +135,14 @@ class Word2Vec:
         if self.progress is None or self.progress.next_job >= len(plan.jobs):
             self.progress = Progress(self.config.epochs)
         state = self.progress
-        V, U = self.wv.vectors, self.syn1neg
+        V, U = self.wv.vectors, self._output_matrix(output_rows(self.config, len(self.vocab)))
         start, words_before = time.perf_counter(), state.words
         with tqdm(total=plan.total_words, initial=state.words, unit="word", unit_scale=True,
                   disable=not progress, smoothing=0.1, dynamic_ncols=True) as bar:
             while state.next_job < len(plan.jobs):
                 deadline = time.monotonic() + checkpoint.every if checkpoint else None
                 try:
-                    run_threads(plan, V, U, state, bar, self.config.workers, deadline)
+                    run_threads(plan, V, U, state, bar, deadline)
                 except KeyboardInterrupt:
                     if checkpoint:
                         self.save_checkpoint(checkpoint.path, checkpoint.run)
@@ -154,6 +156,17 @@ class Word2Vec:
         self.stats = {"words": words, "seconds": seconds,
                       "words_per_second": words / max(seconds, 1e-9), "pairs": int(state.pairs.sum())}
         return self
+
+    def _output_matrix(self, rows):
+        """The buffer whose first Vocab rows are `syn1neg`, with `rows` rows in all (the threads'
+        private rows follow the vocabulary's; see `plan.HotRows`). Reallocated only when short."""
+        buffer = self._output_buffer
+        if buffer is None or buffer.shape[0] < rows or self.syn1neg.base is not buffer:
+            n, dim = self.syn1neg.shape
+            buffer = np.zeros((max(rows, n), dim), dtype=self.syn1neg.dtype)
+            buffer[:n] = self.syn1neg
+            self._output_buffer, self.syn1neg = buffer, buffer[:n]
+        return buffer
 
     def save(self, path, run=None):
         """Save the model — settings, vocabulary with counts, both matrices and the run's progress —

@@ -1,7 +1,6 @@
 """`fastw2v diff`: the compiled kernels replayed through the reference agree, and a planted bug
 in a kernel is caught."""
 
-import numpy as np
 import pytest
 from numba import njit
 
@@ -85,13 +84,13 @@ def _step_updating_input_first(V, U, sentence, i, lo, hi, targets, counts, n_tar
 
 def planted_kernel(step):
     @njit(nogil=True)
-    def span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias, window,
-             negative, alpha, min_alpha, words_before, total_words, state, sentence, targets, counts,
-             n_targets, coefs, grad_rows, record=None):
+    def span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias, hot_rows,
+             hot_offset, window, negative, alpha, min_alpha, words_before, total_words, state,
+             sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
         return kernels.span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob,
-                                   noise_alias, window, negative, alpha, min_alpha, words_before,
-                                   total_words, state, sentence, targets, counts, n_targets, coefs,
-                                   grad_rows, step, True, record)
+                                 noise_alias, hot_rows, hot_offset, window, negative, alpha,
+                                 min_alpha, words_before, total_words, state, sentence, targets,
+                                 counts, n_targets, coefs, grad_rows, step, True, record)
     return span
 
 

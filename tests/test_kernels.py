@@ -19,7 +19,7 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def run_kernel(mode, sentence, V, U, negative=2, dtype=np.float32):
+def run_kernel(mode, sentence, V, U, negative=2, dtype=np.float32, hot_rows=0, hot_offset=0):
     V, U = V.astype(dtype), U.astype(dtype)
     ids = np.array(sentence, dtype=np.int32)
     weights = np.zeros(V.shape[0])
@@ -32,7 +32,7 @@ def run_kernel(mode, sentence, V, U, negative=2, dtype=np.float32):
                np.empty((2 * window, DIM), dtype))
     _, words, pairs, loss = LOSSES["neg"].kernels[mode](
         ids, np.array([0, len(sentence)], np.int64), 0, 1, V, U, np.full(V.shape[0], 2 ** 32, np.int64),
-        prob, alias, window, negative, LR, LR, 0.0, 1.0, seed_state(1), *scratch)
+        prob, alias, hot_rows, hot_offset, window, negative, LR, LR, 0.0, 1.0, seed_state(1), *scratch)
     return V, U, words, pairs, loss
 
 
@@ -87,3 +87,21 @@ def test_kernel_updates_are_the_textbook_step(mode, textbook, sentence):
     f32_V, f32_U, *_ = run_kernel(mode, sentence, V, U, dtype=np.float32)
     np.testing.assert_allclose(f32_V, expected_V, rtol=0, atol=2e-6)
     np.testing.assert_allclose(f32_U, expected_U, rtol=0, atol=2e-6)
+
+
+@pytest.mark.parametrize("mode", ["default", "shared"])
+def test_hot_rows_move_only_the_private_copy(mode):
+    """With hot rows, every output row of a word below hot_rows is read and written at its
+    private copy: the copy ends where the plain run leaves the word's row, U[:hot] is untouched."""
+    sentence, hot, n_words = [1, 3, 1, 2, 0, 4, 3], 4, 5
+    rng = np.random.default_rng(7)
+    V, U = rng.normal(scale=0.5, size=(n_words, DIM)), rng.normal(scale=0.5, size=(n_words, DIM))
+    plain_V, plain_U, *plain_rest = run_kernel(mode, sentence, V, U, dtype=np.float64)
+    U_ext = np.vstack([U, U[:hot]])
+    got_V, got_U, *rest = run_kernel(mode, sentence, V, U_ext, dtype=np.float64, hot_rows=hot,
+                                     hot_offset=n_words)
+    np.testing.assert_array_equal(got_V, plain_V)
+    np.testing.assert_array_equal(got_U[n_words:], plain_U[:hot])
+    np.testing.assert_array_equal(got_U[hot:n_words], plain_U[hot:])
+    np.testing.assert_array_equal(got_U[:hot], U[:hot])
+    assert rest == plain_rest

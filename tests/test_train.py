@@ -1,10 +1,13 @@
 """The fast path end to end: determinism, learned structure, the loss tally, settings."""
 
+import threading
+
 import numpy as np
 import pytest
 
 from fastw2v.config import TrainConfig
 from fastw2v.errors import ConfigError
+from fastw2v.plan import HotRows, hot_rows, output_rows
 from fastw2v.train import Word2Vec
 
 
@@ -103,3 +106,32 @@ def test_exactly_one_corpus_argument():
         Word2Vec(**SMALL).build_vocab()
     with pytest.raises(ConfigError):
         Word2Vec(**SMALL).train()
+
+
+def test_hot_rows_merge_every_threads_changes_into_the_shared_rows():
+    count, n_words, dim = 3, 5, 4
+    U = np.zeros((n_words + 2 * count, dim))
+    U[:n_words] = np.arange(n_words * dim).reshape(n_words, dim)
+    start = U[:count].copy()
+    lock = threading.Lock()
+    first, second = HotRows(U, count, n_words), HotRows(U, count, n_words + count)
+    np.testing.assert_array_equal(U[n_words:n_words + count], start)
+    U[n_words:n_words + count] += 1.0          # what the first thread's job changed
+    U[n_words + count:] -= 0.25                # ... and the second's, from the same start
+    first.merge(U, lock)
+    second.merge(U, lock)
+    np.testing.assert_array_equal(U[:count], start + 0.75)
+    np.testing.assert_array_equal(U[n_words + count:], start + 0.75)  # the next job starts there
+    U[n_words + count:] += 2.0
+    second.merge(U, lock)                      # only the new change is added again
+    np.testing.assert_array_equal(U[:count], start + 2.75)
+
+
+def test_only_several_threads_drawing_negatives_use_hot_rows():
+    vocab_words = 5000
+    assert hot_rows(TrainConfig(workers=1), vocab_words) == 0
+    assert hot_rows(TrainConfig(workers=2, loss="softmax"), vocab_words) == 0
+    assert 0 < hot_rows(TrainConfig(workers=2), vocab_words) < vocab_words
+    assert hot_rows(TrainConfig(workers=2), 10) == 10
+    three = TrainConfig(workers=3)
+    assert output_rows(three, vocab_words) == vocab_words + 3 * hot_rows(three, vocab_words)

@@ -1,0 +1,62 @@
+"""What several commands share: argument types, the model options, loading vectors for a query."""
+
+import argparse
+
+from fastw2v.errors import FastW2VError
+
+VECTORS_HELP = "vector file: word2vec text or binary, or native .npz (told apart by content)"
+
+
+def load_knowing(path, words):
+    """KeyedVectors from `path`; a FastW2VError names the first of `words` it lacks."""
+    from fastw2v.vectors import KeyedVectors
+
+    vectors = KeyedVectors.load(path)
+    for word in words:
+        if word not in vectors:
+            raise FastW2VError(f"{word!r} is not in the vocabulary of {path} ({len(vectors)} words; "
+                               "words are case-sensitive)")
+    return vectors
+
+
+def print_scores(pairs):
+    for word, score in pairs:
+        print(f"{word}\t{score:.4f}")
+
+
+def add_model_options(sub, defaults):
+    """The settings `train` and `diff` share, with defaults from a dict of TrainConfig names."""
+    sub.add_argument("--dim", type=positive_int, default=defaults["vector_size"], help="vector dimensions (default %(default)s)")
+    sub.add_argument("--window", type=positive_int, default=defaults["window"], help="largest window (default %(default)s)")
+    sub.add_argument("--negative", type=positive_int, default=defaults["negative"], help="negatives per pair (default %(default)s)")
+    sub.add_argument("--sample", type=float, default=defaults["sample"], help="sub-sampling threshold, 0 for none (default %(default)s)")
+    sub.add_argument("--min-count", type=positive_int, default=defaults["min_count"], help="drop rarer words (default %(default)s)")
+    sub.add_argument("--epochs", type=positive_int, default=defaults["epochs"], help="passes over the corpus (default %(default)s)")
+    sub.add_argument("--alpha", type=float, default=defaults["alpha"], help="start learning rate (default %(default)s)")
+    sub.add_argument("--seed", type=int, default=defaults["seed"], help="random seed (default %(default)s)")
+
+
+def model_settings(args):
+    """The `add_model_options` values as TrainConfig settings."""
+    return dict(vector_size=args.dim, window=args.window, negative=args.negative, sample=args.sample,
+                min_count=args.min_count, epochs=args.epochs, alpha=args.alpha, seed=args.seed)
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive integer")
+    return value
+
+
+def positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value

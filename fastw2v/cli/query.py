@@ -1,0 +1,102 @@
+"""`fastw2v similar`, `analogy` and `info`: questions to a vector file."""
+
+import argparse
+
+from fastw2v.cli.options import VECTORS_HELP, load_knowing, positive_int, print_scores
+
+
+def register(commands):
+    _add_similar(commands)
+    _add_analogy(commands)
+    _add_info(commands)
+
+
+SIMILAR_EXAMPLES = """examples:
+  fastw2v similar vectors.txt king              # the 10 nearest words and their cosine
+  fastw2v similar GoogleNews.bin king -n 3      # the C tool's binary format too
+"""
+
+
+def _add_similar(commands):
+    sub = commands.add_parser(
+        "similar", help="the words nearest to a word (cosine similarity)",
+        description="Print the words nearest to WORD by cosine similarity, nearest first, one "
+                    "'word<TAB>cosine' a line.",
+        epilog=SIMILAR_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
+    sub.add_argument("word", metavar="WORD", help="the query word")
+    sub.add_argument("-n", "--topn", type=positive_int, default=10, help="how many words (default %(default)s)")
+    sub.set_defaults(handler=_run_similar)
+
+
+def _run_similar(args):
+    vectors = load_knowing(args.vectors, [args.word])
+    print_scores(vectors.most_similar(args.word, topn=args.topn))
+    return 0
+
+
+ANALOGY_EXAMPLES = """examples:
+  fastw2v analogy vectors.txt man king woman    # man is to king as woman is to ? (queen)
+  fastw2v analogy vectors.npz paris france rome -n 1
+"""
+
+
+def _add_analogy(commands):
+    sub = commands.add_parser(
+        "analogy", help="A is to B as C is to ? (3CosAdd)",
+        description="Print the words nearest (cosine) to B - A + C, unit vectors (3CosAdd), "
+                    "best first, one 'word<TAB>cosine' a line; A, B and C are left out.",
+        epilog=ANALOGY_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
+    sub.add_argument("a", metavar="A")
+    sub.add_argument("b", metavar="B")
+    sub.add_argument("c", metavar="C")
+    sub.add_argument("-n", "--topn", type=positive_int, default=5, help="how many words (default %(default)s)")
+    sub.set_defaults(handler=_run_analogy)
+
+
+def _run_analogy(args):
+    vectors = load_knowing(args.vectors, [args.a, args.b, args.c])
+    print_scores(vectors.analogy(args.a, args.b, args.c, topn=args.topn))
+    return 0
+
+
+INFO_EXAMPLES = """examples:
+  fastw2v info vectors.txt                      # words, dimensions, format
+  fastw2v info model.npz                        # and the training settings it records
+"""
+FORMAT_NAMES = {"text": "word2vec text", "binary": "word2vec binary", "native": "fastw2v native (.npz)"}
+
+
+def _add_info(commands):
+    sub = commands.add_parser(
+        "info", help="a vector file's size, format and training settings",
+        description="Read and check a whole vector file, then print its number of words, "
+                    "dimensions and format, and for native files their arrays and the "
+                    "training settings and other metadata they record.",
+        epilog=INFO_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
+    sub.set_defaults(handler=_run_info)
+
+
+def _run_info(args):
+    import json
+
+    from fastw2v.formats import read_vectors
+
+    found = read_vectors(args.vectors)
+    print(f"file: {args.vectors}\nformat: {FORMAT_NAMES[found.format]}\nwords: {len(found.words)}\n"
+          f"dimensions: {found.vectors.shape[1]}")
+    if found.format != "native":
+        print("training settings: not recorded (word2vec files hold only words and vectors)")
+        return 0
+    print("arrays: " + ", ".join(f"{name} {array.dtype} {array.shape}" for name, array in found.arrays.items()))
+    settings = found.metadata.get("config")
+    if isinstance(settings, dict):
+        print("training settings:")
+        for name, value in settings.items():
+            print(f"  {name}: {json.dumps(value)}")
+    for name, value in found.metadata.items():
+        if not (name == "config" and isinstance(value, dict)):
+            print(f"{name}: {json.dumps(value)}")
+    return 0

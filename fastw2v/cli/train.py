@@ -1,0 +1,137 @@
+"""`fastw2v train` and `fastw2v resume`: train, checkpoint, write the vectors."""
+
+import argparse
+import os
+import sys
+import time
+
+from fastw2v.cli.options import add_model_options, model_settings, positive_float, positive_int
+from fastw2v.errors import FastW2VError
+
+
+def register(commands):
+    _add_train(commands)
+    _add_resume(commands)
+
+
+TRAIN_EXAMPLES = """examples:
+  fastw2v train corpus.txt -o vectors.txt
+  fastw2v train corpus/ more.txt.gz -o vectors.bin --dim 300 --window 8 --epochs 10 --threads 2
+  zcat corpus.gz | fastw2v train - -o vectors.txt               # standard input
+  fastw2v train corpus.txt -o model.npz --checkpoint run.ckpt   # resumable: fastw2v resume run.ckpt
+  fastw2v train corpus.txt -o vectors.txt --mode shared         # shared negatives: faster
+  fastw2v train corpus.txt -o vectors.txt --threads 1 --seed 7  # bit-identical run after run
+"""
+OUTPUT_FORMATS = ("text", "binary", "npz")
+DEFAULT_CHECKPOINT_SECONDS = 300.0
+
+
+def _add_train(commands):
+    from fastw2v.config import LOSSES, MODES, TrainConfig
+
+    defaults = TrainConfig(workers=1).to_dict()
+    sub = commands.add_parser(
+        "train", help="train skip-gram word vectors on text files",
+        description="Train word vectors on whitespace-separated text (one sentence a line; "
+                    "lines longer than 10,000 words are cut) and write them in the word2vec "
+                    "text or binary format, or as a native model (.npz).",
+        epilog=TRAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("inputs", nargs="+", metavar="INPUT",
+                     help="text files (.gz and .bz2 too), directories (every file in them), - for stdin")
+    sub.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write")
+    sub.add_argument("--format", choices=OUTPUT_FORMATS, default=None,
+                     help="output format (default: npz for .npz, binary for .bin, else text)")
+    add_model_options(sub, defaults)
+    sub.add_argument("--max-vocab-size", type=positive_int, default=None, help="keep at most this many words")
+    sub.add_argument("--min-alpha", type=float, default=None, help="end learning rate (default alpha·1e-4)")
+    sub.add_argument("--threads", type=positive_int, default=None, help="threads (default: every core)")
+    sub.add_argument("--mode", choices=MODES, default=defaults["mode"],
+                     help="default: fresh negatives per pair; shared: one set per center (default %(default)s)")
+    sub.add_argument("--loss", choices=LOSSES, default=defaults["loss"],
+                     help="neg: negative sampling; softmax: the full softmax, O(vocabulary) per pair, "
+                          "for small vocabularies (default %(default)s)")
+    sub.add_argument("--checkpoint", metavar="PATH",
+                     help="save a resumable checkpoint there (and the encoded corpus in PATH.corpus/)")
+    sub.add_argument("--checkpoint-every", type=positive_float, default=DEFAULT_CHECKPOINT_SECONDS,
+                     metavar="SECONDS", help="seconds between checkpoints (default %(default)s)")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    sub.set_defaults(handler=_run_train)
+
+
+def _run_train(args):
+    from fastw2v.config import TrainConfig
+    from fastw2v.train import Checkpointing, Word2Vec
+
+    config = TrainConfig(**model_settings(args), max_vocab_size=args.max_vocab_size,
+                         min_alpha=args.min_alpha, workers=args.threads, mode=args.mode, loss=args.loss)
+    output_format = args.format or _format_from_name(args.output)
+    start = time.perf_counter()
+    model = Word2Vec(**config.to_dict())
+    checkpoint = None
+    if args.checkpoint:
+        run = {"output": os.path.abspath(args.output), "format": output_format,
+               "checkpoint_every": args.checkpoint_every}
+        checkpoint = Checkpointing(args.checkpoint, args.checkpoint_every, run)
+    model.build_vocab(corpus_file=args.inputs, corpus_dir=_corpus_dir(args.checkpoint))
+    _train_and_write(model, checkpoint, args.output, output_format, args.quiet, start)
+    return 0
+
+
+def _add_resume(commands):
+    sub = commands.add_parser(
+        "resume", help="finish a training run from its checkpoint",
+        description="Continue an interrupted `fastw2v train --checkpoint PATH` run to the end and "
+                    "write the output it asked for. With one thread and a seed, the vectors are "
+                    "byte-identical to an uninterrupted run's.",
+        epilog="example:\n  fastw2v resume run.ckpt", formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("checkpoint", metavar="CHECKPOINT", help="the file given to --checkpoint")
+    sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    sub.set_defaults(handler=_run_resume)
+
+
+def _run_resume(args):
+    from fastw2v.train import Checkpointing, Word2Vec
+
+    start = time.perf_counter()
+    model = Word2Vec.load(args.checkpoint)
+    run = model.saved_run
+    if "output" not in run or model.corpus is None:
+        raise FastW2VError(f"{args.checkpoint}: not a resumable checkpoint (no run settings, or its "
+                           f"encoded corpus {_corpus_dir(args.checkpoint)}/ is gone)")
+    checkpoint = Checkpointing(args.checkpoint, float(run["checkpoint_every"]), run)
+    _train_and_write(model, checkpoint, run["output"], run["format"], args.quiet, start)
+    return 0
+
+
+def _corpus_dir(checkpoint_path):
+    return None if checkpoint_path is None else checkpoint_path + ".corpus"
+
+
+def _format_from_name(path):
+    return {".npz": "npz", ".bin": "binary"}.get(os.path.splitext(path)[1].lower(), "text")
+
+
+def _train_and_write(model, checkpoint, output, output_format, quiet, start):
+    """Train (checkpointing if asked), write the output, then drop the run's checkpoint files."""
+    try:
+        model.train(progress=not quiet, checkpoint=checkpoint)
+    except KeyboardInterrupt:
+        if checkpoint:
+            print(f"fastw2v: interrupted; checkpoint saved, continue with: fastw2v resume "
+                  f"{checkpoint.path}", file=sys.stderr)
+        raise
+    if output_format == "npz":
+        model.save(output)
+    else:
+        model.wv.save_word2vec_format(output, binary=output_format == "binary")
+    if checkpoint:  # only once the output is safely written
+        model.release_corpus()
+        if os.path.exists(checkpoint.path):
+            os.remove(checkpoint.path)
+    if not quiet:
+        stats = model.stats
+        print(f"fastw2v: {len(model.vocab)} words in the vocabulary, {stats['words']} words trained "
+              f"at {stats['words_per_second']:,.0f} words/s on {model.config.workers} thread(s); "
+              f"loss per pair by epoch: {', '.join(f'{l:.4f}' for l in model.epoch_losses)}; "
+              f"{time.perf_counter() - start:.1f} s in all; {output_format} output: {output}",
+              file=sys.stderr)
