@@ -8,10 +8,10 @@ import argparse
 import sys
 
 from fastw2v import __version__
-from fastw2v.cli import cs224n, diff, query, train
+from fastw2v.cli import cs224n, demo, diff, query, train
 from fastw2v.errors import FastW2VError
 
-COMMAND_GROUPS = (train, diff, cs224n, query)
+COMMAND_GROUPS = (demo, train, diff, cs224n, query)
 
 
 def build_parser():
