@@ -15,11 +15,12 @@ from fastw2v import native
 from fastw2v.config import TrainConfig
 from fastw2v.corpus import EncodedCorpus
 from fastw2v.errors import FastW2VError, FormatError
-from fastw2v.plan import Progress
+from fastw2v.plan import CURVE_POINTS, LossCurve, Progress
 from fastw2v.vocab import Vocabulary
 
 KIND = "fastw2v-model"
 VERSION = 1
+CURVE_ARRAYS = (("words", np.int64), ("jobs", np.int64), ("pairs", np.int64), ("loss", np.float64))
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ def save_model(path, model, run, with_corpus):
                 "total_words": int(model.vocab.total_words), "run": run, "progress": None, "corpus": None}
     if progress is not None:
         arrays.update(progress_pairs=progress.pairs, progress_loss=progress.loss)
+        arrays.update({f"progress_curve_{name}": getattr(progress.curve, name) for name, _ in CURVE_ARRAYS})
         metadata["progress"] = {"next_job": progress.next_job, "words": progress.words}
     if with_corpus and model.corpus_dir is not None and model.corpus is not None:
         base = os.path.dirname(os.path.abspath(path))
@@ -99,7 +101,38 @@ def _progress(path, metadata, arrays, config):
     for name, dtype in (("progress_pairs", np.int64), ("progress_loss", np.float64)):
         _require(path, name, arrays, dtype, (config.epochs,))
     return Progress(config.epochs, next_job=saved["next_job"], words=saved["words"],
-                    pairs=arrays["progress_pairs"], loss=arrays["progress_loss"])
+                    pairs=arrays["progress_pairs"], loss=arrays["progress_loss"],
+                    curve=_loss_curve(path, arrays, saved))
+
+
+def _loss_curve(path, arrays, saved):
+    """The saved `LossCurve`, checked against the saved progress; None (an empty curve) for files
+    written before curves were saved: a run resumed from one plots from the resume point."""
+    names = [f"progress_curve_{name}" for name, _ in CURVE_ARRAYS]
+    if not any(name in arrays for name in names):
+        return None
+    size = len(arrays.get(names[0], ()))
+    for name, (_, dtype) in zip(names, CURVE_ARRAYS):
+        _require(path, name, arrays, dtype, (size,))
+    curve = [arrays[name] for name in names]
+    if not _curve_fits(*curve, next_job=saved["next_job"], words_done=saved["words"]):
+        raise FormatError(f"{path}: its loss curve does not match its progress "
+                          f"({size} points, {saved['next_job']} jobs, {saved['words']} words done)")
+    return LossCurve(*curve)
+
+
+def _curve_fits(words, jobs, pairs, loss, next_job, words_done):
+    """Whether curve columns (each (P,)) could have been recorded by `LossCurve` in this progress:
+    at most CURVE_POINTS points, strictly increasing words ending at the words done, every point but
+    the last holding the first one's power-of-two jobs, the last no more, and no more jobs in all
+    than were done (fewer when the curve started at a resume point)."""
+    if len(words) == 0:
+        return True
+    stride = int(jobs[0])
+    return bool(len(words) <= CURVE_POINTS and stride >= 1 and stride & (stride - 1) == 0
+                and np.all(jobs[:-1] == stride) and 1 <= jobs[-1] <= stride
+                and int(jobs.sum()) <= next_job and np.all(np.diff(words) > 0)
+                and int(words[-1]) == words_done and np.all(pairs >= 0) and np.all(np.isfinite(loss)))
 
 
 def _corpus_dir(path, metadata):

@@ -20,6 +20,8 @@ from fastw2v.errors import DatasetError
 
 MAX_SENTENCE_WORDS = 10000
 CHUNK_BYTES = 1 << 20
+MAX_TOKEN_BYTES = 1 << 20  # longer runs without whitespace are refused: not text
+NEWLINE, NUL = b"\n", b"\0"
 _ASCII_WHITESPACE = (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c")
 
 
@@ -58,37 +60,80 @@ def _open_binary(path):
         raise DatasetError(f"{path}: cannot open ({exc.strerror or exc})") from exc
 
 
-def iter_text_chunks(path, chunk_bytes=CHUNK_BYTES):
+def iter_text_chunks(path, chunk_bytes=CHUNK_BYTES, on_bad_utf8=None):
     """Yield the decoded text of a file in pieces that never split a token.
 
     Each piece ends at an ASCII whitespace byte (the bytes after the last one are carried into
-    the next piece), so no token and no UTF-8 character is cut in two.
+    the next piece), so no token and no UTF-8 character is cut in two. Bytes that are not UTF-8
+    become U+FFFD, and each piece that holds some calls ``on_bad_utf8(path, line)`` (or None).
+
+    Raises:
+        DatasetError: a NUL byte (binary data, or UTF-16 text), more than `MAX_TOKEN_BYTES`
+            without whitespace, or a failed read; the message names the file and line.
     """
-    carry = b""
+    carry, line = b"", 1
     with _open_binary(path) as handle:
         while True:
-            try:
-                block = handle.read(chunk_bytes)
-            except (OSError, EOFError) as exc:
-                raise DatasetError(f"{path}: read failed ({exc})") from exc
+            block = _read_block(handle, path, chunk_bytes)
             if not block:
                 break
+            _refuse_binary(block, path, line)  # the carry holds no newline
             block = carry + block
             cut = max(block.rfind(byte) for byte in _ASCII_WHITESPACE)
-            if cut < 0:
-                carry = block
-                continue
             carry = block[cut + 1:]
-            yield block[:cut + 1].decode("utf-8", errors="replace")
+            if len(carry) > MAX_TOKEN_BYTES:
+                where = line + block.count(NEWLINE, 0, cut + 1)
+                raise DatasetError(f"{path}:{where}: more than {MAX_TOKEN_BYTES:,} bytes without "
+                                   "whitespace: not a text corpus")
+            if cut >= 0:
+                yield _decode(block[:cut + 1], path, line, on_bad_utf8)
+                line += block.count(NEWLINE, 0, cut + 1)
     if carry:
-        yield carry.decode("utf-8", errors="replace")
+        yield _decode(carry, path, line, on_bad_utf8)
 
 
-def iter_token_batches(paths, chunk_bytes=CHUNK_BYTES):
+def _read_block(handle, path, size):
+    try:
+        return handle.read(size)
+    except (OSError, EOFError) as exc:
+        raise DatasetError(f"{path}: read failed ({exc})") from exc
+
+
+def _refuse_binary(block, path, line):
+    nul = block.find(NUL)
+    if nul >= 0:
+        where = line + block.count(NEWLINE, 0, nul)
+        raise DatasetError(f"{path}:{where}: a NUL byte: binary data (or UTF-16 text), not the "
+                           "UTF-8 text fastw2v reads")
+
+
+def _decode(raw, path, line, on_bad_utf8):
+    """raw as text, bytes that are not UTF-8 as U+FFFD; calls on_bad_utf8(path, line of the first
+    such byte) when there are some."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if on_bad_utf8 is not None:
+            on_bad_utf8(path, line + raw.count(NEWLINE, 0, exc.start))
+        return raw.decode("utf-8", errors="replace")
+
+
+def iter_token_batches(paths, chunk_bytes=CHUNK_BYTES, on_bad_utf8=None):
     """Yield (tokens, line_ends) per chunk of the files: a list of str, and the token counts at
-    which a line ended (sentence boundaries), ascending. A file's end ends a line."""
+    which a line ended (sentence boundaries), ascending. A file's end ends a line.
+
+    on_bad_utf8: called as ``on_bad_utf8(path, line)`` once, for the first bytes of the whole
+    input that are not UTF-8 (they are read as U+FFFD), or None.
+    """
+    reported = []
+
+    def report_once(path, line):
+        if not reported and on_bad_utf8 is not None:
+            reported.append(path)
+            on_bad_utf8(path, line)
+
     for path in paths:
-        for text in iter_text_chunks(path, chunk_bytes):
+        for text in iter_text_chunks(path, chunk_bytes, report_once):
             tokens, line_ends = [], []
             lines = text.split("\n")
             for number, line in enumerate(lines):

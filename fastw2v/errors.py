@@ -19,3 +19,7 @@ class OutputError(FastW2VError):
 
 class FormatError(FastW2VError):
     """A vector or model file is missing, unreadable, malformed, or in no format fastw2v reads."""
+
+
+class InputWarning(UserWarning):
+    """Input that fastw2v reads anyway, with a caveat (bytes that are not UTF-8, for example)."""

@@ -24,6 +24,7 @@ MAX_SPAN_WORDS = 100_000
 MIN_SPAN_WORDS = 10_000
 PROGRESS_SECONDS = 0.2
 SMOOTHING = 0.9  # the progress bar's loss: exponential average over spans
+CURVE_POINTS = 2048  # most points a run's loss curve keeps (`LossCurve`); even
 
 
 class TrainingPlan:
@@ -149,22 +150,25 @@ class Progress:
 
     Jobs are handed out in order and a pause lets every job in flight finish, so after
     `run_threads` returns, jobs [0, next_job) are exactly the ones done: a consistent point to
-    checkpoint and to resume from.
+    checkpoint and to resume from. `curve` (a `LossCurve`) records the loss job by job, in the
+    order jobs finish, in bounded memory.
     """
 
-    def __init__(self, epochs, next_job=0, words=0, pairs=None, loss=None):
+    def __init__(self, epochs, next_job=0, words=0, pairs=None, loss=None, curve=None):
         self.lock = threading.Lock()
         self.next_job = int(next_job)
         self.words = int(words)
         self.pairs = np.zeros(epochs, dtype=np.int64) if pairs is None else np.array(pairs, dtype=np.int64)
         self.loss = np.zeros(epochs, dtype=np.float64) if loss is None else np.array(loss, dtype=np.float64)
         self.smoothed_loss = float("nan")
+        self.curve = LossCurve() if curve is None else curve
 
     def add(self, epoch, words, pairs, loss):
         with self.lock:
             self.words += words
             self.pairs[epoch] += pairs
             self.loss[epoch] += loss
+            self.curve.add(self.words, pairs, loss)
             if pairs:
                 mean = loss / pairs
                 self.smoothed_loss = mean if math.isnan(self.smoothed_loss) else \
@@ -172,6 +176,73 @@ class Progress:
 
     def epoch_mean_losses(self):
         return [float(l / p) if p else float("nan") for l, p in zip(self.loss, self.pairs)]
+
+
+class LossCurve:
+    """A run's loss curve in bounded memory: points that each sum `stride` consecutive finished jobs.
+
+    A job adds to the last point while it holds fewer than `stride` jobs, else starts a new one;
+    when a new point would be the (`capacity` + 1)-th, neighbouring points are merged in pairs and
+    `stride` doubles. So whatever the run's length, at most `capacity` points are kept, every point
+    but the last holds exactly `stride` jobs, and the last point always ends at the words trained so
+    far. Sums are kept rather than means, so merging is exact.
+
+    Attributes (views of length P ≤ capacity, in the order jobs finished):
+        words: int64 (P,), words trained in the whole run (every epoch, before sub-sampling) when
+            the point's last job finished; strictly increasing.
+        jobs: int64 (P,), jobs summed in each point, ≥ 1. pairs: int64 (P,), (center, context)
+            pairs trained. loss: float64 (P,), their summed loss (nats).
+        stride: int, the jobs a full point holds (a power of two).
+    """
+
+    def __init__(self, words=(), jobs=(), pairs=(), loss=(), capacity=None):
+        self.capacity = CURVE_POINTS if capacity is None else int(capacity)
+        if self.capacity < 2 or self.capacity % 2:
+            raise ValueError(f"a loss curve's capacity must be even and ≥ 2, not {self.capacity}")
+        self.size = len(words)
+        if self.size > self.capacity:
+            raise ValueError(f"{self.size} loss-curve points, at most {self.capacity} allowed")
+        self._columns = {name: np.zeros(self.capacity, dtype=dtype) for name, dtype in
+                         (("words", np.int64), ("jobs", np.int64), ("pairs", np.int64), ("loss", np.float64))}
+        for name, values in (("words", words), ("jobs", jobs), ("pairs", pairs), ("loss", loss)):
+            self._columns[name][:self.size] = values
+        self.stride = int(self._columns["jobs"][0]) if self.size else 1
+
+    words = property(lambda self: self._columns["words"][:self.size])
+    jobs = property(lambda self: self._columns["jobs"][:self.size])
+    pairs = property(lambda self: self._columns["pairs"][:self.size])
+    loss = property(lambda self: self._columns["loss"][:self.size])
+
+    def add(self, words_so_far, pairs, loss):
+        """Count one finished job: `words_so_far` (int) the run's words including it, `pairs` (int)
+        and `loss` (float, summed) the job's own."""
+        last = self.size - 1
+        if self.size == 0 or self._columns["jobs"][last] >= self.stride:
+            if self.size == self.capacity:
+                self._merge_neighbours()
+            last = self.size
+            self.size += 1
+        columns = self._columns
+        columns["words"][last] = words_so_far
+        columns["jobs"][last] += 1
+        columns["pairs"][last] += pairs
+        columns["loss"][last] += loss
+
+    def _merge_neighbours(self):
+        half = self.capacity // 2
+        for name in ("jobs", "pairs", "loss"):
+            column = self._columns[name]
+            column[:half] = column[0::2] + column[1::2]
+            column[half:] = 0
+        words = self._columns["words"]
+        words[:half] = words[1::2]
+        words[half:] = 0
+        self.size, self.stride = half, 2 * self.stride
+
+    def mean_losses(self):
+        """float64 (P,): each point's mean loss per (center, context) pair; NaN where it has no pair."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.pairs > 0, self.loss / np.maximum(self.pairs, 1), np.nan)
 
 
 def run_threads(plan, V, U, progress, bar, deadline=None):
@@ -218,18 +289,23 @@ def run_threads(plan, V, U, progress, bar, deadline=None):
     # Each thread says it is done through an Event, not Thread.join: a join interrupted by Ctrl-C
     # can mark a running thread as stopped (CPython before 3.13), and a checkpoint written then
     # would catch the weights mid-job.
-    finished = [threading.Event() for _ in range(plan.config.workers)]
-    for i, done in enumerate(finished):
-        threading.Thread(target=worker, args=(i, done), name=f"fastw2v-{i}", daemon=True).start()
+    threads = []
     try:
-        for done in finished:
+        for i in range(plan.config.workers):  # started inside the try: Ctrl-C may land here too
+            done = threading.Event()
+            threads.append((threading.Thread(target=worker, args=(i, done), name=f"fastw2v-{i}",
+                                             daemon=True), done))
+            threads[-1][0].start()
+        for _, done in threads:
             while not done.wait(PROGRESS_SECONDS):
                 _show_progress(plan, progress, bar)
         _show_progress(plan, progress, bar)
     except KeyboardInterrupt:
         stop.set()
-        for done in finished:
-            done.wait()
+        for thread, done in threads:
+            # A thread that Ctrl-C kept from starting never sets its Event.
+            while not done.wait(PROGRESS_SECONDS) and thread.is_alive():
+                pass
         _show_progress(plan, progress, bar)
         raise
     if errors:

@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,7 @@ from tqdm import tqdm
 from fastw2v import checkpoint as checkpoint_io
 from fastw2v import corpus as corpus_mod
 from fastw2v.config import TrainConfig
-from fastw2v.errors import ConfigError
+from fastw2v.errors import ConfigError, DatasetError, InputWarning
 from fastw2v.plan import Progress, TrainingPlan, output_rows, run_threads
 from fastw2v.vectors import KeyedVectors
 from fastw2v.vocab import build_vocabulary
@@ -51,6 +52,7 @@ class Word2Vec:
         syn1neg: float32 (Vocab, D), the output vectors U.
         progress: Progress of the current or last run (None before any).
         epoch_losses: list of float, the mean loss per (center, context) pair of each epoch.
+        loss_curve: (words, mean_loss) arrays of the current or last run, job by job (see below).
         stats: dict with words, seconds and words_per_second of the last `train`.
         corpus_dir: the folder that keeps the encoded corpus, or None (a temporary one).
         saved_run: the ``run`` dict of the file `load` read ({} otherwise).
@@ -92,13 +94,18 @@ class Word2Vec:
             raise ConfigError("give exactly one of sentences= or corpus_file=")
         if corpus_file is not None:
             paths = [corpus_file] if isinstance(corpus_file, (str, os.PathLike)) else list(corpus_file)
-            batches = corpus_mod.iter_token_batches(corpus_mod.input_files(paths))
+            batches = corpus_mod.iter_token_batches(corpus_mod.input_files(paths),
+                                                    on_bad_utf8=_warn_bad_utf8)
         else:
             batches = corpus_mod.iter_sentence_batches(sentences)
         cfg = self.config
         directory = self._corpus_directory(corpus_dir)
         raw = corpus_mod.read(batches, directory)
-        self.vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, cfg.min_count, cfg.max_vocab_size)
+        try:
+            self.vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, cfg.min_count,
+                                          cfg.max_vocab_size)
+        except DatasetError as exc:
+            raise DatasetError(f"{_describe_source(corpus_file)}: {exc}") from None
         self.corpus = corpus_mod.encode(raw, self.vocab.index, directory)
         os.remove(raw.ids_path)
         os.remove(raw.ends_path)
@@ -157,6 +164,26 @@ class Word2Vec:
                       "words_per_second": words / max(seconds, 1e-9), "pairs": int(state.pairs.sum())}
         return self
 
+    @property
+    def loss_curve(self):
+        """The training loss of the current or last run, in the order jobs finished (`plan.LossCurve`).
+
+        Returns:
+            (words, mean_loss), both (P,) with P ≤ `plan.CURVE_POINTS` (neighbouring points are
+            merged as a run grows), empty before any training; saved with the model and its
+            checkpoints, so a resumed run's curve covers the whole run.
+            words: int64, words of the run trained (every epoch, before sub-sampling) when each
+                point ends: strictly increasing, the last one the words trained so far (an epoch
+                is ``corpus.n_words`` words).
+            mean_loss: float64, the mean loss per (center, context) pair over the jobs since the
+                previous point (NaN where they trained no pair).
+        """
+        if self.progress is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        with self.progress.lock:
+            curve = self.progress.curve
+            return curve.words.copy(), curve.mean_losses()
+
     def _output_matrix(self, rows):
         """The buffer whose first Vocab rows are `syn1neg`, with `rows` rows in all (the threads'
         private rows follow the vocabulary's; see `plan.HotRows`). Reallocated only when short."""
@@ -211,6 +238,20 @@ class Word2Vec:
             model.corpus = corpus_mod.EncodedCorpus.load(state.corpus_dir)
         model.saved_run = state.run
         return model
+
+
+def _describe_source(corpus_file, most=3):
+    """The corpus as an error message names it: its first paths, or 'sentences'."""
+    if corpus_file is None:
+        return "sentences"
+    paths = [corpus_file] if isinstance(corpus_file, (str, os.PathLike)) else list(corpus_file)
+    shown = ", ".join(os.fspath(p) for p in paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
+
+
+def _warn_bad_utf8(path, line):
+    warnings.warn(f"{path}:{line}: bytes that are not UTF-8; they are read as U+FFFD (said once "
+                  "per corpus)", InputWarning, stacklevel=2)
 
 
 def initial_vectors(n_words, dim, seed):

@@ -88,10 +88,12 @@ class KeyedVectors:
 
         The cache is the caller's to drop (`invalidate`) when the vectors change in place.
         """
-        if self._unit is None:
+        unit = self._unit  # one read: `invalidate` may run in another thread
+        if unit is None:
             norms = np.linalg.norm(self.vectors, axis=1, keepdims=True)
-            self._unit = self.vectors / np.maximum(norms, np.float32(1e-12))
-        return self._unit
+            unit = self.vectors / np.maximum(norms, np.float32(1e-12))
+            self._unit = unit
+        return unit
 
     def invalidate(self):
         """Forget cached unit vectors after the vectors changed in place."""

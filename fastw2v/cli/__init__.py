@@ -6,12 +6,13 @@ One module per group of commands; each has ``register(commands)``.
 
 import argparse
 import sys
+import warnings
 
 from fastw2v import __version__
-from fastw2v.cli import cs224n, demo, diff, query, train
-from fastw2v.errors import FastW2VError
+from fastw2v.cli import cs224n, demo, diff, download, plot, query, train
+from fastw2v.errors import FastW2VError, InputWarning
 
-COMMAND_GROUPS = (demo, train, diff, cs224n, query)
+COMMAND_GROUPS = (demo, train, diff, cs224n, query, plot, download)
 
 
 def build_parser():
@@ -29,6 +30,7 @@ def main(argv=None):
     """Run the command line; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
     try:
         return args.handler(args)
     except FastW2VError as exc:
@@ -37,3 +39,14 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("fastw2v: interrupted", file=sys.stderr)
         return 130
+
+
+_default_showwarning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """fastw2v's own warnings as one 'fastw2v: warning: ...' line; others as Python prints them."""
+    if issubclass(category, InputWarning):
+        print(f"fastw2v: warning: {message}", file=sys.stderr)
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)

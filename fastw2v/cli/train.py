@@ -5,6 +5,7 @@ import os
 import sys
 import time
 
+from fastw2v.atomic import check_output_path
 from fastw2v.cli.options import add_model_options, model_settings, positive_float, positive_int
 from fastw2v.errors import FastW2VError
 
@@ -21,6 +22,7 @@ TRAIN_EXAMPLES = """examples:
   fastw2v train corpus.txt -o model.npz --checkpoint run.ckpt   # resumable: fastw2v resume run.ckpt
   fastw2v train corpus.txt -o vectors.txt --mode shared         # shared negatives: faster
   fastw2v train corpus.txt -o vectors.txt --threads 1 --seed 7  # bit-identical run after run
+  fastw2v train corpus.txt -o vectors.txt --loss-plot loss.png  # and the training loss curve
 """
 OUTPUT_FORMATS = ("text", "binary", "npz")
 DEFAULT_CHECKPOINT_SECONDS = 300.0
@@ -54,6 +56,9 @@ def _add_train(commands):
                      help="save a resumable checkpoint there (and the encoded corpus in PATH.corpus/)")
     sub.add_argument("--checkpoint-every", type=positive_float, default=DEFAULT_CHECKPOINT_SECONDS,
                      metavar="SECONDS", help="seconds between checkpoints (default %(default)s)")
+    sub.add_argument("--loss-plot", metavar="FILE.png",
+                     help="also write the training loss curve (mean loss per pair against words "
+                          "trained, epochs marked) to this PNG")
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     sub.set_defaults(handler=_run_train)
 
@@ -65,15 +70,19 @@ def _run_train(args):
     config = TrainConfig(**model_settings(args), max_vocab_size=args.max_vocab_size,
                          min_alpha=args.min_alpha, workers=args.threads, mode=args.mode, loss=args.loss)
     output_format = args.format or _format_from_name(args.output)
+    for path in (args.output, args.checkpoint, args.loss_plot):
+        if path:
+            check_output_path(path)  # now, not after a long run
     start = time.perf_counter()
     model = Word2Vec(**config.to_dict())
     checkpoint = None
     if args.checkpoint:
         run = {"output": os.path.abspath(args.output), "format": output_format,
-               "checkpoint_every": args.checkpoint_every}
+               "checkpoint_every": args.checkpoint_every,
+               "loss_plot": args.loss_plot and os.path.abspath(args.loss_plot)}
         checkpoint = Checkpointing(args.checkpoint, args.checkpoint_every, run)
     model.build_vocab(corpus_file=args.inputs, corpus_dir=_corpus_dir(args.checkpoint))
-    _train_and_write(model, checkpoint, args.output, output_format, args.quiet, start)
+    _train_and_write(model, checkpoint, args.output, output_format, args.quiet, start, args.loss_plot)
     return 0
 
 
@@ -98,8 +107,12 @@ def _run_resume(args):
     if "output" not in run or model.corpus is None:
         raise FastW2VError(f"{args.checkpoint}: not a resumable checkpoint (no run settings, or its "
                            f"encoded corpus {_corpus_dir(args.checkpoint)}/ is gone)")
+    for path in (run["output"], args.checkpoint, run.get("loss_plot")):
+        if path:
+            check_output_path(path)
     checkpoint = Checkpointing(args.checkpoint, float(run["checkpoint_every"]), run)
-    _train_and_write(model, checkpoint, run["output"], run["format"], args.quiet, start)
+    _train_and_write(model, checkpoint, run["output"], run["format"], args.quiet, start,
+                     run.get("loss_plot"))
     return 0
 
 
@@ -111,8 +124,9 @@ def _format_from_name(path):
     return {".npz": "npz", ".bin": "binary"}.get(os.path.splitext(path)[1].lower(), "text")
 
 
-def _train_and_write(model, checkpoint, output, output_format, quiet, start):
-    """Train (checkpointing if asked), write the output, then drop the run's checkpoint files."""
+def _train_and_write(model, checkpoint, output, output_format, quiet, start, loss_plot=None):
+    """Train (checkpointing if asked), write the output and the loss plot if asked (a path or
+    None), then drop the run's checkpoint files."""
     try:
         model.train(progress=not quiet, checkpoint=checkpoint)
     except KeyboardInterrupt:
@@ -124,6 +138,8 @@ def _train_and_write(model, checkpoint, output, output_format, quiet, start):
         model.save(output)
     else:
         model.wv.save_word2vec_format(output, binary=output_format == "binary")
+    if loss_plot:
+        _write_loss_plot(model, loss_plot, output)
     if checkpoint:  # only once the output is safely written
         model.release_corpus()
         if os.path.exists(checkpoint.path):
@@ -133,5 +149,25 @@ def _train_and_write(model, checkpoint, output, output_format, quiet, start):
         print(f"fastw2v: {len(model.vocab)} words in the vocabulary, {stats['words']} words trained "
               f"at {stats['words_per_second']:,.0f} words/s on {model.config.workers} thread(s); "
               f"loss per pair by epoch: {', '.join(f'{l:.4f}' for l in model.epoch_losses)}; "
-              f"{time.perf_counter() - start:.1f} s in all; {output_format} output: {output}",
-              file=sys.stderr)
+              f"{time.perf_counter() - start:.1f} s in all; {output_format} output: {output}"
+              + (f"; loss plot: {loss_plot}" if loss_plot else ""), file=sys.stderr)
+
+
+def _write_loss_plot(model, path, output):
+    """Draw the run's loss curve to `path`; a failure says that the vectors were written."""
+    from fastw2v.errors import OutputError
+    from fastw2v.plot import plot_loss_curve
+
+    words, losses = model.loss_curve
+    try:
+        plot_loss_curve(words, losses, path, epoch_words=model.corpus.n_words, title=_run_title(model))
+    except OutputError as exc:
+        raise OutputError(f"{exc} (the vectors were written to {output})") from exc
+
+
+def _run_title(model):
+    cfg = model.config
+    loss = f"negative sampling (K={cfg.negative}, {cfg.mode})" if cfg.loss == "neg" else "full softmax"
+    return (f"skip-gram, {loss}\ndim {cfg.vector_size}, window {cfg.window}, {cfg.epochs} epoch(s), "
+            f"alpha {cfg.alpha:g}, sample {cfg.sample:g}, {len(model.vocab):,} words, "
+            f"{cfg.workers} thread(s)")
