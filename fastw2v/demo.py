@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fastw2v.errors import OutputError
-from fastw2v.evaluate import evaluate_analogies, read_analogies
+from fastw2v.evaluate import evaluate_analogies, evaluate_word_pairs, read_analogies, read_word_pairs
 from fastw2v.plot import plot_word_projection
 from fastw2v.synthetic import PLANTED_FAMILIES, write_planted_corpus, write_planted_pairs
 from fastw2v.train import Word2Vec
@@ -34,6 +34,7 @@ class DemoResult:
         seconds: dict phase -> seconds (corpus, vocabulary, training, total).
         neighbours: dict word -> list of (word, cosine), nearest first.
         analogies: evaluate.AnalogyResult on the planted questions.
+        pairs: evaluate.PairScores on the graded word pairs.
     """
 
     paths: dict
@@ -43,6 +44,7 @@ class DemoResult:
     seconds: dict
     neighbours: dict
     analogies: object
+    pairs: object
 
 
 def run_demo(out_dir, tokens=DEFAULT_TOKENS, workers=None, seed=1, progress=False, report=print):
@@ -83,7 +85,8 @@ def run_demo(out_dir, tokens=DEFAULT_TOKENS, workers=None, seed=1, progress=Fals
         words_per_second=model.stats["words_per_second"],
         seconds=None,
         neighbours={w: model.wv.most_similar(w, topn=5) for w in NEIGHBOUR_WORDS if w in model.wv},
-        analogies=evaluate_analogies(model.wv, read_analogies(paths["questions"])))
+        analogies=evaluate_analogies(model.wv, read_analogies(paths["questions"])),
+        pairs=evaluate_word_pairs(model.wv, read_word_pairs(paths["pairs"])))
     model.wv.save_word2vec_format(paths["vectors"])
     figure_words = _figure_words(model.wv)
     plot_word_projection(np.stack([model.wv[w] for w in figure_words]), figure_words, paths["figure"],
@@ -123,6 +126,8 @@ def format_summary(result):
                  f"{analogies.accuracy:.1%}")
     for section, (right, asked) in analogies.sections.items():
         lines.append(f"  {section:>16}: {right / asked:.1%}" if asked else f"  {section}: -")
+    lines.append(f"graded word pairs: Spearman {result.pairs.spearman:.3f} "
+                 f"({result.pairs.known} pairs)")
     lines.append(f"vectors: {result.paths['vectors']}  figure: {result.paths['figure']}  "
                  f"questions: {result.paths['questions']}  pairs: {result.paths['pairs']}")
     return "\n".join(lines)
