@@ -273,12 +273,14 @@ class EncodedCorpus:
         return longest
 
     def span_bounds(self, target_words):
-        """Cut the sentences into spans of about `target_words` words (at least one sentence each).
+        """Cut the sentences into spans of about `target_words` words (at least one sentence each),
+        all of about the same size: no tiny last span, whose loss would be mostly noise.
 
         Returns:
             int64 array (P + 1,) of sentence indices; span p is sentences [b[p], b[p + 1]).
         """
-        marks = np.arange(0, self.n_words, max(1, int(target_words)))
+        n_spans = max(1, round(self.n_words / max(1, int(target_words))))
+        marks = np.arange(n_spans, dtype=np.int64) * self.n_words // n_spans
         starts = np.searchsorted(self.offsets[:-1], marks, side="left")
         return np.unique(np.concatenate([starts, [self.n_sentences]])).astype(np.int64)
 

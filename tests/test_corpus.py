@@ -110,3 +110,5 @@ def test_spans_cover_every_sentence_once(tmp_path):
     words_per_span = np.diff(encoded.offsets[bounds])
     assert words_per_span.sum() == encoded.n_words
     assert words_per_span.max() < 50 + 9
+    assert words_per_span.min() > 50 - 2 * 9  # no tiny last span
+    assert len(encoded.span_bounds(encoded.n_words - 3)) == 2  # one span, not one and a crumb
