@@ -1,7 +1,9 @@
-"""Benchmark fixtures: generated corpora (cached between runs) and the quick switch.
+"""Benchmark fixtures: generated corpora (cached between runs), the quick switch, shared helpers.
 
-FASTW2V_BENCH_QUICK=1 shrinks every workload so the suite runs in a few minutes on 2 cores.
+FASTW2V_BENCH_QUICK=1 shrinks every workload so the whole suite runs in a few minutes on 2 cores.
 Generated corpora are kept in $FASTW2V_BENCH_DATA (default bench/.data, git-ignored).
+The saved JSON's machine_info gets a ``fastw2v_bench`` entry (quick or full, library versions),
+which `python -m bench.report` prints with the results.
 """
 
 import os
@@ -15,8 +17,14 @@ DATA_DIR = os.environ.get("FASTW2V_BENCH_DATA", os.path.join(os.path.dirname(__f
 
 # (tokens, distinct words): text8-sized by default (17M tokens, ~80k words), 1M when quick.
 TRAIN_CORPUS = (1_000_000, 30_000) if QUICK else (17_000_000, 80_000)
+# The corpus-size axis (test_kernel.py): smaller corpora from the same generator; its largest
+# point is TRAIN_CORPUS, measured by test_peers.py.
+SIZE_AXIS = (100_000, 300_000) if QUICK else (1_000_000, 10_000_000)
 END_TO_END_CORPUS = (500_000, 20_000) if QUICK else (3_000_000, 30_000)
 STANDARD = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=1)
+_CPUS = os.cpu_count() or 1
+# One thread, two (the scaling goal is stated for two) and every core.
+THREADS = sorted({1, min(2, _CPUS), _CPUS})
 
 
 def zipf_corpus(tokens, vocab, seed=0):
@@ -26,6 +34,27 @@ def zipf_corpus(tokens, vocab, seed=0):
     if not os.path.exists(path):
         write_zipf_corpus(path, tokens, vocab, seed=seed)
     return path
+
+
+def bench_training(benchmark, model, initial, mode, threads, rounds, warmup_rounds):
+    """Time `model.train()` (one epoch) with the given mode and threads, from the same initial
+    weights every round; extra_info gets trainer, mode, threads, words (corpus tokens), vocab
+    and the last round's mean pair loss.
+
+    Args:
+        model: a fastw2v Word2Vec after build_vocab. initial: a copy of its initial input vectors.
+    """
+    model.config = model.config.__class__(**dict(model.config.to_dict(), mode=mode, workers=threads))
+
+    def reset():
+        model.wv.vectors[:] = initial
+        model.syn1neg[:] = 0
+
+    benchmark.extra_info.update(trainer="fastw2v", mode=mode, threads=threads,
+                                words=model.vocab.total_words, vocab=len(model.vocab))
+    benchmark.pedantic(model.train, setup=reset, rounds=rounds, warmup_rounds=warmup_rounds)
+    benchmark.extra_info["loss"] = model.epoch_losses[-1]
+    return model
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +71,17 @@ def end_to_end_corpus():
 def gensim_word2vec():
     gensim_models = pytest.importorskip("gensim.models", reason="gensim is not installed")
     return gensim_models.Word2Vec
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    """Record the run's kind and the versions that its figures depend on."""
+    import numba
+    import numpy
+
+    try:
+        import gensim
+        gensim_version = gensim.__version__
+    except ImportError:
+        gensim_version = None
+    machine_info["fastw2v_bench"] = {"quick": QUICK, "numba": numba.__version__,
+                                     "numpy": numpy.__version__, "gensim": gensim_version}

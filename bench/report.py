@@ -1,62 +1,474 @@
-"""Turn a pytest-benchmark JSON file into a markdown table of words/s and ratios.
+"""Turn a pytest-benchmark JSON file into a markdown report and PNG charts.
 
-Usage: python -m bench.report RESULTS.json
-Ratios are taken within the one run the file holds: each fastw2v figure against gensim's with the
-same number of threads, and each multi-thread figure against the same trainer's one-thread figure.
+Usage: python -m bench.report RESULTS.json [--out DIR]
+
+Prints the markdown and writes it, with the charts, to DIR (default bench/results/): report.md,
+threads.png (words/s against threads), corpus_size.png (words/s against corpus size), memory.png
+(memory against corpus size) and sampler.png (draws/s per method), each when its figures are in
+the file. Every figure is a median over rounds, and every ratio is taken within the one run the
+file holds: each fastw2v speed against gensim's with the same threads, each multi-thread speed
+against the same trainer's one-thread speed. The goals table says met / not met / not measured.
 """
 
+import argparse
 import json
+import os
 import sys
+from dataclasses import dataclass
+
+SPEED_GROUPS = ("training", "end-to-end", "corpus-size")
+KNOWN_GROUPS = SPEED_GROUPS + ("reference", "sampler", "corpus", "start-up", "memory", "quality")
+DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+MEMORY_TOLERANCE = 0.10  # the heap may grow this much from the smallest corpus to the largest
+PNG_DPI = 110
 
 
-SPEED_GROUPS = ("training", "end-to-end")
+@dataclass(frozen=True)
+class Speed:
+    """One training benchmark: words/s = words (corpus tokens) / median seconds."""
+
+    group: str
+    trainer: str
+    mode: str
+    threads: int
+    words: int
+    vocab: object
+    speed: float
 
 
-def speed_rows(results):
-    """(group, trainer, mode, threads, words/s) of the benchmarks that train words."""
-    for bench in results["benchmarks"]:
-        info = bench.get("extra_info", {})
-        if bench.get("group") in SPEED_GROUPS and info.get("words"):
-            yield (bench["group"], info["trainer"], info["mode"], info["threads"],
-                   info["words"] / bench["stats"]["median"])
+@dataclass(frozen=True)
+class Goal:
+    """One of the issue's goals: what it asks, what was measured, and whether it is met.
+
+    value: the measured figure the target applies to (None: not measured); met: None when not
+    measured.
+    """
+
+    name: str
+    target: str
+    value: object
+    measured: str
+    met: object
+
+    @property
+    def verdict(self):
+        return "not measured" if self.met is None else ("met" if self.met else "not met")
 
 
-def table(results):
-    """Markdown: words/s with ratios, then the other measurements' figures."""
-    speeds = list(speed_rows(results))
-    speed_of = {row[:4]: row[4] for row in speeds}
-    lines = ["| group | trainer | mode | threads | words/s | × gensim (same threads) | × own 1 thread |",
-             "|---|---|---|---|---|---|---|"]
-    for group, trainer, mode, threads, speed in speeds:
-        peer = next((s for (g, t, _, n), s in speed_of.items() if (g, t, n) == (group, "gensim", threads)), None)
-        single = speed_of.get((group, trainer, mode, 1))
-        lines.append(f"| {group} | {trainer} | {mode} | {threads} | {speed:,.0f} | "
-                     f"{_ratio(speed, peer)} | {_ratio(speed, single)} |")
-    others = [b for b in results["benchmarks"] if b.get("group") not in SPEED_GROUPS]
-    if others:
-        lines += ["", "| measurement | median s | figures |", "|---|---|---|"]
-        for bench in others:
-            figures = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                                for k, v in bench.get("extra_info", {}).items())
-            lines.append(f"| {bench['name']} | {bench['stats']['median']:.3f} | {figures} |")
-    machine = results.get("machine_info", {})
-    cpu = machine.get("cpu", {})
-    lines += ["", f"Machine: {cpu.get('brand_raw', machine.get('processor', '?'))}, "
-                  f"{cpu.get('count', '?')} cores, Python {machine.get('python_version', '?')}."]
-    return "\n".join(lines)
+def _in_group(results, group):
+    return [b for b in results["benchmarks"] if b.get("group") == group]
+
+
+def _median(bench):
+    return bench["stats"]["median"]
+
+
+def speeds(results, groups=SPEED_GROUPS):
+    """Speed rows of the benchmarks that train words, in the file's order."""
+    return [Speed(b["group"], b["extra_info"]["trainer"], b["extra_info"]["mode"],
+                  b["extra_info"]["threads"], b["extra_info"]["words"],
+                  b["extra_info"].get("vocab"), b["extra_info"]["words"] / _median(b))
+            for b in results["benchmarks"]
+            if b.get("group") in groups and b.get("extra_info", {}).get("words")]
+
+
+def _speed_of(rows, group, trainer, threads, mode=None):
+    for row in rows:
+        if (row.group, row.trainer, row.threads) == (group, trainer, threads) and mode in (None, row.mode):
+            return row.speed
+    return None
 
 
 def _ratio(value, reference):
-    return f"{value / reference:.2f}" if reference else ""
+    return value / reference if value is not None and reference else None
+
+
+def _fmt_ratio(ratio):
+    return "" if ratio is None else f"{ratio:.2f}"
+
+
+def _fmt_seconds(seconds):
+    if seconds is None:
+        return ""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.3g} s"
+
+
+def _tokens(n):
+    return f"{n / 1e6:g}M" if n >= 1e6 else f"{n / 1e3:g}k"
+
+
+# --- the markdown sections -------------------------------------------------------------------
+
+def training_section(results):
+    rows = speeds(results, ("training", "end-to-end"))
+    if not rows:
+        return []
+    lines = ["## Training speed", "",
+             "| group | trainer | mode | threads | corpus tokens | words/s | × gensim (same threads) | × own 1 thread |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        peer = _speed_of(rows, row.group, "gensim", row.threads)
+        single = _speed_of(rows, row.group, row.trainer, 1, row.mode)
+        lines.append(f"| {row.group} | {row.trainer} | {row.mode} | {row.threads} | {row.words:,} | "
+                     f"{row.speed:,.0f} | {_fmt_ratio(_ratio(row.speed, peer))} | "
+                     f"{_fmt_ratio(_ratio(row.speed, single))} |")
+    return lines
+
+
+def size_rows(results):
+    """fastw2v's speed rows of the corpus-size axis (test_kernel.py) and its largest point
+    (test_peers.py), sorted by mode, threads and corpus size."""
+    rows = [row for row in speeds(results, ("corpus-size", "training")) if row.trainer == "fastw2v"]
+    return sorted(rows, key=lambda row: (row.mode, row.threads, row.words))
+
+
+def size_section(results):
+    rows = size_rows(results)
+    if len({row.words for row in rows}) < 2:
+        return []
+    smallest = {}
+    for row in rows:
+        smallest.setdefault((row.mode, row.threads), row.speed)
+    lines = ["## Words/s against corpus size (fastw2v)", "",
+             "One generator (Zipfian words); the vocabulary (min_count 5) grows with the corpus, as "
+             "in real text, so the larger corpora also have larger weight matrices.", "",
+             "| corpus tokens | vocabulary | mode | threads | words/s | × smallest corpus |",
+             "|---|---|---|---|---|---|"]
+    for row in rows:
+        vocab = f"{row.vocab:,}" if isinstance(row.vocab, int) else ""
+        lines.append(f"| {row.words:,} | {vocab} | {row.mode} | {row.threads} | {row.speed:,.0f} | "
+                     f"{_fmt_ratio(_ratio(row.speed, smallest[(row.mode, row.threads)]))} |")
+    return lines
+
+
+def reference_figures(results):
+    """{(kind, engine): (seconds per unit, extra_info)} of the fast-against-reference benchmarks:
+    per pair for "pair-update", per iteration for "cs224n-iteration", the run's own timer for
+    "cs224n-run"."""
+    figures = {}
+    for bench in _in_group(results, "reference"):
+        info = bench.get("extra_info", {})
+        kind = info.get("kind")
+        if kind == "pair-update":
+            seconds = _median(bench) / info["pairs"]
+        elif kind == "cs224n-iteration":
+            seconds = _median(bench) / info["iterations"]
+        elif kind == "cs224n-run":
+            seconds = info.get("train_seconds", _median(bench))
+        else:
+            continue
+        figures[(kind, info.get("engine"))] = (seconds, info)
+    return figures
+
+
+def reference_section(results):
+    figures = reference_figures(results)
+    if not figures:
+        return []
+    lines = ["## Fast path against the reference path", "",
+             "| workload | reference | fast | speed-up |", "|---|---|---|---|"]
+    for kind in ("pair-update", "cs224n-iteration", "cs224n-run"):
+        ref, fast = figures.get((kind, "reference")), figures.get((kind, "fast"))
+        if ref is None and fast is None:
+            continue
+        info = (ref or fast)[1]
+        label = {
+            "pair-update": f"one (center, context) SGD step, K={info.get('negative')}, "
+                           f"D={info.get('dim')}, {info.get('vocab', 0):,} words (per pair)",
+            "cs224n-iteration": "CS224N SST, one SGD iteration (batch of 50 windows)",
+            "cs224n-run": f"CS224N SST `cs224n.run`, first {info.get('iterations')} iterations "
+                          "(sub-sampled corpus + SGD)",
+        }[kind]
+        ratio = _ratio(ref and ref[0], fast and fast[0])
+        lines.append(f"| {label} | {_fmt_seconds(ref and ref[0])} | {_fmt_seconds(fast and fast[0])} | "
+                     f"{'' if ratio is None else f'{ratio:,.0f}×' if ratio >= 10 else f'{ratio:.2f}×'} |")
+    return lines
+
+
+def sampler_rates(results):
+    """{method: (draws/s, vocabulary)}."""
+    return {b["extra_info"]["method"]: (b["extra_info"]["draws"] / _median(b), b["extra_info"].get("vocab"))
+            for b in _in_group(results, "sampler")}
+
+
+def sampler_section(results):
+    rates = sampler_rates(results)
+    if not rates:
+        return []
+    alias = rates.get("alias", (None,))[0]
+    vocab = next(iter(rates.values()))[1]
+    over = f" ({vocab:,}-word unigram^0.75 distribution)" if isinstance(vocab, int) else ""
+    lines = [f"## Negative sampling: draws/s{over}", "",
+             "| method | draws/s | alias table × this |", "|---|---|---|"]
+    for method, (rate, _) in rates.items():
+        lines.append(f"| {method} | {rate:,.0f} | {_fmt_ratio(_ratio(alias, rate))} |")
+    return lines
+
+
+def corpus_section(results):
+    steps = {b["extra_info"]["step"]: (_median(b), b["extra_info"]) for b in _in_group(results, "corpus")}
+    if not steps:
+        return []
+    info = next(iter(steps.values()))[1]
+    mb = info["bytes"] / 1e6
+    lines = [f"## Reading the corpus ({info['tokens']:,} tokens, {mb:,.1f} MB, "
+             f"{info['vocab']:,}-word vocabulary)", "",
+             "| step | median | MB/s |", "|---|---|---|"]
+    for step in ("tokenize", "encode"):
+        if step in steps:
+            lines.append(f"| {step} | {_fmt_seconds(steps[step][0])} | {mb / steps[step][0]:,.1f} |")
+    if "tokenize" in steps and "encode" in steps:
+        both = steps["tokenize"][0] + steps["encode"][0]
+        lines.append(f"| tokenize + encode | {_fmt_seconds(both)} | {mb / both:,.1f} |")
+    if "vocabulary" in steps:
+        lines.append(f"| vocabulary build | {_fmt_seconds(steps['vocabulary'][0])} | |")
+    return lines
+
+
+def startup_figures(results):
+    """{"cold" | "warm": (seconds to the first epoch in the process, process wall seconds)}."""
+    return {b["extra_info"]["start"]: (b["extra_info"]["seconds_to_first_epoch"], _median(b))
+            for b in _in_group(results, "start-up") if "start" in b.get("extra_info", {})}
+
+
+def startup_section(results):
+    figures = startup_figures(results)
+    if not figures:
+        return []
+    lines = ["## Start-up (a fresh process, tiny corpus)", "",
+             "| start | import → end of first epoch | whole process |", "|---|---|---|"]
+    for start in ("cold", "warm"):
+        if start in figures:
+            inside, wall = figures[start]
+            how = "kernels compiled" if start == "cold" else "kernels from the cache"
+            lines.append(f"| {start} ({how}) | "
+                         f"{_fmt_seconds(inside)} | {_fmt_seconds(wall)} |")
+    return lines
+
+
+def memory_rows(results):
+    """[(tokens, extra_info)] of the memory probes, by corpus size."""
+    return sorted(((b["extra_info"]["words"], b["extra_info"]) for b in _in_group(results, "memory")),
+                  key=lambda row: row[0])
+
+
+def memory_section(results):
+    rows = memory_rows(results)
+    if not rows:
+        return []
+    base = rows[0][1]["rss_anon_mib"]
+    lines = ["## Memory against corpus size (a fresh process: read, encode, one epoch)", "",
+             "| corpus tokens | vocabulary | heap (RssAnon) MiB | × smallest | peak (VmHWM) MiB | mapped files (RssFile) MiB |",
+             "|---|---|---|---|---|---|"]
+    for tokens, info in rows:
+        lines.append(f"| {tokens:,} | {info.get('vocab', 0):,} | {info['rss_anon_mib']:.1f} | "
+                     f"{_fmt_ratio(_ratio(info['rss_anon_mib'], base))} | {info['peak_rss_mib']:.1f} | "
+                     f"{info['rss_file_mib']:.1f} |")
+    return lines
+
+
+def quality_section(results):
+    rows = [b["extra_info"] for b in _in_group(results, "quality")]
+    if not rows:
+        return []
+    lines = ["## Vector quality (planted-analogy corpus, one epoch, one thread)", "",
+             "| trainer | mode | seeds | analogy accuracy | word-pair Spearman |", "|---|---|---|---|---|"]
+    for info in rows:
+        lines.append(f"| {info['trainer']} | {info['mode']} | {info['seeds']} | "
+                     f"{info['analogy_mean']:.3f} ± {info['analogy_std']:.3f} | "
+                     f"{info['pairs_spearman_mean']:.3f} ± {info['pairs_spearman_std']:.3f} |")
+    return lines
+
+
+def other_section(results):
+    others = [b for b in results["benchmarks"] if b.get("group") not in KNOWN_GROUPS]
+    if not others:
+        return []
+    lines = ["## Other measurements", "", "| measurement | median | figures |", "|---|---|---|"]
+    for bench in others:
+        figures = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                            for k, v in bench.get("extra_info", {}).items())
+        lines.append(f"| {bench['name']} | {_fmt_seconds(_median(bench))} | {figures} |")
+    return lines
+
+
+# --- the goals ---------------------------------------------------------------------------------
+
+def goals(results):
+    """The issue's goals, each judged on this run's figures."""
+    rows = speeds(results, ("training", "end-to-end"))
+    gensim_1 = _speed_of(rows, "training", "gensim", 1)
+    found = []
+
+    def speed_goal(name, target, threshold, value, detail=""):
+        measured = "" if value is None else f"{value:.2f}×{detail}"
+        found.append(Goal(name, target, value, measured, None if value is None else value >= threshold))
+
+    one = _ratio(_speed_of(rows, "training", "fastw2v", 1, "default"), gensim_1)
+    aim = "" if one is None else f" (aim 3×: {'met' if one >= 3 else 'not yet'})"
+    speed_goal("kernel, one thread, × gensim corpus_file (default mode)", "≥ 2.5× (aim 3×)", 2.5, one, aim)
+    end_to_end = _ratio(_speed_of(rows, "end-to-end", "fastw2v", 1), _speed_of(rows, "end-to-end", "gensim", 1))
+    speed_goal("end to end (read, count, encode, train, write), one thread, × gensim", "≥ 2×", 2.0, end_to_end)
+    for mode in ("default", "shared"):
+        speed_goal(f"two threads × one thread, {mode} mode", "≥ 1.9×", 1.9,
+                   _ratio(_speed_of(rows, "training", "fastw2v", 2, mode),
+                          _speed_of(rows, "training", "fastw2v", 1, mode)))
+    shared = _ratio(_speed_of(rows, "training", "fastw2v", 1, "shared"), gensim_1)
+    most = max((row.threads for row in rows if row.group == "training" and row.trainer == "fastw2v"
+                and row.mode == "shared"), default=1)
+    shared_most = _ratio(_speed_of(rows, "training", "fastw2v", most, "shared"),
+                         _speed_of(rows, "training", "gensim", most))
+    detail = f" ({most} threads: {shared_most:.2f}×)" if most > 1 and shared_most is not None else ""
+    speed_goal("shared mode, one thread, × gensim corpus_file", "≥ 4×", 4.0, shared, detail)
+    found.append(memory_goal(results))
+    warm = startup_figures(results).get("warm")
+    found.append(Goal("warm start (fresh process, import → end of first epoch, tiny corpus)", "< 2 s",
+                      warm and warm[0], "" if warm is None else f"{warm[0]:.2f} s",
+                      None if warm is None else warm[0] < 2.0))
+    return found
+
+
+def memory_goal(results):
+    rows = memory_rows(results)
+    target = f"heap (RssAnon) grows < {MEMORY_TOLERANCE:.0%} from the smallest corpus to the largest"
+    name = "memory flat in corpus size"
+    if len(rows) < 2:
+        return Goal(name, target, None, "", None)
+    (small, first), (large, last) = rows[0], rows[-1]
+    growth = last["rss_anon_mib"] / first["rss_anon_mib"] - 1.0
+    measured = (f"{first['rss_anon_mib']:.1f} → {last['rss_anon_mib']:.1f} MiB ({growth:+.1%}) over "
+                f"{_tokens(small)} → {_tokens(large)} tokens; peak {first['peak_rss_mib']:.0f} → "
+                f"{last['peak_rss_mib']:.0f} MiB")
+    return Goal(name, target, growth, measured, growth < MEMORY_TOLERANCE)
+
+
+def goals_section(results):
+    lines = ["## Goals", "", "| goal | target | measured | verdict |", "|---|---|---|---|"]
+    for goal in goals(results):
+        lines.append(f"| {goal.name} | {goal.target} | {goal.measured} | **{goal.verdict}** |")
+    if results.get("machine_info", {}).get("fastw2v_bench", {}).get("quick"):
+        lines += ["", "A quick run: every workload is shrunk (a 1M-token corpus for the speeds), so "
+                      "these verdicts only check the pipeline; judge the goals on a full run."]
+    return lines
+
+
+def machine_line(results):
+    machine = results.get("machine_info", {})
+    cpu = machine.get("cpu", {})
+    run = machine.get("fastw2v_bench", {})
+    versions = ", ".join(f"{name} {run[name]}" for name in ("numba", "numpy", "gensim") if run.get(name))
+    kind = {True: "quick run (FASTW2V_BENCH_QUICK=1)", False: "full run"}.get(run.get("quick"), "run")
+    return (f"Machine: {cpu.get('brand_raw') or machine.get('processor') or '?'}, "
+            f"{cpu.get('count', '?')} cores, {machine.get('system', '')} {machine.get('machine', '')}; "
+            f"Python {machine.get('python_version', '?')}" + (f", {versions}" if versions else "") +
+            f". {kind[0].upper() + kind[1:]}, {results.get('datetime', '?')}.")
+
+
+def markdown(results):
+    """The whole report: the goals first, then every section whose figures the file holds."""
+    lines = ["# fastw2v benchmarks", "", machine_line(results), ""]
+    for section in (goals_section, training_section, size_section, reference_section,
+                    sampler_section, corpus_section, startup_section, memory_section, quality_section,
+                    other_section):
+        body = section(results)
+        if body:
+            lines += body + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --- the charts --------------------------------------------------------------------------------
+
+def charts(results, out_dir):
+    """Write the PNG charts whose figures the file holds; returns their paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import EngFormatter, NullLocator
+
+    written = []
+
+    def corpus_axis(axis, tokens):
+        axis.set_xscale("log")
+        axis.set_xticks(sorted(set(tokens)), [_tokens(n) for n in sorted(set(tokens))])
+        axis.xaxis.set_minor_locator(NullLocator())
+        axis.set_xlabel("corpus tokens (log scale)")
+
+    def save(figure, axis, name, ylabel):
+        axis.set_ylabel(ylabel)
+        axis.yaxis.set_major_formatter(EngFormatter())
+        axis.set_ylim(bottom=0)
+        axis.grid(alpha=0.3)
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(fontsize=8)
+        path = os.path.join(out_dir, name)
+        figure.savefig(path, format="png", dpi=PNG_DPI, bbox_inches="tight")
+        plt.close(figure)
+        written.append(path)
+
+    training = speeds(results, ("training",))
+    if training:
+        figure, axis = plt.subplots(figsize=(7, 4.5))
+        for key in dict.fromkeys((row.trainer, row.mode) for row in training):
+            line = sorted((row.threads, row.speed) for row in training if (row.trainer, row.mode) == key)
+            axis.plot(*zip(*line), marker="o", label=" ".join(key))
+        axis.set_xticks(sorted({row.threads for row in training}))
+        axis.set_xlabel("threads")
+        axis.set_title(f"Training words/s against threads ({_tokens(training[0].words)} tokens)")
+        save(figure, axis, "threads.png", "words/s")
+
+    sized = size_rows(results)
+    if len({row.words for row in sized}) >= 2:
+        figure, axis = plt.subplots(figsize=(7, 4.5))
+        for key in dict.fromkeys((row.mode, row.threads) for row in sized):
+            line = [(row.words, row.speed) for row in sized if (row.mode, row.threads) == key]
+            axis.plot(*zip(*line), marker="o", label=f"{key[0]}, {key[1]} thread{'s' * (key[1] > 1)}")
+        corpus_axis(axis, [row.words for row in sized])
+        axis.set_title("fastw2v words/s against corpus size")
+        save(figure, axis, "corpus_size.png", "words/s")
+
+    memory = memory_rows(results)
+    if memory:
+        figure, axis = plt.subplots(figsize=(7, 4.5))
+        tokens = [row[0] for row in memory]
+        for key, label in (("rss_anon_mib", "heap (RssAnon)"), ("peak_rss_mib", "peak (VmHWM)"),
+                           ("rss_file_mib", "mapped files (RssFile)")):
+            axis.plot(tokens, [row[1][key] for row in memory], marker="o", label=label)
+        corpus_axis(axis, tokens)
+        axis.set_title("Memory of a training process against corpus size")
+        save(figure, axis, "memory.png", "MiB")
+
+    rates = sampler_rates(results)
+    if rates:
+        figure, axis = plt.subplots(figsize=(6, 4))
+        axis.bar(list(rates), [rate for rate, _ in rates.values()], color="tab:blue")
+        axis.set_title("Negative-sampling draws/s")
+        save(figure, axis, "sampler.png", "draws/s")
+    return written
 
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print(__doc__.splitlines()[2], file=sys.stderr)
-        return 2
-    with open(argv[0], encoding="utf-8") as handle:
-        print(table(json.load(handle)))
+    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.splitlines()[0])
+    parser.add_argument("results", help="the JSON file of pytest --benchmark-json")
+    parser.add_argument("--out", default=DEFAULT_OUT, help="folder for report.md and the charts "
+                                                          "(default: bench/results)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    with open(args.results, encoding="utf-8") as handle:
+        results = json.load(handle)
+    text = markdown(results)
+    os.makedirs(args.out, exist_ok=True)
+    written = charts(results, args.out)
+    if written:
+        names = [os.path.basename(path) for path in written]
+        text += "\nCharts: " + ", ".join(f"![{name}]({name})" for name in names) + "\n"
+    with open(os.path.join(args.out, "report.md"), "w", encoding="utf-8") as handle:
+        handle.write(text)
+    print(text, end="")
+    print(f"wrote report.md and {len(written)} chart(s) to {args.out}", file=sys.stderr)
     return 0
 
 

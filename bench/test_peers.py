@@ -4,17 +4,16 @@ Settings: skip-gram, 5 negatives, 100 dimensions, window 5, sample 1e-3, min_cou
 Words/s = corpus tokens / median training seconds (vocabulary and encoding excluded for both:
 fastw2v encodes once, gensim's corpus_file mode reads the file inside training). Each result
 stores `words` in extra_info; `python -m bench.report` turns the JSON into a table with ratios.
+Threads: 1, 2 and every core (`conftest.THREADS`). Rounds: 3 (+1 warm-up for fastw2v, which
+loads its compiled kernels from the cache on the first call). These fastw2v figures are also
+the largest point of the corpus-size axis (test_kernel.py).
 """
-
-import os
 
 import numpy as np
 import pytest
 
-from bench.conftest import STANDARD
+from bench.conftest import STANDARD, THREADS, bench_training
 from fastw2v.train import Word2Vec
-
-THREADS = sorted({1, os.cpu_count() or 1})
 
 
 @pytest.fixture(scope="module")
@@ -28,16 +27,8 @@ def fastw2v_model(train_corpus):
 @pytest.mark.parametrize("mode", ["default", "shared"])
 def test_fastw2v_training(benchmark, fastw2v_model, mode, threads):
     model, initial = fastw2v_model
-    model.config = model.config.__class__(**dict(model.config.to_dict(), mode=mode, workers=threads))
-
-    def reset():
-        model.wv.vectors[:] = initial
-        model.syn1neg[:] = 0
-
     benchmark.group = "training"
-    benchmark.extra_info.update(trainer="fastw2v", mode=mode, threads=threads, words=model.vocab.total_words)
-    benchmark.pedantic(model.train, setup=reset, rounds=3, warmup_rounds=1)
-    benchmark.extra_info["loss"] = model.epoch_losses[-1]
+    bench_training(benchmark, model, initial, mode, threads, rounds=3, warmup_rounds=1)
     assert np.isfinite(model.epoch_losses[-1])
 
 
@@ -54,5 +45,5 @@ def test_gensim_training(benchmark, gensim_word2vec, train_corpus, threads):
 
     benchmark.group = "training"
     benchmark.extra_info.update(trainer="gensim", mode="corpus_file", threads=threads,
-                                words=model.corpus_total_words)
+                                words=model.corpus_total_words, vocab=len(model.wv))
     benchmark.pedantic(train, rounds=3, warmup_rounds=0)
