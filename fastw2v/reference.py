@@ -156,6 +156,36 @@ def neg_sampling_loss_and_gradient(centerWordVec, outsideWordIdx, outsideVectors
     return loss, gradCenterVec, gradOutsideVecs
 
 
+def hierarchical_softmax_loss_and_gradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
+    """Hierarchical-softmax loss of one (input, output word) pair and its gradients.
+
+    The output word's probability is a product of binary decisions along its Huffman path
+    (`fastw2v.huffman`): with inner-node vectors u_n and the turn's sign s_n = +1 for code 0,
+    -1 for code 1,
+    J = -Σ_n log σ(s_n u_nᵀv);  dJ/dv = -Σ_n s_n σ(-s_n u_nᵀv) u_n;  dJ/du_n = -s_n σ(-s_n u_nᵀv) v.
+
+    Args:
+        centerWordVec: float array (D,), the input vector v.
+        outsideWordIdx: int, the output word.
+        outsideVectors: float array (V - 1, D), one row per inner node of the tree.
+        dataset: the tree: an object with ``path(word) -> (nodes, codes)`` (`HuffmanTree`).
+    Returns:
+        (loss: float, gradCenterVec: float64 (D,), gradOutsideVecs: float64 (V - 1, D)).
+    """
+    nodes, codes = dataset.path(outsideWordIdx)
+    loss = 0.0
+    gradCenterVec = np.zeros(centerWordVec.shape, dtype=np.float64)
+    gradOutsideVecs = np.zeros(outsideVectors.shape, dtype=np.float64)
+    for node, code in zip(nodes, codes):
+        sign = 1.0 - 2.0 * float(code)
+        score = float(outsideVectors[node] @ centerWordVec)
+        loss += neg_log_sigmoid(sign * score)
+        g = -sign * sigmoid(-sign * score)
+        gradCenterVec = gradCenterVec + g * outsideVectors[node]
+        gradOutsideVecs[node] += g * centerWordVec
+    return loss, gradCenterVec, gradOutsideVecs
+
+
 def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind, centerWordVectors,
              outsideVectors, dataset, word2vecLossAndGradient=naive_softmax_loss_and_gradient):
     """Skip-gram loss and gradients for one center word and its window of outside words.
@@ -183,6 +213,41 @@ def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind, centerWordVe
         gradCenterVecs[center] += grad_center
         gradOutsideVectors += grad_outside
     return loss, gradCenterVecs, gradOutsideVectors
+
+
+def cbow(currentCenterWord, windowSize, outsideWords, word2Ind, centerWordVectors,
+         outsideVectors, dataset, word2vecLossAndGradient=naive_softmax_loss_and_gradient, mean=True):
+    """CBOW loss and gradients for one center word: its window predicts it.
+
+    The input is h = the mean (mean=True, gensim's default) or the sum (the C tool's
+    ``cbow_mean=0``) of the outside words' rows of the input matrix; the pair loss function scores
+    h against the center word; every outside word's row gets dJ/dh, divided by the window's size
+    for the mean (the exact gradient; the C tool adds dJ/dh undivided). An outside word present
+    twice gets its share twice. The skip-gram contract of the older CS224N editions, with the
+    roles of the words swapped.
+
+    Args:
+        currentCenterWord: str, the word predicted. windowSize: int (part of the contract).
+        outsideWords: list of str, the window. word2Ind: dict str -> int.
+        centerWordVectors: float array (V, D), the input matrix (rows of the window's words).
+        outsideVectors: the output matrix the loss function reads.
+        dataset: passed to the loss function. mean: average (True) or sum (False) the inputs.
+    Returns:
+        (loss: float, gradInputVecs: float64 (V, D), gradOutsideVectors: float64, as the output
+        matrix); zero for an empty window.
+    """
+    gradInputVecs = np.zeros(centerWordVectors.shape, dtype=np.float64)
+    gradOutsideVectors = np.zeros(outsideVectors.shape, dtype=np.float64)
+    rows = [word2Ind[word] for word in outsideWords]
+    if not rows:
+        return 0.0, gradInputVecs, gradOutsideVectors
+    share = 1.0 / len(rows) if mean else 1.0
+    h = np.asarray(centerWordVectors, dtype=np.float64)[rows].sum(axis=0) * share
+    loss, grad_h, gradOutsideVectors = word2vecLossAndGradient(
+        h, word2Ind[currentCenterWord], outsideVectors, dataset)
+    for row in rows:
+        gradInputVecs[row] += share * grad_h
+    return loss, gradInputVecs, gradOutsideVectors
 
 
 def word2vec_sgd_wrapper(word2vecModel, word2Ind, wordVectors, dataset, windowSize,
@@ -328,4 +393,5 @@ def gradcheck_naive(f, x, gradientText=""):
 naiveSoftmaxLossAndGradient = naive_softmax_loss_and_gradient
 getNegativeSamples = get_negative_samples
 negSamplingLossAndGradient = neg_sampling_loss_and_gradient
+hierarchicalSoftmaxLossAndGradient = hierarchical_softmax_loss_and_gradient
 normalizeRows = normalize_rows

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from fastw2v import reference as ref
+from fastw2v.huffman import build_huffman_tree
 
 
 class FixedDraws:
@@ -172,3 +173,66 @@ def test_gradcheck_rejects_a_wrong_gradient(capsys):
 def test_normalize_rows_gives_unit_rows():
     np.testing.assert_allclose(ref.normalizeRows(np.array([[3.0, 4.0], [1.0, 2.0]])),
                                [[0.6, 0.8], [1 / np.sqrt(5), 2 / np.sqrt(5)]])
+
+
+@pytest.mark.parametrize("vocab,dim", [(2, 3), (9, 4), (40, 6)])
+def test_hierarchical_softmax_gradients_match_finite_differences(vocab, dim):
+    rng = np.random.default_rng(vocab * 7 + dim)
+    tree = build_huffman_tree(rng.integers(1, 1000, size=vocab))
+    center, nodes = rng.normal(size=dim), rng.normal(size=(vocab - 1, dim))
+    for word in range(vocab):
+        _, grad_center, grad_nodes = ref.hierarchicalSoftmaxLossAndGradient(center, word, nodes, tree)
+        np.testing.assert_allclose(
+            grad_center, numerical_gradient(
+                lambda c: ref.hierarchical_softmax_loss_and_gradient(c, word, nodes, tree)[0], center),
+            rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(
+            grad_nodes, numerical_gradient(
+                lambda u: ref.hierarchical_softmax_loss_and_gradient(center, word, u, tree)[0], nodes),
+            rtol=1e-6, atol=1e-8)
+        off_path = np.setdiff1d(np.arange(vocab - 1), tree.path(word)[0])
+        assert not grad_nodes[off_path].any()
+
+
+def test_hierarchical_softmax_is_a_distribution_over_the_vocabulary():
+    rng = np.random.default_rng(11)
+    vocab, dim = 25, 5
+    tree = build_huffman_tree(rng.integers(1, 500, size=vocab))
+    center, nodes = rng.normal(size=dim), rng.normal(size=(vocab - 1, dim))
+    losses = [ref.hierarchical_softmax_loss_and_gradient(center, w, nodes, tree)[0] for w in range(vocab)]
+    assert np.exp(-np.array(losses)).sum() == pytest.approx(1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize("mean", [True, False])
+@pytest.mark.parametrize("loss_name", ["softmax", "neg", "hs"])
+def test_cbow_gradients_match_finite_differences(mean, loss_name):
+    rng = np.random.default_rng(5)
+    vocab, dim = 8, 4
+    words = [f"w{i}" for i in range(vocab)]
+    word2ind = {w: i for i, w in enumerate(words)}
+    inputs = rng.normal(size=(vocab, dim))
+    tree = build_huffman_tree(rng.integers(1, 100, size=vocab))
+    outputs = rng.normal(size=(vocab - 1 if loss_name == "hs" else vocab, dim))
+    draws = [int(w) for w in rng.integers(vocab, size=40)]
+    window = ["w1", "w4", "w1", "w6"]  # w1 twice: its row gets two shares
+
+    def run(i, u):
+        loss_fn, dataset = {
+            "softmax": (ref.naive_softmax_loss_and_gradient, None),
+            "neg": (lambda *a: ref.neg_sampling_loss_and_gradient(*a, K=3), None),
+            "hs": (ref.hierarchical_softmax_loss_and_gradient, tree)}[loss_name]
+        return ref.cbow("w2", 2, window, word2ind, i, u, FixedDraws(draws) if dataset is None else dataset,
+                        loss_fn, mean=mean)
+
+    loss, grad_in, grad_out = run(inputs, outputs)
+    np.testing.assert_allclose(grad_in, numerical_gradient(lambda i: run(i, outputs)[0], inputs),
+                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(grad_out, numerical_gradient(lambda u: run(inputs, u)[0], outputs),
+                               rtol=1e-6, atol=1e-8)
+    assert not grad_in[[0, 2, 3, 5, 7]].any()
+    np.testing.assert_allclose(grad_in[1], 2 * grad_in[4])
+
+
+def test_cbow_of_an_empty_window_is_zero():
+    loss, grad_in, grad_out = ref.cbow("a", 1, [], {"a": 0}, np.ones((1, 2)), np.ones((1, 2)), None)
+    assert loss == 0.0 and not grad_in.any() and not grad_out.any()
