@@ -15,6 +15,7 @@ from fastw2v import native
 from fastw2v.config import TrainConfig
 from fastw2v.corpus import EncodedCorpus
 from fastw2v.errors import FastW2VError, FormatError
+from fastw2v.kernels import LOSSES
 from fastw2v.plan import CURVE_POINTS, LossCurve, Progress
 from fastw2v.vocab import Vocabulary
 
@@ -29,7 +30,8 @@ class ModelState:
 
     Attributes:
         config: dict of TrainConfig settings. vocab: Vocabulary.
-        vectors, syn1neg: float32 (Vocab, D). progress: Progress or None.
+        vectors, syn1neg: float32 (Vocab, D). syn1: float32 (Vocab - 1, D) or None.
+        progress: Progress or None.
         corpus_dir: absolute path of the encoded corpus, or None when there is none (any more).
         run: dict saved by the caller of `save_model`.
     """
@@ -38,6 +40,7 @@ class ModelState:
     vocab: Vocabulary
     vectors: np.ndarray
     syn1neg: np.ndarray
+    syn1: object  # float32 (Vocab - 1, D) for hierarchical softmax, else None
     progress: Progress
     corpus_dir: str
     run: dict
@@ -48,6 +51,8 @@ def save_model(path, model, run, with_corpus):
     with_corpus: record where the model's kept encoded corpus is (a checkpoint), if it has one."""
     progress = model.progress
     arrays = {"vectors": model.wv.vectors, "syn1neg": model.syn1neg, "counts": model.vocab.counts}
+    if model.syn1 is not None:
+        arrays["syn1"] = model.syn1
     metadata = {"kind": KIND, "version": VERSION, "config": model.config.to_dict(),
                 "total_words": int(model.vocab.total_words), "run": run, "progress": None, "corpus": None}
     if progress is not None:
@@ -80,10 +85,14 @@ def load_model(path):
     for name, dtype in (("vectors", np.float32), ("syn1neg", np.float32)):
         _require(path, name, arrays, dtype, shape)
     _require(path, "counts", arrays, np.int64, (len(words),))
+    syn1 = None
+    if LOSSES[config.loss].hierarchical:
+        _require(path, "syn1", arrays, np.float32, (max(len(words) - 1, 0), config.vector_size))
+        syn1 = arrays["syn1"]
     vocab = Vocabulary(words=tuple(words), counts=arrays["counts"],
                        total_words=int(metadata.get("total_words", 0)))
     return ModelState(config=config.to_dict(), vocab=vocab, vectors=arrays["vectors"],
-                      syn1neg=arrays["syn1neg"], progress=_progress(path, metadata, arrays, config),
+                      syn1neg=arrays["syn1neg"], syn1=syn1, progress=_progress(path, metadata, arrays, config),
                       corpus_dir=_corpus_dir(path, metadata), run=metadata.get("run") or {})
 
 

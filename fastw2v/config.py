@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, fields
 from fastw2v.errors import ConfigError
 
 MODES = ("default", "shared")
-LOSSES = ("neg", "softmax")
+DEFAULT_ALPHA = {True: 0.025, False: 0.05}  # skip-gram, CBOW (the C tool's defaults)
+LOSSES = ("neg", "hs", "hs+neg", "softmax")
 
 
 @dataclass(frozen=True)
@@ -22,15 +23,21 @@ class TrainConfig:
         sample: sub-sampling threshold s (0 disables sub-sampling).
         min_count: words seen fewer times are dropped.
         max_vocab_size: keep at most this many most frequent words (None: no limit).
-        alpha: learning rate at the start; min_alpha: at the end (None: alpha · 1e-4).
+        alpha: learning rate at the start (None: 0.025 for skip-gram, 0.05 for CBOW, the C
+            tool's); min_alpha: at the end (None: alpha · 1e-4).
         epochs: passes over the corpus.
         workers: threads (None: every core).
         seed: seeds the initial vectors and every random draw.
         ns_exponent: the noise distribution is count ** ns_exponent.
         mode: "default" (fresh negatives per pair, as the C tool) or "shared" (one set of
             negatives per center, shared by its window).
-        loss: "neg" (negative sampling) or "softmax" (the full softmax over the vocabulary:
-            exact and slow, O(Vocab) per pair, for small vocabularies; mode "default" only).
+        loss: "neg" (negative sampling), "hs" (hierarchical softmax over a Huffman tree of the
+            counts; `negative` unused), "hs+neg" (both, their losses summed, as the C tool
+            allows) or "softmax" (the full softmax over the vocabulary: exact and slow, O(Vocab)
+            per pair, for small vocabularies; mode "default" only).
+        sg: 1 skip-gram (each context word predicts the center), 0 CBOW (the window's mean
+            predicts it), as gensim's ``sg``.
+        cbow_mean: CBOW's input is the mean (1) or the sum (0) of the context rows.
     """
 
     vector_size: int = 100
@@ -39,7 +46,7 @@ class TrainConfig:
     sample: float = 1e-3
     min_count: int = 5
     max_vocab_size: int = None
-    alpha: float = 0.025
+    alpha: float = None
     min_alpha: float = None
     epochs: int = 5
     workers: int = None
@@ -47,8 +54,12 @@ class TrainConfig:
     ns_exponent: float = 0.75
     mode: str = "default"
     loss: str = "neg"
+    sg: int = 1
+    cbow_mean: int = 1
 
     def __post_init__(self):
+        if self.alpha is None:
+            object.__setattr__(self, "alpha", DEFAULT_ALPHA[bool(self.sg)])
         if self.min_alpha is None:
             object.__setattr__(self, "min_alpha", self.alpha * 1e-4)
         if self.workers is None:
@@ -74,6 +85,14 @@ class TrainConfig:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if self.loss not in LOSSES:
             raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        for name in ("sg", "cbow_mean"):
+            if getattr(self, name) not in (0, 1, True, False):
+                raise ConfigError(f"{name} must be 0 or 1, got {getattr(self, name)!r}")
+        if not self.sg and self.mode != "default":
+            raise ConfigError(f"mode {self.mode!r} is skip-gram's; CBOW already shares one set of "
+                              "targets per center: use mode 'default'")
+        if self.loss == "softmax" and not self.sg and not self.cbow_mean:
+            raise ConfigError("the softmax loss trains CBOW with the mean of the context rows only")
         if self.loss == "softmax" and self.mode != "default":
             raise ConfigError(f"mode {self.mode!r} shares negatives; the softmax loss draws none: "
                               "use mode 'default'")

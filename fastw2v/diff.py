@@ -18,7 +18,7 @@ import numpy as np
 
 from fastw2v import reference
 from fastw2v.errors import ConfigError
-from fastw2v.plan import TrainingPlan
+from fastw2v.plan import TrainingPlan, kernel_key, output_rows
 from fastw2v.recording import Recorder
 from fastw2v.synthetic import write_zipf_corpus
 from fastw2v.train import Word2Vec
@@ -88,37 +88,81 @@ class _RecordedDraws:
         return next(self._words)
 
 
-def replay_step(recording, lo, hi, V, U, loss):
+def replay_step(recording, lo, hi, V, U, config, tree=None):
     """Apply pairs [lo, hi) of a recording, one SGD step, with the reference's float64 functions.
 
-    Every pair's gradient is taken from the weights before the step; the K draws equal to the
-    pair's center were skipped by the kernel and are dropped here too.
+    Skip-gram: every pair is the reference's pair loss of (context row of V, center); CBOW: the
+    step is one `reference.cbow` call on the recorded window. Every gradient is taken from the
+    weights before the step; the K draws equal to the center were skipped by the kernel and are
+    dropped here too.
 
     Args:
-        recording: Recording. V, U: float64 (Vocab, D), updated in place. loss: "neg" | "softmax".
+        recording: Recording. V: float64 (Vocab, D); U: float64, the kernel's output rows (Vocab
+            rows of syn1neg, then Vocab - 1 of syn1 for hierarchical softmax); both updated in
+            place. config: the run's TrainConfig. tree: the HuffmanTree for "hs" and "hs+neg".
     Returns:
         the step's summed loss (float).
     """
     total = 0.0
-    grad_V = {}
+    grad_V = np.zeros_like(V)
     grad_U = np.zeros_like(U)
-    for p in range(lo, hi):
-        context, center = int(recording.context[p]), int(recording.center[p])
-        if loss == "neg":
-            negatives = [int(w) for w in recording.draws[p] if w != center]
-            pair_loss, grad_in, grad_out = reference.neg_sampling_loss_and_gradient(
-                V[context], center, U, _RecordedDraws(negatives), K=len(negatives))
-        else:
-            pair_loss, grad_in, grad_out = reference.naive_softmax_loss_and_gradient(
+    if config.sg:
+        for p in range(lo, hi):
+            context, center = int(recording.context[p]), int(recording.center[p])
+            pair_loss, grad_in, grad_out = _output_loss(config.loss, tree, recording.draws[p], center)(
                 V[context], center, U, None)
-        total += pair_loss
-        grad_V[context] = grad_V.get(context, 0.0) + grad_in
-        grad_U += grad_out
+            total += pair_loss
+            grad_V[context] += grad_in
+            grad_U += grad_out
+    else:
+        center = int(recording.center[lo])
+        window = [int(w) for w in recording.context[lo:hi]]
+        total, grad_V, grad_U = reference.cbow(
+            center, None, window, _IDENTITY, V, U, None,
+            _output_loss(config.loss, tree, recording.draws[lo], center), mean=bool(config.cbow_mean))
     lr = recording.lr[lo]
-    for context, grad in grad_V.items():
-        V[context] -= lr * grad
+    V -= lr * grad_V
     U -= lr * grad_U
     return total
+
+
+class _Identity(dict):
+    """word2Ind for words that are already ids."""
+
+    def __missing__(self, word):
+        return word
+
+
+_IDENTITY = _Identity()
+
+
+def _output_loss(loss, tree, draws, center):
+    """The reference's pair loss over the kernel's output rows U (syn1neg, then syn1), with the
+    CS224N contract f(v, word, U, dataset) -> (loss, dJ/dv, dJ/dU): hierarchical softmax and
+    negative sampling summed when both run, the recorded draws as the negatives."""
+    negatives = [int(w) for w in draws if w != center]
+
+    def pair_loss(v, word, U, _dataset):
+        n_words = (U.shape[0] + 1) // 2 if loss in ("hs", "hs+neg") else U.shape[0]
+        total, grad_v, grad_U = 0.0, np.zeros(v.shape), np.zeros(U.shape)
+        parts = []
+        if loss in ("hs", "hs+neg"):
+            nodes = slice(n_words, 2 * n_words - 1)
+            parts.append((nodes, reference.hierarchical_softmax_loss_and_gradient(v, word, U[nodes], tree)))
+        if loss in ("neg", "hs+neg"):
+            rows = slice(0, n_words)
+            parts.append((rows, reference.neg_sampling_loss_and_gradient(
+                v, word, U[rows], _RecordedDraws(negatives), K=len(negatives))))
+        if loss == "softmax":
+            rows = slice(0, n_words)
+            parts.append((rows, reference.naive_softmax_loss_and_gradient(v, word, U[rows], None)))
+        for rows, (part_loss, part_grad_v, part_grad_U) in parts:
+            total += part_loss
+            grad_v += part_grad_v
+            grad_U[rows] += part_grad_U
+        return total, grad_v, grad_U
+
+    return pair_loss
 
 
 def compare(name, kernel, expected, words):
@@ -163,8 +207,9 @@ def run(corpus_file=None, precision="float64", kernel=None, **settings):
 def _diff(model, precision, kernel):
     cfg = model.config
     dtype = PRECISIONS[precision]
-    V, U = model.wv.vectors.astype(dtype), model.syn1neg.astype(dtype)
-    ref_V, ref_U = model.wv.vectors.astype(np.float64), model.syn1neg.astype(np.float64)
+    outputs = model._output_matrix(output_rows(cfg, len(model.vocab)))  # syn1neg, then syn1
+    V, U = model.wv.vectors.astype(dtype), outputs.astype(dtype)
+    ref_V, ref_U = model.wv.vectors.astype(np.float64), outputs.astype(np.float64)
     plan = TrainingPlan(cfg, model.vocab, model.corpus)
     if kernel is not None:
         plan.kernel = kernel
@@ -175,27 +220,31 @@ def _diff(model, precision, kernel):
         recorder = Recorder(plan.job_words(job) * 2 * cfg.window, cfg.window, plan.negative)
         _, pairs, job_loss = plan.run_job(job, V, U, scratch, recorder.buffers)
         recording = recorder.recording()
-        if len(recording) != pairs:
-            raise AssertionError(f"kernel trained {pairs} pairs but recorded {len(recording)}")
+        recorded = len(recording) if cfg.sg else len(list(recording.steps()))
+        if recorded != pairs:
+            raise AssertionError(f"kernel trained {pairs} pairs but recorded {recorded}")
         for lo, hi in recording.steps():
-            reference_loss += replay_step(recording, lo, hi, ref_V, ref_U, cfg.loss)
+            reference_loss += replay_step(recording, lo, hi, ref_V, ref_U, cfg, plan.tree)
             steps += 1
         updates += pairs
         kernel_loss += job_loss
-    words = model.vocab.words
-    matrices = (compare("V", V, ref_V, words), compare("U", U, ref_U, words))
-    return DiffResult(precision=precision, loss=cfg.loss, mode=cfg.mode, updates=updates, steps=steps,
+    words, n = model.vocab.words, len(model.vocab)
+    matrices = (compare("V", V, ref_V, words), compare("U", U[:n], ref_U[:n], words))
+    if U.shape[0] > n:  # hierarchical softmax's inner nodes
+        nodes = [f"node{j}" for j in range(U.shape[0] - n)]
+        matrices += (compare("syn1", U[n:], ref_U[n:], nodes),)
+    return DiffResult(precision=precision, loss=cfg.loss, mode=kernel_key(cfg), updates=updates, steps=steps,
                       matrices=matrices, kernel_loss=kernel_loss, reference_loss=reference_loss,
                       tolerance=TOLERANCE[precision])
 
 
 def format_report(results):
     """A short table of DiffResults; the last line is ``max_abs_diff=<x>`` of the first result."""
-    lines = [f"{'precision':<9} {'loss':<7} {'mode':<7} {'updates':>8} {'matrix':<6} "
+    lines = [f"{'precision':<9} {'loss':<7} {'mode':<8} {'updates':>8} {'matrix':<6} "
              f"{'max abs diff':>12} {'at (word, dim)':<20} {'max rel diff':>12} {'at (word, dim)':<20}"]
     for r in results:
         for m in r.matrices:
-            lines.append(f"{r.precision:<9} {r.loss:<7} {r.mode:<7} {r.updates:>8} {m.name:<6} "
+            lines.append(f"{r.precision:<9} {r.loss:<7} {r.mode:<8} {r.updates:>8} {m.name:<6} "
                          f"{m.max_abs:>12.3e} {f'({m.word}, {m.dim})':<20} {m.max_rel:>12.3e} "
                          f"{f'({m.rel_word}, {m.rel_dim})':<20}")
     for r in results:

@@ -25,7 +25,8 @@ from numba import njit
 
 from fastw2v import rng
 from fastw2v.intrinsics import prefer_256_bit_vectors, prefetch_row
-from fastw2v.losses import neg_pairs_step, neg_shared_step, softmax_step
+from fastw2v.losses import (cbow_mean_step, cbow_softmax_step, cbow_sum_step, neg_pairs_step,
+                            neg_shared_step, softmax_step)
 from fastw2v.recording import note_draw
 from fastw2v.sampler import draw
 
@@ -57,17 +58,33 @@ def _output_row(word, hot_rows, hot_offset):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _draw_targets(center, negative, noise_prob, noise_alias, hot_rows, hot_offset, targets, counts,
-                  buf, slot, state, record):
-    """targets[buf, slot, 0] = the center's output row, then the rows of the distinct negatives of
-    K draws, with their counts.
+def _draw_targets(center, negative, noise_prob, noise_alias, tree, hot_rows, hot_offset, targets,
+                  counts, buf, slot, state, record):
+    """The output rows one input is trained against, for predicting `center`, with signed counts:
+    a count c > 0 is a target of label 1 taken c times, c < 0 one of label 0 taken -c times.
 
-    A negative equal to the center is skipped; a repeated one raises its count. Returns
-    (number of targets, state).
+    Hierarchical softmax (hs_row0 ≥ 0) first: the inner nodes on the center's Huffman path, at
+    rows hs_row0 + node, label 1 where the path turns to child 0. Negative sampling (negative > 0)
+    then: the center's own row (label 1), and the distinct negatives of K draws (label 0); a draw
+    equal to the center is skipped, a repeated one counts twice. Returns (number of targets, state).
     """
-    targets[buf, slot, 0] = _output_row(center, hot_rows, hot_offset)
-    counts[buf, slot, 0] = 1
-    n_targets = 1
+    tree_nodes, tree_codes, tree_offsets, hs_row0 = tree
+    n_targets = 0
+    if hs_row0 >= 0:
+        for p in range(tree_offsets[center], tree_offsets[center + 1]):
+            targets[buf, slot, n_targets] = hs_row0 + tree_nodes[p]
+            counts[buf, slot, n_targets] = 1 - 2 * np.int64(tree_codes[p])
+            n_targets += 1
+    if negative == 0:
+        if hs_row0 < 0:  # the full softmax: the center alone, scored against every row
+            targets[buf, slot, 0] = center
+            counts[buf, slot, 0] = 1
+            n_targets = 1
+        return n_targets, state
+    targets[buf, slot, n_targets] = _output_row(center, hot_rows, hot_offset)
+    counts[buf, slot, n_targets] = 1
+    n_targets += 1
+    first_negative = n_targets
     for k in range(negative):
         state = rng.next_state(state)
         word = draw(noise_prob, noise_alias, rng.output(state))
@@ -76,24 +93,24 @@ def _draw_targets(center, negative, noise_prob, noise_alias, hot_rows, hot_offse
             continue
         word = _output_row(word, hot_rows, hot_offset)
         slot_of_word = n_targets
-        for t in range(1, n_targets):
+        for t in range(first_negative, n_targets):
             if targets[buf, slot, t] == word:
                 slot_of_word = t
                 break
         if slot_of_word == n_targets:
             targets[buf, slot, n_targets] = word
-            counts[buf, slot, n_targets] = 1
+            counts[buf, slot, n_targets] = -1
             n_targets += 1
         else:
-            counts[buf, slot, slot_of_word] += 1
+            counts[buf, slot, slot_of_word] -= 1
     return n_targets, state
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_alias, hot_rows,
-                 hot_offset, V, U, targets, counts, n_targets, buf, state, record):
-    """Draw center i's window reach and its negatives into buffer `buf`, and prefetch the rows
-    it will touch. per_pair: one set of negatives per context (else one shared set).
+def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_alias, tree,
+                 hot_rows, hot_offset, V, U, targets, counts, n_targets, buf, state, record):
+    """Draw center i's window reach and its targets into buffer `buf`, and prefetch the rows
+    it will touch. per_pair: one set of targets per context (else one shared set).
 
     Returns (reach, state).
     """
@@ -102,8 +119,9 @@ def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_a
     contexts = min(n, i + reach + 1) - max(0, i - reach) - 1
     sets = contexts if per_pair else min(contexts, 1)
     for slot in range(sets):
-        count, state = _draw_targets(sentence[i], negative, noise_prob, noise_alias, hot_rows,
-                                     hot_offset, targets, counts, buf, slot, state, record)
+        count, state = _draw_targets(sentence[i], negative, noise_prob, noise_alias, tree,
+                                     hot_rows, hot_offset, targets, counts, buf, slot, state,
+                                     record)
         n_targets[buf, slot] = count
         for t in range(count):
             prefetch_row(U, targets[buf, slot, t])
@@ -121,10 +139,13 @@ def _learning_rate(alpha, min_alpha, words_done, total_words, coefs):
 
 @njit(nogil=True, cache=True, inline="always")
 def span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-              hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
-              state, sentence, targets, counts, n_targets, coefs, grad_rows, center_step, per_pair,
-              record):
+              tree, hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before,
+              total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
+              center_step, per_pair, record):
     """The span loop every loss and mode shares.
+
+    tree: (tree_nodes, tree_codes, tree_offsets, hs_row0), the public kernels' arguments in one
+    tuple (an inlined call takes at most 30 arguments).
 
     center_step: the compiled step that trains one center's window (`neg_pairs_step`,
     `neg_shared_step`, `softmax_step`); per_pair: whether each context gets its own
@@ -146,16 +167,16 @@ def span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
         # Pipelined: the next center's negatives are drawn (and their rows prefetched) before
         # the current center trains, so the memory loads overlap the arithmetic.
         reach, state = _draw_center(sentence, n, 0, window, negative, per_pair, noise_prob,
-                                    noise_alias, hot_rows, hot_offset, V, U, targets, counts,
-                                    n_targets, 0, state, record)
+                                    noise_alias, tree, hot_rows, hot_offset, V, U, targets,
+                                    counts, n_targets, 0, state, record)
         for i in range(n):
             buf = i & 1
             next_reach = 0
             if i + 1 < n:
                 next_reach, state = _draw_center(sentence, n, i + 1, window, negative, per_pair,
-                                                 noise_prob, noise_alias, hot_rows, hot_offset, V,
-                                                 U, targets, counts, n_targets, 1 - buf, state,
-                                                 record)
+                                                 noise_prob, noise_alias, tree, hot_rows,
+                                                 hot_offset, V, U, targets, counts, n_targets,
+                                                 1 - buf, state, record)
             lo, hi = max(0, i - reach), min(n, i + reach + 1)
             likelihood, folded, trained = center_step(
                 V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
@@ -168,8 +189,9 @@ def span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-              hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
-              state, sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
+              tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window,
+              negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
+              counts, n_targets, coefs, grad_rows, record=None):
     """Train sentences [sent_lo, sent_hi) of an encoded corpus, one (context, center) pair at a time.
 
     Args:
@@ -198,15 +220,16 @@ def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
         the summed pair losses).
     """
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before,
-                     total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
-                     neg_pairs_step, True, record)
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
+                     negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
+                     counts, n_targets, coefs, grad_rows, neg_pairs_step, True, record)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
-                     state, sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
+                     tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window,
+                     negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
+                     counts, n_targets, coefs, grad_rows, record=None):
     """Like `sgns_span`, but one set of negatives is shared by all contexts of a center.
 
     Per center: its window's m context rows against the center and its K negatives form an
@@ -215,22 +238,61 @@ def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise
     once per center instead of once per pair. Same arguments and return value as `sgns_span`.
     """
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before,
-                     total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
-                     neg_shared_step, False, record)
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
+                     negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
+                     counts, n_targets, coefs, grad_rows, neg_shared_step, False, record)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def softmax_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                 hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
-                 state, sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
+                 tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window,
+                 negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
+                 counts, n_targets, coefs, grad_rows, record=None):
     """Like `sgns_span` with the full-softmax loss: every pair scores the whole vocabulary
     (O(Vocab · D) per pair: for small vocabularies, teaching and checking). Same arguments;
     `negative` and the noise table are not used, and coefs needs Vocab columns."""
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     hot_rows, hot_offset, window, 0, alpha, min_alpha, words_before,
-                     total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
-                     softmax_step, True, record)
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
+                     0, alpha, min_alpha, words_before, total_words, state, sentence, targets,
+                     counts, n_targets, coefs, grad_rows, softmax_step, True, record)
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def cbow_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+              tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window,
+              negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
+              counts, n_targets, coefs, grad_rows, record=None):
+    """CBOW: per center, the mean of its window's context rows of V is the input that predicts
+    it, against one set of targets (`losses.cbow_mean_step`). Same arguments as `sgns_span`;
+    grad_rows needs 2 rows at least. Returns pairs = centers predicted."""
+    return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
+                     negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
+                     counts, n_targets, coefs, grad_rows, cbow_mean_step, False, record)
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def cbow_sum_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+                  tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window,
+                  negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
+                  counts, n_targets, coefs, grad_rows, record=None):
+    """`cbow_span` with the sum of the context rows (the C tool's ``-cbow 1 -cbow_mean 0``)."""
+    return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
+                     negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
+                     counts, n_targets, coefs, grad_rows, cbow_sum_step, False, record)
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def cbow_softmax_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob,
+                      noise_alias, tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows,
+                      hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
+                      state, sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
+    """`cbow_span` (mean) with the full-softmax output: for small vocabularies and checking."""
+    return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
+                     0, alpha, min_alpha, words_before, total_words, state, sentence, targets,
+                     counts, n_targets, coefs, grad_rows, cbow_softmax_step, False, record)
 
 
 @dataclass(frozen=True)
@@ -240,19 +302,29 @@ class Loss:
     Attributes:
         kernels: dict mode name -> span kernel (all with `sgns_span`'s arguments).
         draws_negatives: whether the kernels use `negative` and the noise table.
+        hierarchical: whether the kernels use the Huffman tree (rows of U past the vocabulary's).
         scores_vocabulary: whether a pair scores every word (coefs then needs Vocab columns).
     """
 
     kernels: dict
     draws_negatives: bool
+    hierarchical: bool
     scores_vocabulary: bool
 
-    def coef_columns(self, negative, n_words):
-        return n_words if self.scores_vocabulary else negative + 1
+    def target_columns(self, negative, longest_path, n_words):
+        """Targets (and coefficient columns) one input may be trained against."""
+        if self.scores_vocabulary:
+            return n_words
+        return (negative + 1 if self.draws_negatives else 0) + (longest_path if self.hierarchical else 0)
 
 
+# Kernels by architecture: skip-gram's "default" and "shared" modes, CBOW's mean and sum.
+_LOGISTIC = {"default": sgns_span, "shared": sgns_shared_span, "cbow": cbow_span,
+             "cbow-sum": cbow_sum_span}
 LOSSES = {
-    "neg": Loss({"default": sgns_span, "shared": sgns_shared_span}, draws_negatives=True,
-                scores_vocabulary=False),
-    "softmax": Loss({"default": softmax_span}, draws_negatives=False, scores_vocabulary=True),
+    "neg": Loss(_LOGISTIC, draws_negatives=True, hierarchical=False, scores_vocabulary=False),
+    "hs": Loss(_LOGISTIC, draws_negatives=False, hierarchical=True, scores_vocabulary=False),
+    "hs+neg": Loss(_LOGISTIC, draws_negatives=True, hierarchical=True, scores_vocabulary=False),
+    "softmax": Loss({"default": softmax_span, "cbow": cbow_softmax_span}, draws_negatives=False,
+                    hierarchical=False, scores_vocabulary=True),
 }

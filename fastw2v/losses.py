@@ -8,8 +8,8 @@ interface, resolved at compile time):
          likelihood, record) -> (likelihood, loss folded out, pairs trained)
 
 center ``sentence[i]``, its contexts ``sentence[lo:hi]`` except i; targets/counts/n_targets[buf]
-hold the center and its negatives as `kernels` drew them (per context slot, or slot 0 when
-shared); coefs and grad_rows are scratch; ``likelihood`` is a running float64 product of pair
+hold the output rows to train and their signed counts as `kernels` drew them (per context slot,
+or slot 0 when shared): hierarchical softmax's path nodes, the center's row, the negatives; coefs and grad_rows are scratch; ``likelihood`` is a running float64 product of pair
 likelihoods (one log per many pairs); ``record`` is None or a `recording.Recorder`'s buffers.
 
 Orientation as in `fastw2v.kernels`: the context's row of V is the input, the center's row of U
@@ -46,8 +46,9 @@ def sigmoid_pair(score):
 def score_pair(V, U, context, targets, counts, buf, slot, n_targets, lr, coefs, row, likelihood):
     """Gradient coefficients of one input row against its targets, into coefs[row, :n_targets].
 
-    coefs[row, t] = count_t · (label_t - σ(u_tᵀv)) · lr, label 1 for t = 0 (the center), else 0;
-    every score from the weights as they are now. The pair's likelihood Π σ(±score) is multiplied
+    coefs[row, t] = |c_t| · (label_t - σ(u_tᵀv)) · lr with the signed count c_t of
+    `kernels._draw_targets` (label 1 when c_t > 0, else 0): the binary-logistic step that
+    negative sampling and hierarchical softmax share; every score from the weights as they are now. The pair's likelihood Π σ(±score) is multiplied
     into `likelihood` (float64), so the loss costs one log per many pairs, not one per target.
 
     Returns (likelihood, loss): loss is what was folded out of the product (float64).
@@ -65,10 +66,11 @@ def score_pair(V, U, context, targets, counts, buf, slot, n_targets, lr, coefs, 
         score = coefs[row, t]
         sig_pos, sig_neg = sigmoid_pair(score)
         count = counts[buf, slot, t]
-        if t == 0:
-            coefs[row, t] = (_ONE - sig_pos) * lr
+        if count > 0:
+            coefs[row, t] = (_ONE - sig_pos) * lr * np.float32(count)
             likely = sig_pos
         else:
+            count = -count
             coefs[row, t] = -sig_pos * lr * np.float32(count)
             likely = sig_neg
         if count == 1 and likely >= _SMALL:
@@ -84,12 +86,83 @@ def score_pair(V, U, context, targets, counts, buf, slot, n_targets, lr, coefs, 
 
 
 @njit(nogil=True, cache=True, inline="always")
-def neg_pairs_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
-                        grad_rows, likelihood, record):
-    """Default mode: one exact SGD step per (context, center) pair, each with its own negatives.
+def logistic_output(X, x, U, targets, counts, n_targets, buf, slot, lr, coefs, grad_rows, likelihood):
+    """The binary-logistic output layer (negative sampling, hierarchical softmax, both): input row
+    X[x] against the targets of (buf, slot). Updates the targets' rows of U in place (every score
+    and every gradient from the rows before), and leaves dJ/dx · (-lr), to be added to the input,
+    in grad_rows[0] (X[x] itself is not changed).
 
-    Returns (likelihood, loss folded out of it, pairs trained).
+    Returns (likelihood, loss folded out of it).
     """
+    dim = X.shape[1]
+    if n_targets == 0:  # hierarchical softmax over a one-word vocabulary: nothing to predict
+        for d in range(dim):
+            grad_rows[0, d] = _ZERO
+        return likelihood, 0.0
+    likelihood, loss = score_pair(X, U, x, targets, counts, buf, slot, n_targets, lr, coefs, 0,
+                                  likelihood)
+    g = coefs[0, 0]
+    first = targets[buf, slot, 0]
+    for d in range(dim):
+        u = U[first, d]
+        grad_rows[0, d] = g * u
+        U[first, d] = u + g * X[x, d]
+    for t in range(1, n_targets):
+        g = coefs[0, t]
+        target = targets[buf, slot, t]
+        for d in range(dim):
+            u = U[target, d]
+            grad_rows[0, d] += g * u
+            U[target, d] = u + g * X[x, d]
+    return likelihood, loss
+
+
+@njit(nogil=True, cache=True, inline="always")
+def softmax_output(X, x, U, targets, counts, n_targets, buf, slot, lr, coefs, grad_rows, likelihood):
+    """The full-softmax output layer, with `logistic_output`'s arguments and contract: input row
+    X[x] predicts the word `targets[buf, slot, 0]` among all rows of U (O(Vocab · D)).
+
+    J = -log softmax(U x)[w]: coefs[0, v] = lr · (y_v - ŷ_v), every score from the rows before;
+    the normaliser is summed in float64. Returns (likelihood unchanged, the loss).
+    """
+    dim, n_words = X.shape[1], U.shape[0]
+    word = targets[buf, slot, 0]
+    for v in range(n_words):
+        score = X[x, 0] * _ZERO
+        for d in range(dim):
+            score += X[x, d] * U[v, d]
+        coefs[0, v] = score
+    top = coefs[0, 0]
+    for v in range(1, n_words):
+        top = max(top, coefs[0, v])
+    word_score = coefs[0, word]
+    total = 0.0
+    for v in range(n_words):
+        e = np.exp(coefs[0, v] - top)
+        coefs[0, v] = e
+        total += np.float64(e)
+    loss = np.log(total) - np.float64(word_score - top)
+    for v in range(n_words):
+        coefs[0, v] = -lr * (coefs[0, v] / total)
+    coefs[0, word] += lr
+    for d in range(dim):
+        grad_rows[0, d] = _ZERO
+    for v in range(n_words):
+        g = coefs[0, v]
+        for d in range(dim):
+            grad_rows[0, d] += g * U[v, d]
+    for v in range(n_words):
+        g = coefs[0, v]
+        for d in range(dim):
+            U[v, d] += g * X[x, d]
+    return likelihood, loss
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _skip_gram_pairs(V, U, sentence, i, lo, hi, targets, n_targets, counts, buf, lr, coefs,
+                     grad_rows, likelihood, record, output):
+    """Skip-gram, one exact SGD step per (context, center) pair: the context's row of V against
+    the center's targets of its own slot, through `output`. Returns (likelihood, loss, pairs)."""
     dim = V.shape[1]
     loss = 0.0
     slot = 0
@@ -98,27 +171,97 @@ def neg_pairs_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, l
             continue
         context = sentence[j]
         note_pair(record, True, context, sentence[i], lr, buf, slot)
-        center = targets[buf, slot, 0]
-        count = n_targets[buf, slot]
-        likelihood, folded = score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0,
-                                         likelihood)
+        likelihood, folded = output(V, context, U, targets, counts, n_targets[buf, slot], buf, slot,
+                                    lr, coefs, grad_rows, likelihood)
         loss += folded
-        g = coefs[0, 0]
-        for d in range(dim):
-            u = U[center, d]
-            grad_rows[0, d] = g * u
-            U[center, d] = u + g * V[context, d]
-        for t in range(1, count):
-            g = coefs[0, t]
-            target = targets[buf, slot, t]
-            for d in range(dim):
-                u = U[target, d]
-                grad_rows[0, d] += g * u
-                U[target, d] = u + g * V[context, d]
         for d in range(dim):
             V[context, d] += grad_rows[0, d]
         slot += 1
     return likelihood, loss, slot
+
+
+@njit(nogil=True, cache=True, inline="always")
+def neg_pairs_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                   grad_rows, likelihood, record):
+    """Skip-gram, default mode: one exact SGD step per (context, center) pair, each with its own
+    targets (negatives and/or hierarchical-softmax path). Returns (likelihood, loss, pairs).
+
+    `_skip_gram_pairs` with `logistic_output` written out: the hottest loop of the project, and a
+    direct call compiled measurably faster than the same call through a function argument."""
+    dim = V.shape[1]
+    loss = 0.0
+    slot = 0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        context = sentence[j]
+        note_pair(record, True, context, sentence[i], lr, buf, slot)
+        likelihood, folded = logistic_output(V, context, U, targets, counts, n_targets[buf, slot], buf,
+                                             slot, lr, coefs, grad_rows, likelihood)
+        loss += folded
+        for d in range(dim):
+            V[context, d] += grad_rows[0, d]
+        slot += 1
+    return likelihood, loss, slot
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _cbow(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+          likelihood, record, output, mean):
+    """CBOW: the mean (or sum) of the window's context rows of V predicts the center through
+    `output` (targets of slot 0); every context row then gets the input gradient, divided by the
+    window's size for the mean (the exact gradient; the C tool adds it undivided). The hidden
+    input lives in grad_rows[1]. Returns (likelihood, loss, 1 prediction or 0)."""
+    dim = V.shape[1]
+    m = hi - lo - 1
+    if m < 1:
+        return likelihood, 0.0, 0
+    for d in range(dim):
+        grad_rows[1, d] = _ZERO
+    first = True
+    for j in range(lo, hi):
+        if j != i:
+            context = sentence[j]
+            note_pair(record, first, context, sentence[i], lr, buf, 0)
+            first = False
+            for d in range(dim):
+                grad_rows[1, d] += V[context, d]
+    one = grad_rows[1, 0] * _ZERO + _ONE  # 1 in the weights' precision
+    share = one / m if mean else one
+    for d in range(dim):
+        grad_rows[1, d] *= share
+    likelihood, loss = output(grad_rows, 1, U, targets, counts, n_targets[buf, 0], buf, 0, lr, coefs,
+                              grad_rows, likelihood)
+    for j in range(lo, hi):
+        if j != i:
+            context = sentence[j]
+            for d in range(dim):
+                V[context, d] += share * grad_rows[0, d]
+    return likelihood, loss, 1
+
+
+@njit(nogil=True, cache=True, inline="always")
+def cbow_mean_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                   grad_rows, likelihood, record):
+    """CBOW with the mean of the context rows (gensim's default), binary-logistic outputs."""
+    return _cbow(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+                 likelihood, record, logistic_output, True)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def cbow_sum_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                  grad_rows, likelihood, record):
+    """CBOW with the sum of the context rows (the C tool's cbow_mean=0), binary-logistic outputs."""
+    return _cbow(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+                 likelihood, record, logistic_output, False)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def cbow_softmax_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                      grad_rows, likelihood, record):
+    """CBOW (mean) with the full-softmax output."""
+    return _cbow(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+                 likelihood, record, softmax_output, True)
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -175,53 +318,8 @@ def neg_shared_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, 
 
 @njit(nogil=True, cache=True, inline="always")
 def softmax_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
-                          grad_rows, likelihood, record):
-    """Full softmax: one exact SGD step per (context, center) pair over the whole vocabulary.
-
-    J = -log softmax(U v)[center] with v the context's row: coefs[0, w] = lr · (y_w - ŷ_w), every
-    score from the weights before the pair; the input gradient Σ_w coefs[0, w] u_w is taken
-    before the rows of U move. The normaliser is summed in float64. No negatives are drawn.
-
-    Returns (likelihood unchanged, the pairs' loss, pairs trained).
-    """
-    dim, n_words = V.shape[1], U.shape[0]
-    center = sentence[i]
-    loss = 0.0
-    pairs = 0
-    for j in range(lo, hi):
-        if j == i:
-            continue
-        context = sentence[j]
-        note_pair(record, True, context, center, lr, buf, 0)
-        for w in range(n_words):
-            score = V[context, 0] * _ZERO
-            for d in range(dim):
-                score += V[context, d] * U[w, d]
-            coefs[0, w] = score
-        top = coefs[0, 0]
-        for w in range(1, n_words):
-            top = max(top, coefs[0, w])
-        center_score = coefs[0, center]
-        total = 0.0
-        for w in range(n_words):
-            e = np.exp(coefs[0, w] - top)
-            coefs[0, w] = e
-            total += np.float64(e)
-        loss += np.log(total) - np.float64(center_score - top)
-        for w in range(n_words):
-            coefs[0, w] = -lr * (coefs[0, w] / total)
-        coefs[0, center] += lr
-        for d in range(dim):
-            grad_rows[0, d] = _ZERO
-        for w in range(n_words):
-            g = coefs[0, w]
-            for d in range(dim):
-                grad_rows[0, d] += g * U[w, d]
-        for w in range(n_words):
-            g = coefs[0, w]
-            for d in range(dim):
-                U[w, d] += g * V[context, d]
-        for d in range(dim):
-            V[context, d] += grad_rows[0, d]
-        pairs += 1
-    return likelihood, loss, pairs
+                 grad_rows, likelihood, record):
+    """Skip-gram with the full softmax: one exact SGD step per (context, center) pair over the
+    whole vocabulary (`softmax_output`); no negatives are drawn. Returns (likelihood, loss, pairs)."""
+    return _skip_gram_pairs(V, U, sentence, i, lo, hi, targets, n_targets, counts, buf, lr, coefs,
+                            grad_rows, likelihood, record, softmax_output)

@@ -14,11 +14,14 @@ import time
 
 import numpy as np
 
+from fastw2v.huffman import HuffmanTree, build_huffman_tree
 from fastw2v.kernels import LOSSES
 from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table
 from fastw2v.vocab import keep_probabilities, keep_thresholds, noise_weights
 
+_NO_TREE = HuffmanTree(nodes=np.zeros(0, np.int32), codes=np.zeros(0, np.uint8),
+                       offsets=np.zeros(1, np.int64))
 HOT_ROWS = 1024  # with several threads, each keeps private output rows for this many top words
 MAX_SPAN_WORDS = 100_000
 MIN_SPAN_WORDS = 10_000
@@ -34,9 +37,12 @@ class TrainingPlan:
         self.config = config
         self.corpus = corpus
         loss = LOSSES[config.loss]
-        self.kernel = loss.kernels[config.mode]
+        self.kernel = loss.kernels[kernel_key(config)]
         self.negative = config.negative if loss.draws_negatives else 0
-        self.coef_columns = loss.coef_columns(config.negative, len(vocab))
+        self.tree = build_huffman_tree(vocab.counts) if loss.hierarchical else _NO_TREE
+        self.hs_row0 = len(vocab) if loss.hierarchical else -1
+        longest_path = int(np.diff(self.tree.offsets).max(initial=0))
+        self.coef_columns = max(1, loss.target_columns(self.negative, longest_path, len(vocab)))
         self.keep_threshold = keep_thresholds(keep_probabilities(vocab.counts, config.sample))
         self.noise_prob, self.noise_alias = build_alias_table(noise_weights(vocab.counts, config.ns_exponent))
         self.n_words = len(vocab)
@@ -51,7 +57,8 @@ class TrainingPlan:
         """Thread `thread`'s private copy of the hot output rows (`HotRows`), or None."""
         if self.hot_rows == 0:
             return None
-        return HotRows(U, self.hot_rows, self.n_words + thread * self.hot_rows)
+        first = output_rows(self.config, self.n_words) - self.config.workers * self.hot_rows
+        return HotRows(U, self.hot_rows, first + thread * self.hot_rows)
 
     def job_words(self, job):
         """Tokens of a job's span, before sub-sampling."""
@@ -68,7 +75,7 @@ class TrainingPlan:
     def scratch(self, dtype):
         """Per-thread scratch buffers for the kernel, allocated once."""
         cfg = self.config
-        slots = (2, 2 * cfg.window, self.negative + 1)
+        slots = (2, 2 * cfg.window, self.coef_columns)
         return (_isolated(max(1, self.longest_sentence), np.int32),
                 _isolated(slots, np.int64),
                 _isolated(slots, np.int64),
@@ -87,7 +94,8 @@ class TrainingPlan:
         hot_rows, hot_offset = (0, 0) if hot is None else (hot.count, hot.offset)
         _, words, pairs, loss = self.kernel(
             corpus.ids, corpus.offsets, self.spans[span], self.spans[span + 1], V, U,
-            self.keep_threshold, self.noise_prob, self.noise_alias, hot_rows, hot_offset,
+            self.keep_threshold, self.noise_prob, self.noise_alias, self.tree.nodes,
+            self.tree.codes, self.tree.offsets, self.hs_row0, hot_rows, hot_offset,
             cfg.window, self.negative, cfg.alpha, cfg.min_alpha, self.words_before(epoch, span),
             self.total_words, seed_state(cfg.seed, epoch, span), *scratch, record)
         return words, pairs, loss
@@ -121,6 +129,13 @@ class HotRows:
         self._base[:] = self._private
 
 
+def kernel_key(config):
+    """Which of a loss's kernels a run uses: skip-gram's mode, or CBOW's mean or sum."""
+    if config.sg:
+        return config.mode
+    return "cbow" if config.cbow_mean else "cbow-sum"
+
+
 def hot_rows(config, n_words):
     """How many top words each thread keeps private output rows for (`HotRows`): none with one
     thread or a loss that draws no negatives."""
@@ -129,8 +144,11 @@ def hot_rows(config, n_words):
 
 
 def output_rows(config, n_words):
-    """Rows U must have for a run: the vocabulary's, then each thread's block of hot rows."""
-    return n_words + config.workers * hot_rows(config, n_words)
+    """Rows U must have for a run: the vocabulary's (syn1neg), hierarchical softmax's inner nodes
+    (syn1, rows [Vocab, 2·Vocab - 1)) for the losses that use the tree, then each thread's block
+    of hot rows."""
+    inner = max(n_words - 1, 0) if LOSSES[config.loss].hierarchical else 0
+    return n_words + inner + config.workers * hot_rows(config, n_words)
 
 
 def _isolated(shape, dtype, guard_bytes=256):

@@ -85,6 +85,8 @@ class Recording:
 
     def steps(self):
         """Yield (lo, hi): pairs [lo, hi) form one SGD step."""
+        if len(self) == 0:
+            return
         bounds = np.flatnonzero(np.diff(self.step)) + 1
         edges = np.concatenate([[0], bounds, [len(self)]])
         for lo, hi in zip(edges[:-1], edges[1:]):

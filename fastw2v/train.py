@@ -17,6 +17,7 @@ from fastw2v import checkpoint as checkpoint_io
 from fastw2v import corpus as corpus_mod
 from fastw2v.config import TrainConfig
 from fastw2v.errors import ConfigError, DatasetError, InputWarning
+from fastw2v.kernels import LOSSES
 from fastw2v.plan import Progress, TrainingPlan, output_rows, run_threads
 from fastw2v.vectors import KeyedVectors
 from fastw2v.vocab import build_vocabulary
@@ -49,21 +50,26 @@ class Word2Vec:
         vocab: Vocabulary (after build_vocab).
         corpus: EncodedCorpus (memory-mapped), or None.
         wv: KeyedVectors, the input vectors V (float32 (Vocab, D)), updated in place by training.
-        syn1neg: float32 (Vocab, D), the output vectors U.
+        syn1neg: float32 (Vocab, D), the output vectors U of negative sampling (and softmax).
+        syn1: float32 (Vocab - 1, D), hierarchical softmax's inner-node vectors, or None.
         progress: Progress of the current or last run (None before any).
         epoch_losses: list of float, the mean loss per (center, context) pair of each epoch.
         loss_curve: (words, mean_loss) arrays of the current or last run, job by job (see below).
         stats: dict with words, seconds and words_per_second of the last `train`.
         corpus_dir: the folder that keeps the encoded corpus, or None (a temporary one).
         saved_run: the ``run`` dict of the file `load` read ({} otherwise).
+        cluster: None (train on this machine), or a Dask cluster to train on: "local:N",
+            "tcp://HOST:PORT", a `fastw2v.cluster.ClusterSettings` or a ``distributed.Client``.
     """
 
-    def __init__(self, sentences=None, corpus_file=None, progress=False, **settings):
+    def __init__(self, sentences=None, corpus_file=None, progress=False, cluster=None, **settings):
         self.config = TrainConfig(**settings)
+        self.cluster = cluster  # None: this machine; else where `fastw2v.cluster` trains
         self.vocab = None
         self.corpus = None
         self.wv = None
         self.syn1neg = None
+        self.syn1 = None
         self.progress = None
         self.epoch_losses = []
         self.stats = {}
@@ -90,6 +96,9 @@ class Word2Vec:
             ConfigError: neither or both corpus arguments given.
             DatasetError: unreadable files, or no word reaches min_count.
         """
+        if self.cluster is not None:
+            from fastw2v.cluster import build_vocab_on_cluster
+            return build_vocab_on_cluster(self, sentences, corpus_file, corpus_dir)
         if (sentences is None) == (corpus_file is None):
             raise ConfigError("give exactly one of sentences= or corpus_file=")
         if corpus_file is not None:
@@ -111,8 +120,7 @@ class Word2Vec:
         os.remove(raw.ends_path)
         n, dim = len(self.vocab), cfg.vector_size
         self.wv = KeyedVectors(self.vocab.words, initial_vectors(n, dim, cfg.seed))
-        self._output_buffer = np.zeros((output_rows(cfg, n), dim), dtype=np.float32)
-        self.syn1neg = self._output_buffer[:n]
+        self._use_output_buffer(np.zeros((output_rows(cfg, n), dim), dtype=np.float32))
         self.progress = None
 
     def _corpus_directory(self, corpus_dir):
@@ -135,6 +143,9 @@ class Word2Vec:
         Returns:
             self.
         """
+        if self.cluster is not None or "cluster" in self.saved_run:
+            from fastw2v.cluster import train_on_cluster
+            return train_on_cluster(self, progress, checkpoint)
         if self.corpus is None:
             raise ConfigError("this model has no corpus to train on: build_vocab() first, or load "
                               "a checkpoint whose encoded corpus is still there")
@@ -185,15 +196,23 @@ class Word2Vec:
             return curve.words.copy(), curve.mean_losses()
 
     def _output_matrix(self, rows):
-        """The buffer whose first Vocab rows are `syn1neg`, with `rows` rows in all (the threads'
-        private rows follow the vocabulary's; see `plan.HotRows`). Reallocated only when short."""
+        """The buffer whose first rows are `syn1neg` then `syn1`, with `rows` rows in all (the
+        threads' private rows follow; see `plan.HotRows`). Reallocated only when short."""
         buffer = self._output_buffer
         if buffer is None or buffer.shape[0] < rows or self.syn1neg.base is not buffer:
             n, dim = self.syn1neg.shape
-            buffer = np.zeros((max(rows, n), dim), dtype=self.syn1neg.dtype)
+            buffer = np.zeros((rows, dim), dtype=self.syn1neg.dtype)
             buffer[:n] = self.syn1neg
-            self._output_buffer, self.syn1neg = buffer, buffer[:n]
+            if self.syn1 is not None:
+                buffer[n:n + len(self.syn1)] = self.syn1
+            self._use_output_buffer(buffer)
         return buffer
+
+    def _use_output_buffer(self, buffer):
+        n = len(self.vocab)
+        self._output_buffer, self.syn1neg = buffer, buffer[:n]
+        hierarchical = LOSSES[self.config.loss].hierarchical
+        self.syn1 = buffer[n:n + max(n - 1, 0)] if hierarchical else None
 
     def save(self, path, run=None):
         """Save the model — settings, vocabulary with counts, both matrices and the run's progress —
@@ -232,6 +251,7 @@ class Word2Vec:
         model.vocab = state.vocab
         model.wv = KeyedVectors(state.vocab.words, state.vectors)
         model.syn1neg = state.syn1neg
+        model.syn1 = state.syn1
         model.progress = state.progress
         if state.corpus_dir is not None:
             model.corpus_dir = state.corpus_dir

@@ -37,9 +37,10 @@ def test_saved_model_loads_with_everything_it_needs(tmp_path, corpus):
     assert loaded.wv.most_similar(model.vocab.words[3], topn=3) == model.wv.most_similar(model.vocab.words[3], topn=3)
 
 
-def test_a_run_resumed_from_its_checkpoint_is_byte_identical(tmp_path, corpus):
-    whole = Word2Vec(corpus_file=corpus, **SETTINGS)
-    interrupted = Word2Vec(**SETTINGS)
+@pytest.mark.parametrize("loss", ["neg", "hs+neg"])
+def test_a_run_resumed_from_its_checkpoint_is_byte_identical(tmp_path, corpus, loss):
+    whole = Word2Vec(corpus_file=corpus, **SETTINGS, loss=loss)
+    interrupted = Word2Vec(**SETTINGS, loss=loss)
     interrupted.build_vocab(corpus_file=corpus, corpus_dir=str(tmp_path / "ck.corpus"))
     # every=0: a checkpoint after each job; the file left holds the state one job before the end.
     interrupted.train(checkpoint=Checkpointing(str(tmp_path / "ck.npz"), every=0.0))
@@ -49,6 +50,9 @@ def test_a_run_resumed_from_its_checkpoint_is_byte_identical(tmp_path, corpus):
     assert resumed.wv.vectors.tobytes() == whole.wv.vectors.tobytes()
     assert resumed.syn1neg.tobytes() == whole.syn1neg.tobytes()
     assert resumed.epoch_losses == whole.epoch_losses
+    if loss == "hs+neg":  # the inner-node vectors are saved, restored and trained on
+        assert resumed.syn1.shape == (len(whole.vocab) - 1, SETTINGS["vector_size"])
+        assert resumed.syn1.tobytes() == whole.syn1.tobytes() and np.any(whole.syn1)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "empty"])

@@ -1,6 +1,7 @@
 """`fastw2v diff`: the compiled kernels replayed through the reference agree, and a planted bug
 in a kernel is caught."""
 
+import numpy as np
 import pytest
 from numba import njit
 
@@ -11,20 +12,25 @@ from fastw2v.train import Word2Vec
 from tests.test_cs224n import run_cli
 from tests.test_train import topic_sentences
 
-CHECKED = [("neg", "default"), ("neg", "shared"), ("softmax", "default")]
+CHECKED = [dict(loss=loss, mode=mode) for loss, mode in [
+    ("neg", "default"), ("neg", "shared"), ("hs", "default"), ("hs", "shared"), ("hs+neg", "default"),
+    ("hs+neg", "shared"), ("softmax", "default")]]
+CHECKED += [dict(loss=loss, sg=0, cbow_mean=mean) for loss in ("neg", "hs", "hs+neg", "softmax")
+            for mean in (1, 0) if (loss, mean) != ("softmax", 0)]
+IDS = [",".join(f"{k}={v}" for k, v in case.items()) for case in CHECKED]
 
 
-@pytest.mark.parametrize("loss,mode", CHECKED)
-def test_float64_kernel_equals_the_reference_to_rounding(loss, mode):
-    result = diff.run(precision="float64", loss=loss, mode=mode)
-    assert result.updates > 5000
+@pytest.mark.parametrize("case", CHECKED, ids=IDS)
+def test_float64_kernel_equals_the_reference_to_rounding(case):
+    result = diff.run(precision="float64", **case)
+    assert result.updates > (5000 if case.get("sg", 1) else 1500)  # CBOW: one update per center
     assert result.passed and result.max_abs_diff < 1e-12
     assert result.kernel_loss == pytest.approx(result.reference_loss, rel=1e-12)
 
 
-@pytest.mark.parametrize("loss,mode", CHECKED)
-def test_float32_kernel_differs_from_the_reference_by_rounding_only(loss, mode):
-    result = diff.run(precision="float32", loss=loss, mode=mode)
+@pytest.mark.parametrize("case", CHECKED, ids=IDS)
+def test_float32_kernel_differs_from_the_reference_by_rounding_only(case):
+    result = diff.run(precision="float32", **case)
     assert result.passed
     # Not zero (the kernel really ran in float32) and nowhere near a wrong update (~1e-3).
     assert 1e-8 < result.max_abs_diff < 1e-4
@@ -51,7 +57,7 @@ def test_recording_does_not_change_what_the_kernel_computes():
 def _step_counting_repeats_once(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
                                 grad_rows, likelihood, record):
     """Planted bug: a negative drawn twice is trained once."""
-    counts[buf] = 1
+    np.maximum(counts[buf], -1, counts[buf])
     return losses.neg_pairs_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr,
                                        coefs, grad_rows, likelihood, record)
 
@@ -84,11 +90,13 @@ def _step_updating_input_first(V, U, sentence, i, lo, hi, targets, counts, n_tar
 
 def planted_kernel(step):
     @njit(nogil=True)
-    def span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias, hot_rows,
-             hot_offset, window, negative, alpha, min_alpha, words_before, total_words, state,
-             sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
+    def span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+             tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window, negative,
+             alpha, min_alpha, words_before, total_words, state, sentence, targets, counts,
+             n_targets, coefs, grad_rows, record=None):
         return kernels.span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob,
-                                 noise_alias, hot_rows, hot_offset, window, negative, alpha,
+                                 noise_alias, (tree_nodes, tree_codes, tree_offsets, hs_row0),
+                                 hot_rows, hot_offset, window, negative, alpha,
                                  min_alpha, words_before, total_words, state, sentence, targets,
                                  counts, n_targets, coefs, grad_rows, step, True, record)
     return span

@@ -13,6 +13,7 @@ from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table
 
 DIM, NEGATIVE_WORD, LR = 6, 3, 0.2
+NO_TREE = (np.zeros(0, np.int32), np.zeros(0, np.uint8), np.zeros(1, np.int64), -1)
 
 
 def sigmoid(x):
@@ -32,7 +33,7 @@ def run_kernel(mode, sentence, V, U, negative=2, dtype=np.float32, hot_rows=0, h
                np.empty((2 * window, DIM), dtype))
     _, words, pairs, loss = LOSSES["neg"].kernels[mode](
         ids, np.array([0, len(sentence)], np.int64), 0, 1, V, U, np.full(V.shape[0], 2 ** 32, np.int64),
-        prob, alias, hot_rows, hot_offset, window, negative, LR, LR, 0.0, 1.0, seed_state(1), *scratch)
+        prob, alias, *NO_TREE, hot_rows, hot_offset, window, negative, LR, LR, 0.0, 1.0, seed_state(1), *scratch)
     return V, U, words, pairs, loss
 
 

@@ -45,9 +45,12 @@ def within_minus_across(model, words_per_topic=20):
 
 
 @pytest.mark.parametrize("mode,workers,loss", [("default", 1, "neg"), ("default", 2, "neg"), ("shared", 1, "neg"),
+                                               ("default", 1, "hs"), ("shared", 2, "hs+neg"),
+                                               ("cbow", 1, "neg"), ("cbow", 2, "hs"), ("cbow-sum", 1, "neg"),
                                                ("shared", 2, "neg"), ("default", 2, "softmax")])
 def test_two_disjoint_topics_end_up_separated(mode, workers, loss):
-    model = Word2Vec(sentences=topic_sentences(), workers=workers, seed=1, mode=mode, loss=loss, **SMALL)
+    architecture = dict(mode=mode) if not mode.startswith("cbow") else dict(sg=0, cbow_mean=int(mode == "cbow"))
+    model = Word2Vec(sentences=topic_sentences(), workers=workers, seed=1, loss=loss, **architecture, **SMALL)
     assert within_minus_across(model) > 0.3
     nearest = [word for word, _ in model.wv.most_similar("a3", topn=10)]
     assert all(word.startswith("a") for word in nearest)
@@ -94,7 +97,8 @@ def test_initial_vectors_fill_gensims_range():
 @pytest.mark.parametrize("bad", [
     dict(vector_size=0), dict(window=-1), dict(negative=0), dict(epochs=0), dict(workers=0),
     dict(sample=-1e-3), dict(alpha=0), dict(alpha=0.01, min_alpha=0.02), dict(mode="fast"),
-    dict(loss="hs"), dict(loss="softmax", mode="shared"),
+    dict(loss="hinge"), dict(loss="softmax", mode="shared"), dict(sg=0, mode="shared"), dict(sg=2),
+    dict(sg=0, cbow_mean=0, loss="softmax"),
     dict(min_count=1.5), dict(seed=-1)])
 def test_bad_settings_are_config_errors(bad):
     with pytest.raises(ConfigError):
@@ -135,3 +139,9 @@ def test_only_several_threads_drawing_negatives_use_hot_rows():
     assert hot_rows(TrainConfig(workers=2), 10) == 10
     three = TrainConfig(workers=3)
     assert output_rows(three, vocab_words) == vocab_words + 3 * hot_rows(three, vocab_words)
+
+
+def test_cbow_learns_at_the_c_tools_rate_unless_told():
+    assert TrainConfig(sg=0).alpha == 0.05 and TrainConfig().alpha == 0.025
+    assert TrainConfig(sg=0, alpha=0.01).alpha == 0.01
+    assert TrainConfig(sg=0).min_alpha == pytest.approx(0.05e-4)

@@ -32,14 +32,23 @@ def add_model_options(sub, defaults):
     sub.add_argument("--sample", type=float, default=defaults["sample"], help="sub-sampling threshold, 0 for none (default %(default)s)")
     sub.add_argument("--min-count", type=positive_int, default=defaults["min_count"], help="drop rarer words (default %(default)s)")
     sub.add_argument("--epochs", type=positive_int, default=defaults["epochs"], help="passes over the corpus (default %(default)s)")
-    sub.add_argument("--alpha", type=float, default=defaults["alpha"], help="start learning rate (default %(default)s)")
+    sub.add_argument("--alpha", type=float, default=defaults.get("alpha"),
+                     help="start learning rate (default: %s)" % (
+                         defaults["alpha"] if defaults.get("alpha") else "0.025 skip-gram, 0.05 CBOW"))
     sub.add_argument("--seed", type=int, default=defaults["seed"], help="random seed (default %(default)s)")
+    sub.add_argument("--model", choices=("sg", "cbow"), default="sg",
+                     help="sg: skip-gram, each context word predicts the center; cbow: the mean of "
+                          "the window predicts it (default %(default)s)")
+    sub.add_argument("--cbow", dest="model", action="store_const", const="cbow", help="the same as --model cbow")
+    sub.add_argument("--cbow-sum", action="store_true",
+                     help="CBOW's input is the sum of the context rows, not their mean (the C tool's -cbow_mean 0)")
 
 
 def model_settings(args):
     """The `add_model_options` values as TrainConfig settings."""
     return dict(vector_size=args.dim, window=args.window, negative=args.negative, sample=args.sample,
-                min_count=args.min_count, epochs=args.epochs, alpha=args.alpha, seed=args.seed)
+                min_count=args.min_count, epochs=args.epochs, alpha=args.alpha, seed=args.seed,
+                sg=int(args.model == "sg"), cbow_mean=int(not args.cbow_sum))
 
 
 def positive_int(text):

@@ -7,7 +7,7 @@ import time
 
 from fastw2v.atomic import check_output_path
 from fastw2v.cli.options import add_model_options, model_settings, positive_float, positive_int
-from fastw2v.errors import FastW2VError
+from fastw2v.errors import ConfigError, FastW2VError
 
 
 def register(commands):
@@ -23,6 +23,8 @@ TRAIN_EXAMPLES = """examples:
   fastw2v train corpus.txt -o vectors.txt --mode shared         # shared negatives: faster
   fastw2v train corpus.txt -o vectors.txt --threads 1 --seed 7  # bit-identical run after run
   fastw2v train corpus.txt -o vectors.txt --loss-plot loss.png  # and the training loss curve
+  fastw2v train corpus.txt -o vectors.txt --dask local:2        # 2 Dask worker processes
+  fastw2v train /shared/corpus/ -o /shared/v.txt --dask tcp://scheduler:8786   # a running cluster
 """
 OUTPUT_FORMATS = ("text", "binary", "npz")
 DEFAULT_CHECKPOINT_SECONDS = 300.0
@@ -31,7 +33,7 @@ DEFAULT_CHECKPOINT_SECONDS = 300.0
 def _add_train(commands):
     from fastw2v.config import LOSSES, MODES, TrainConfig
 
-    defaults = TrainConfig(workers=1).to_dict()
+    defaults = dict(TrainConfig(workers=1).to_dict(), alpha=None)  # alpha: by architecture
     sub = commands.add_parser(
         "train", help="train skip-gram word vectors on text files",
         description="Train word vectors on whitespace-separated text (one sentence a line; "
@@ -50,8 +52,11 @@ def _add_train(commands):
     sub.add_argument("--mode", choices=MODES, default=defaults["mode"],
                      help="default: fresh negatives per pair; shared: one set per center (default %(default)s)")
     sub.add_argument("--loss", choices=LOSSES, default=defaults["loss"],
-                     help="neg: negative sampling; softmax: the full softmax, O(vocabulary) per pair, "
-                          "for small vocabularies (default %(default)s)")
+                     help="neg: negative sampling; hs: hierarchical softmax (a Huffman tree of the "
+                          "counts); hs+neg: both, summed; softmax: the full softmax, O(vocabulary) "
+                          "per pair, for small vocabularies (default %(default)s)")
+    sub.add_argument("--hs", dest="loss", action="store_const", const="hs",
+                     help="hierarchical softmax alone: the same as --loss hs")
     sub.add_argument("--checkpoint", metavar="PATH",
                      help="save a resumable checkpoint there (and the encoded corpus in PATH.corpus/)")
     sub.add_argument("--checkpoint-every", type=positive_float, default=DEFAULT_CHECKPOINT_SECONDS,
@@ -60,7 +65,47 @@ def _add_train(commands):
                      help="also write the training loss curve (mean loss per pair against words "
                           "trained, epochs marked) to this PNG")
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _add_cluster_options(sub, resume=False)
     sub.set_defaults(handler=_run_train)
+
+
+def _add_cluster_options(sub, resume):
+    """--dask and its companions (the cluster extra: pip install 'fastw2v[dask]')."""
+    from fastw2v.cluster.connect import DEFAULT_CONNECT_SECONDS, DEFAULT_SYNC_WORDS
+
+    group = sub.add_argument_group("training on a Dask cluster (pip install 'fastw2v[dask]')")
+    where = group.add_mutually_exclusive_group()
+    where.add_argument("--dask", metavar="local:N|tcp://HOST:PORT",
+                       help="local:N starts N single-threaded worker processes on this machine; "
+                            "tcp://HOST:PORT joins a running scheduler"
+                            + (" (default: the checkpoint's)" if resume else ""))
+    where.add_argument("--dask-scheduler-file", metavar="FILE", help="join the scheduler that wrote FILE")
+    group.add_argument("--dask-timeout", type=positive_float, default=DEFAULT_CONNECT_SECONDS,
+                       metavar="SECONDS", help="seconds to wait for the scheduler and a worker (default %(default)s)")
+    if not resume:
+        group.add_argument("--sync-words", type=positive_int, default=None, metavar="N",
+                           help=f"words each worker trains between synchronisations (default "
+                                f"{DEFAULT_SYNC_WORDS:,} with 2 workers, fewer with more)")
+        group.add_argument("--dask-work-dir", metavar="DIR",
+                           help="a folder every worker shares, for the encoded corpus (default: "
+                                "PATH.corpus/ with --checkpoint PATH, else the output's folder; "
+                                "local:N: the temporary folder)")
+
+
+def _cluster_settings(args, output=None):
+    """The ClusterSettings the --dask options ask for (None without --dask); output: train's -o."""
+    if not (args.dask or args.dask_scheduler_file):
+        return None
+    from fastw2v.cluster import ClusterSettings
+
+    settings = dict(address=args.dask, scheduler_file=args.dask_scheduler_file,
+                    connect_timeout=args.dask_timeout)
+    if output is not None:
+        work_dir = args.dask_work_dir
+        if work_dir is None and not (args.dask or "").startswith("local"):
+            work_dir = os.path.dirname(os.path.abspath(output))
+        settings.update(sync_words=args.sync_words, work_dir=work_dir)
+    return ClusterSettings(**settings)
 
 
 def _run_train(args):
@@ -73,8 +118,12 @@ def _run_train(args):
     for path in (args.output, args.checkpoint, args.loss_plot):
         if path:
             check_output_path(path)  # now, not after a long run
+    cluster = _cluster_settings(args, args.output)
+    if cluster is not None and args.threads is not None:
+        raise ConfigError("--threads sets the threads of one machine; with --dask every worker "
+                          "process trains one part of the corpus")
     start = time.perf_counter()
-    model = Word2Vec(**config.to_dict())
+    model = Word2Vec(**config.to_dict(), cluster=cluster)
     checkpoint = None
     if args.checkpoint:
         run = {"output": os.path.abspath(args.output), "format": output_format,
@@ -95,6 +144,7 @@ def _add_resume(commands):
         epilog="example:\n  fastw2v resume run.ckpt", formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_argument("checkpoint", metavar="CHECKPOINT", help="the file given to --checkpoint")
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _add_cluster_options(sub, resume=True)
     sub.set_defaults(handler=_run_resume)
 
 
@@ -104,7 +154,8 @@ def _run_resume(args):
     start = time.perf_counter()
     model = Word2Vec.load(args.checkpoint)
     run = model.saved_run
-    if "output" not in run or model.corpus is None:
+    model.cluster = _cluster_settings(args)
+    if "output" not in run or (model.corpus is None and "cluster" not in run):
         raise FastW2VError(f"{args.checkpoint}: not a resumable checkpoint (no run settings, or its "
                            f"encoded corpus {_corpus_dir(args.checkpoint)}/ is gone)")
     for path in (run["output"], args.checkpoint, run.get("loss_plot")):
@@ -147,10 +198,16 @@ def _train_and_write(model, checkpoint, output, output_format, quiet, start, los
     if not quiet:
         stats = model.stats
         print(f"fastw2v: {len(model.vocab)} words in the vocabulary, {stats['words']} words trained "
-              f"at {stats['words_per_second']:,.0f} words/s on {model.config.workers} thread(s); "
+              f"at {stats['words_per_second']:,.0f} words/s on {_trained_on(model)}; "
               f"loss per pair by epoch: {', '.join(f'{l:.4f}' for l in model.epoch_losses)}; "
               f"{time.perf_counter() - start:.1f} s in all; {output_format} output: {output}"
               + (f"; loss plot: {loss_plot}" if loss_plot else ""), file=sys.stderr)
+
+
+def _trained_on(model):
+    if "lanes" in model.stats:
+        return f"a Dask cluster ({model.stats['lanes']} lanes, {model.stats['rounds']} rounds)"
+    return f"{model.config.workers} thread(s)"
 
 
 def _write_loss_plot(model, path, output):
@@ -167,7 +224,10 @@ def _write_loss_plot(model, path, output):
 
 def _run_title(model):
     cfg = model.config
-    loss = f"negative sampling (K={cfg.negative}, {cfg.mode})" if cfg.loss == "neg" else "full softmax"
+    loss = {"neg": f"negative sampling (K={cfg.negative}, {cfg.mode})",
+            "hs": f"hierarchical softmax ({cfg.mode})",
+            "hs+neg": f"hierarchical softmax + negative sampling (K={cfg.negative}, {cfg.mode})",
+            "softmax": "full softmax"}[cfg.loss]
     return (f"skip-gram, {loss}\ndim {cfg.vector_size}, window {cfg.window}, {cfg.epochs} epoch(s), "
             f"alpha {cfg.alpha:g}, sample {cfg.sample:g}, {len(model.vocab):,} words, "
             f"{cfg.workers} thread(s)")

@@ -1,0 +1,370 @@
+"""The cluster run's driver: `build_vocab` and `train` for a `Word2Vec` whose ``cluster`` is set.
+
+The driver holds the model. Each round it scatters one snapshot of (V, U) to every worker,
+submits one stretch task per lane, gathers the changed rows, combines them (`rounds.combine`)
+and counts the round's words, pairs and loss (float64) into the run's `plan.Progress`; a round
+is the unit of progress, of the loss curve and of checkpoints.
+
+Faults: a worker that dies mid-task loses nothing: Dask reruns its task elsewhere (from the
+snapshot's other copies), and the task is pure, so the run is unchanged. When the snapshot itself
+is lost (every worker holding it died), the driver reruns the round, at most `ROUND_ATTEMPTS`
+times. Checkpoints hold the model at a round boundary plus the cluster run's layout (lanes, sync
+words, the work folder and its shards), so `Word2Vec.load` + `train` (``fastw2v resume``) finishes
+the same rounds.
+"""
+
+import os
+import tempfile
+import time
+import uuid
+from concurrent.futures import CancelledError
+from dataclasses import dataclass, replace
+
+import numpy as np
+from tqdm import tqdm
+
+from fastw2v import checkpoint as checkpoint_io
+from fastw2v.cluster.connect import (ClusterError, ClusterSettings, Session, as_settings, default_sync_words,
+                                     import_distributed, shared_paths_missing)
+from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch, worker_config
+from fastw2v.cluster.shards import ShardedCorpus, build_sharded_corpus, plan_sources
+from fastw2v.errors import ConfigError
+from fastw2v.plan import LossCurve, Progress, output_rows
+from fastw2v.vectors import KeyedVectors
+
+ROUND_ATTEMPTS = 3
+DIVERGED = 4.0  # a round whose loss per pair is this many times the run's first round's: diverged
+TASK_RETRIES = 1  # for exceptions inside a task; a dead worker's task is rerun by the scheduler
+
+
+@dataclass
+class ClusterRun:
+    """A model's cluster run: how it connects and how its rounds are cut (fixed for the run).
+
+    Attributes:
+        settings: ClusterSettings. lanes: int. corpus: ShardedCorpus.
+    """
+
+    settings: ClusterSettings
+    lanes: int
+    corpus: ShardedCorpus
+
+    @property
+    def sync_words(self):
+        return self.settings.sync_words or default_sync_words(self.lanes)
+
+    def to_run(self):
+        """The JSON a checkpoint keeps under run["cluster"]."""
+        return dict(self.settings.to_run(), lanes=self.lanes, sync_words=self.sync_words,
+                    **self.corpus.to_run())
+
+
+def build_vocab(model, sentences, corpus_file, corpus_dir):
+    """Count the shards on the workers, build the vocabulary, encode the shards, initialise the
+    weights as `Word2Vec.build_vocab` does (so a cluster run starts from one machine's weights).
+
+    Args:
+        model: Word2Vec with ``cluster`` set. corpus_file: path(s) every worker can read.
+        corpus_dir: the work folder to keep (a checkpoint's), or None for a temporary one.
+    Raises:
+        ConfigError: sentences given.
+        ClusterError: the cluster is unreachable, or a worker cannot see the input or work folder.
+        DatasetError: as `Word2Vec.build_vocab`.
+    """
+    if sentences is not None or corpus_file is None:
+        raise ConfigError("a cluster run reads files that every worker can read: give corpus_file=, "
+                          "not sentences=")
+    settings = as_settings(model.cluster)
+    paths = [corpus_file] if isinstance(corpus_file, (str, os.PathLike)) else list(corpus_file)
+    work_dir = _work_dir(model, settings, corpus_dir)
+    session = _session(model, settings)
+    try:
+        lanes = settings.lanes or sum(session.worker_threads().values())
+        sources = plan_sources(paths, lanes)
+        _require_shared(session, sorted({source.path for source in sources}), work_dir)
+        corpus, vocab = build_sharded_corpus(session.client, sources, work_dir, model.config,
+                                             _describe(paths), uuid.uuid4().hex[:8])
+    except BaseException:
+        close_session(model)
+        raise
+    from fastw2v.train import initial_vectors
+
+    n, dim = len(vocab), model.config.vector_size
+    model.vocab, model.corpus = vocab, corpus
+    model.wv = KeyedVectors(vocab.words, initial_vectors(n, dim, model.config.seed))
+    model._output_buffer, model.syn1neg, model.syn1 = None, np.zeros((n, dim), dtype=np.float32), None
+    _output_matrix(model)  # allocates U, zeros, as one machine's build_vocab does
+    model.progress = None
+    model._cluster_run = ClusterRun(settings, lanes, corpus)
+    return model
+
+
+def _work_dir(model, settings, corpus_dir):
+    """The run's work folder: `corpus_dir` (kept), else a temporary folder, removed with the
+    model, in settings.work_dir or the system's temporary folder (which only workers on this
+    machine see: `_require_shared` says so)."""
+    if corpus_dir is not None:
+        os.makedirs(corpus_dir, exist_ok=True)
+        model.corpus_dir = os.path.abspath(corpus_dir)
+        return model.corpus_dir
+    model._workdir = tempfile.TemporaryDirectory(prefix=".fastw2v-work-", dir=settings.work_dir)
+    model.corpus_dir = None
+    return os.path.abspath(model._workdir.name)
+
+
+def _require_shared(session, inputs, work_dir):
+    missing = shared_paths_missing(session, inputs + [work_dir], [work_dir])
+    if missing:
+        worker, paths = next(iter(missing.items()))
+        raise ClusterError(f"worker {worker} cannot read {paths[0]}" + (f" (and {len(paths) - 1} more)"
+                           if len(paths) > 1 else "") + ": the inputs and the work folder must be on a "
+                           "filesystem every worker shares, at the same path (choose the work folder "
+                           "with --dask-work-dir DIR or ClusterSettings(work_dir=...))")
+
+
+def _describe(paths, most=3):
+    shown = ", ".join(os.fspath(p) for p in paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
+
+
+def _session(model, settings):
+    session = getattr(model, "_cluster_session", None)
+    if session is None or session.settings != settings:
+        close_session(model)
+        session = model._cluster_session = Session.open(settings)
+    return session
+
+
+def close_session(model):
+    """Close the cluster session a model opened (a LocalCluster it started stops)."""
+    session = getattr(model, "_cluster_session", None)
+    model._cluster_session = None
+    if session is not None:
+        session.close()
+
+
+def train(model, progress, checkpoint):
+    """Train the rest of the model's cluster run (a new run of `config.epochs` epochs when it has
+    none, or has finished), round by round; see the module doc. The session closes at the end.
+
+    Args:
+        progress: show a tqdm bar (words/s, ETA, learning rate, smoothed loss).
+        checkpoint: None or `train.Checkpointing`: saved at round boundaries every so often, on
+            Ctrl-C and when the cluster is lost.
+    Returns:
+        model, with ``stats`` holding words, seconds, words_per_second, pairs and the cluster's
+        figures (lanes, rounds, bytes_to_workers, bytes_from_workers, round_retries,
+        compute_seconds).
+    """
+    run = _cluster_run(model)
+    try:
+        session = _session(model, run.settings)
+        return _train(model, run, session, progress, checkpoint)
+    finally:
+        close_session(model)
+
+
+def _cluster_run(model):
+    """The model's ClusterRun: from its `build_vocab`, or from the checkpoint it was loaded from.
+    ``model.cluster``, when set, says where to run; an unfinished run keeps its rounds (sync
+    words, combining rule, lanes) whatever it says."""
+    run = getattr(model, "_cluster_run", None)
+    if run is None:
+        run = model._cluster_run = _saved_cluster_run(model)
+    if model.cluster is not None and as_settings(model.cluster) != run.settings:
+        progress = model.progress
+        unfinished = progress is not None and 0 < progress.words < model.config.epochs * run.corpus.n_words
+        wanted = as_settings(model.cluster)
+        run.settings = _keep_rounds(wanted, run.to_run()) if unfinished else wanted
+        if wanted.lanes and not unfinished:
+            run.lanes = wanted.lanes
+    return run
+
+
+def _saved_cluster_run(model):
+    saved = model.saved_run.get("cluster")
+    if saved is None:
+        raise ConfigError("this model has no cluster run: build_vocab() with cluster= first")
+    corpus = ShardedCorpus.from_run(saved)
+    if model.cluster is not None:
+        settings = _keep_rounds(as_settings(model.cluster), saved)
+    elif saved["address"] or saved["scheduler_file"]:
+        settings = ClusterSettings(address=saved["address"], scheduler_file=saved["scheduler_file"],
+                                   sync_words=saved["sync_words"], combine=saved["combine"],
+                                   connect_timeout=saved["connect_timeout"])
+    else:
+        raise ClusterError("this cluster run used a Dask client, which a checkpoint cannot keep: set "
+                           "model.cluster (or resume with --dask)")
+    model.corpus, model.corpus_dir = corpus, corpus.work_dir
+    return ClusterRun(settings, int(saved["lanes"]), corpus)
+
+
+def _keep_rounds(settings, saved):
+    """settings with a run's sync words and combining rule (saved: `ClusterRun.to_run`), so that
+    its rounds do not change."""
+    return replace(settings, sync_words=saved["sync_words"], combine=saved["combine"])
+
+
+def _train(model, run, session, show_progress, checkpoint):
+    schedule = RoundSchedule(run.corpus, run.lanes, run.sync_words, model.config.epochs)
+    if model.progress is None or model.progress.next_job >= len(schedule.jobs):
+        model.progress = Progress(model.config.epochs)
+    state, matrices = model.progress, (model.wv.vectors, _output_matrix(model))
+    rounds = _RoundRunner(session, schedule, model.config, run.lanes)
+    start, words_before = time.perf_counter(), state.words
+    with tqdm(total=schedule.total_words, initial=state.words, unit="word", unit_scale=True,
+              disable=not show_progress, smoothing=0.1, dynamic_ncols=True) as bar:
+        deadline = time.monotonic() + checkpoint.every if checkpoint else None
+        first_loss = None
+        while state.next_job < len(schedule.jobs):
+            epoch, round_ = schedule.jobs[state.next_job]
+            snapshot = Snapshot(matrices[0].copy(), matrices[1].copy())
+            try:
+                results = rounds.run(epoch, round_, snapshot, bar, state.words)
+                first_loss = _refuse_divergence(results, first_loss, run)
+                _commit(model, results, matrices, snapshot, epoch, run.settings.combine)
+            except (KeyboardInterrupt, ClusterError):
+                if checkpoint:
+                    save_checkpoint(model, run, checkpoint)
+                raise
+            bar.set_postfix(lr=f"{_lr(model.config, state.words, schedule):.4g}",
+                            loss=f"{state.smoothed_loss:.4f}", refresh=True)
+            if checkpoint and state.next_job < len(schedule.jobs) and time.monotonic() >= deadline:
+                save_checkpoint(model, run, checkpoint)
+                deadline = time.monotonic() + checkpoint.every
+    seconds = time.perf_counter() - start
+    model.wv.invalidate()
+    model.epoch_losses = state.epoch_mean_losses()
+    words = state.words - words_before
+    model.stats = dict(rounds.stats, words=words, seconds=seconds, pairs=int(state.pairs.sum()),
+                       words_per_second=words / max(seconds, 1e-9), lanes=run.lanes,
+                       sync_words=run.sync_words, combine=run.settings.combine)
+    return model
+
+
+def _output_matrix(model):
+    """U as the stretches train it: syn1neg's rows, then hierarchical softmax's inner nodes when
+    the loss has them (`Word2Vec._output_matrix`), no threads' private rows."""
+    rows = output_rows(worker_config(model.config.to_dict()), len(model.vocab))
+    return model._output_matrix(rows)[:rows]
+
+
+def _refuse_divergence(results, first_loss, run):
+    """The run's first round's loss per pair (this one's, when it is the first).
+
+    Raises:
+        ConfigError: this round's loss per pair is not finite or DIVERGED times the first's:
+            the lanes' combined changes overshoot (the model is left at the previous round).
+    """
+    pairs = sum(r.pairs for r in results)
+    if not pairs:
+        return first_loss
+    loss = sum(r.loss for r in results) / pairs
+    if first_loss is not None and not loss <= DIVERGED * first_loss:
+        raise ConfigError(f"training diverged (loss per pair {loss:.3g}, {first_loss:.3g} in the first "
+                          f"round): adding up the changes of {run.lanes} lanes every {run.sync_words:,} words "
+                          f"each overshoots; use a smaller --sync-words (sync_words=)")
+    return loss if first_loss is None else first_loss
+
+
+def _lr(cfg, words_done, schedule):
+    return max(cfg.min_alpha, cfg.alpha - (cfg.alpha - cfg.min_alpha) * words_done / schedule.total_words)
+
+
+def _commit(model, results, matrices, snapshot, epoch, rule):
+    """Apply a round to the model and its progress, all or nothing (Ctrl-C included)."""
+    state = model.progress
+    before = _copy_progress(state)
+    try:
+        combine(results, matrices, rule)
+        state.add(epoch, sum(r.words for r in results), sum(r.pairs for r in results),
+                  float(np.sum([r.loss for r in results], dtype=np.float64)))
+        state.next_job += 1
+    except BaseException:
+        matrices[0][:], matrices[1][:] = snapshot.V, snapshot.U
+        model.progress = before
+        raise
+
+
+def _copy_progress(state):
+    curve = state.curve
+    copied = Progress(len(state.pairs), state.next_job, state.words, state.pairs.copy(), state.loss.copy(),
+                      LossCurve(curve.words, curve.jobs, curve.pairs, curve.loss, capacity=curve.capacity))
+    copied.smoothed_loss = state.smoothed_loss
+    return copied
+
+
+def save_checkpoint(model, run, checkpoint):
+    """Write a checkpoint of the model at its last round boundary, with the cluster run's layout."""
+    checkpoint_io.save_model(checkpoint.path, model, dict(checkpoint.run, cluster=run.to_run()),
+                             with_corpus=False)
+
+
+class _RoundRunner:
+    """Runs rounds on the cluster and keeps their figures (`stats`)."""
+
+    def __init__(self, session, schedule, config, lanes):
+        self.session, self.schedule, self.config, self.lanes = session, schedule, config, lanes
+        self.token = uuid.uuid4().hex[:8]
+        self.workers = None  # the worker addresses lanes prefer; refreshed after a failure
+        self.stats = {"rounds": 0, "bytes_to_workers": 0, "bytes_from_workers": 0, "round_retries": 0,
+                      "compute_seconds": 0.0}
+
+    def run(self, epoch, round_, snapshot, bar, words_done):
+        """The round's StretchResults in lane order; reruns the round when its snapshot is lost.
+
+        Raises:
+            ClusterError: the scheduler is lost, a task keeps killing workers, or the round
+                failed ROUND_ATTEMPTS times.
+        """
+        distributed = import_distributed()
+        lost = None
+        for attempt in range(ROUND_ATTEMPTS):
+            bar.n = words_done
+            try:
+                results = self._attempt(epoch, round_, snapshot, attempt, bar)
+            except CancelledError as exc:  # the snapshot was lost, or the scheduler
+                if self.session.client.status != "running":
+                    raise ClusterError(f"lost the Dask scheduler ({exc})") from None
+                lost, self.workers = exc, None
+                self.stats["round_retries"] += 1
+                continue
+            except distributed.KilledWorker as exc:
+                raise ClusterError(f"a training task killed its worker again and again ({exc}); "
+                                   "is the workers' memory too small for the model?") from None
+            except (OSError, TimeoutError) as exc:  # tasks raise DatasetError for their own files
+                raise ClusterError(f"lost the Dask cluster ({exc})") from None
+            self.stats["rounds"] += 1
+            self.stats["compute_seconds"] += sum(r.seconds for r in results)
+            self.stats["bytes_from_workers"] += sum(r.nbytes for r in results)
+            return results
+        raise ClusterError(f"round {round_ + 1} of epoch {epoch + 1} failed {ROUND_ATTEMPTS} times "
+                           f"(last: {lost})")
+
+    def _attempt(self, epoch, round_, snapshot, attempt, bar):
+        """Scatter the snapshot, submit one stretch task per lane, gather their results."""
+        client = self.session.client
+        if not self.workers:
+            self.workers = list(self.session.worker_threads())
+        workers = self.workers
+        [shared] = client.scatter([snapshot], broadcast=True, hash=False, direct=self.session.direct)
+        self.stats["bytes_to_workers"] += snapshot.nbytes * len(workers)
+        futures = [client.submit(train_stretch, shared, self.schedule.task(epoch, round_, lane, self.config),
+                                 key=f"fastw2v-stretch-{self.token}-{epoch}-{round_}-{lane}-{attempt}",
+                                 workers=[workers[lane % len(workers)]], allow_other_workers=True,
+                                 retries=TASK_RETRIES, pure=False)
+                   for lane in range(self.lanes)]
+        try:
+            return self._gather(futures, bar)
+        except BaseException:
+            client.cancel(futures + [shared])
+            raise
+
+    def _gather(self, futures, bar):
+        """The futures' StretchResults in lane order, the bar updated as each finishes."""
+        results = [None] * self.lanes
+        for future in import_distributed().as_completed(futures):
+            result = future.result()
+            results[result.lane] = result
+            bar.update(result.words)
+        return results

@@ -1,0 +1,269 @@
+"""Training on a Dask cluster (`fastw2v.cluster`): a LocalCluster of two single-threaded worker
+processes, a small planted corpus, 16 dimensions. A cluster run is a pure function of its seed and
+lanes, so the strongest checks are equalities: a run with a worker killed mid-round, and a run
+interrupted and resumed from its checkpoint, end with exactly the vectors of an undisturbed run."""
+
+import json
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed", reason="dask is not installed: pip install 'fastw2v[dask]'")
+
+from fastw2v import corpus as corpus_mod  # noqa: E402
+from fastw2v.cli import main  # noqa: E402
+from fastw2v.cluster import ClusterError, ClusterSettings, driver, rounds, shards  # noqa: E402
+from fastw2v.evaluate import evaluate_analogies, read_analogies  # noqa: E402
+from fastw2v.synthetic import write_planted_corpus  # noqa: E402
+from fastw2v.train import Checkpointing, Word2Vec  # noqa: E402
+from fastw2v.vectors import KeyedVectors  # noqa: E402
+
+SETTINGS = dict(vector_size=16, epochs=2, seed=3, alpha=0.05)
+TOKENS = 300_000
+SYNC_WORDS = 15_000  # 2 lanes: 10 or 11 rounds an epoch
+
+
+@pytest.fixture(scope="module")
+def client():
+    import logging
+
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=logging.ERROR)
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("planted")
+    corpus, questions = str(directory / "corpus.txt"), str(directory / "questions.txt")
+    write_planted_corpus(corpus, TOKENS, seed=0, questions_path=questions)
+    return corpus, read_analogies(questions)
+
+
+def on_cluster(client, **settings):
+    return ClusterSettings(client=client, sync_words=settings.pop("sync_words", SYNC_WORDS), **settings)
+
+
+@pytest.fixture(scope="module")
+def reference_run(client, planted):
+    """An undisturbed cluster run: its vectors, and the words it trained."""
+    model = Word2Vec(corpus_file=planted[0], cluster=on_cluster(client), **SETTINGS)
+    return model
+
+
+def test_cluster_run_trains_every_epoch_and_learns_the_planted_analogies(reference_run, planted):
+    model = reference_run
+    n, dim = len(model.vocab), SETTINGS["vector_size"]
+    assert model.wv.vectors.shape == (n, dim) and model.syn1neg.shape == (n, dim)
+    assert model.progress.words == SETTINGS["epochs"] * model.corpus.n_words
+    rounds_per_epoch = -(-model.corpus.n_words // (2 * SYNC_WORDS))
+    assert model.stats["rounds"] == SETTINGS["epochs"] * rounds_per_epoch and model.stats["lanes"] == 2
+    assert all(np.isfinite(model.epoch_losses)) and model.epoch_losses[1] < model.epoch_losses[0]
+    accuracy = evaluate_analogies(model.wv, planted[1]).accuracy
+    assert accuracy > 0.6  # one machine: ~0.88; untrained vectors answer < 5%, a broken update none
+    assert model.stats["bytes_to_workers"] > 0 and model.stats["bytes_from_workers"] > 0
+
+
+def test_cluster_vocabulary_is_one_machines(reference_run, planted):
+    local = Word2Vec(workers=1, **SETTINGS)
+    local.build_vocab(corpus_file=planted[0])
+    assert local.vocab.words == reference_run.vocab.words
+    np.testing.assert_array_equal(local.vocab.counts, reference_run.vocab.counts)
+    assert local.corpus.n_words == reference_run.corpus.n_words
+
+
+def test_a_rerun_gives_the_same_vectors(reference_run, client, planted):
+    again = Word2Vec(corpus_file=planted[0], cluster=on_cluster(client), **SETTINGS)
+    np.testing.assert_array_equal(again.wv.vectors, reference_run.wv.vectors)
+
+
+def test_a_worker_killed_mid_round_changes_nothing(reference_run, client, planted, monkeypatch):
+    gather = driver._RoundRunner._gather
+    killed = []
+
+    def kill_then_gather(self, futures, bar):
+        if self.stats["rounds"] == 2 and not killed:
+            killed.append(_kill_a_busy_worker(client))
+        return gather(self, futures, bar)
+
+    monkeypatch.setattr(driver._RoundRunner, "_gather", kill_then_gather)
+    model = Word2Vec(corpus_file=planted[0], cluster=on_cluster(client), **SETTINGS)
+    assert killed and killed[0] not in client.run(os.getpid).values()
+    assert model.progress.words == SETTINGS["epochs"] * model.corpus.n_words
+    np.testing.assert_array_equal(model.wv.vectors, reference_run.wv.vectors)
+    np.testing.assert_array_equal(model.syn1neg, reference_run.syn1neg)
+    client.wait_for_workers(2, timeout=30)  # the nanny restarts it for the next tests
+
+
+def _kill_a_busy_worker(client, timeout=20.0):
+    """SIGKILL a worker process while it runs a stretch; returns its pid."""
+    def executing(dask_worker):
+        return [str(task.key) for task in dask_worker.state.executing]
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = [address for address, keys in client.run(executing).items()
+                if any("fastw2v-stretch" in key for key in keys)]
+        if busy:
+            pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
+            os.kill(pid, signal.SIGKILL)
+            return pid
+    raise AssertionError("no worker ran a stretch")
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(reference_run, client, planted, tmp_path, monkeypatch):
+    path = str(tmp_path / "run.ckpt")
+    model = Word2Vec(cluster=on_cluster(client), **SETTINGS)
+    model.build_vocab(corpus_file=planted[0], corpus_dir=path + ".corpus")
+    commit, calls = driver._commit, []
+
+    def interrupt_at_round_four(*args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return commit(*args)
+
+    monkeypatch.setattr(driver, "_commit", interrupt_at_round_four)
+    with pytest.raises(KeyboardInterrupt):
+        model.train(checkpoint=Checkpointing(path, 3600.0, {"note": "kept"}))
+    monkeypatch.setattr(driver, "_commit", commit)
+
+    resumed = Word2Vec.load(path)
+    assert resumed.progress.next_job == 3 and resumed.saved_run["note"] == "kept"
+    resumed.cluster = on_cluster(client)
+    resumed.train()
+    np.testing.assert_array_equal(resumed.wv.vectors, reference_run.wv.vectors)
+    assert resumed.epoch_losses == pytest.approx(reference_run.epoch_losses, rel=1e-12)
+    resumed.release_corpus()
+    assert not os.path.exists(path + ".corpus")
+
+
+def test_cli_trains_on_a_local_cluster_and_joins_a_running_one(client, planted, tmp_path, capsys):
+    common = ["--dim", "16", "--epochs", "1", "--sync-words", "50000", "--quiet"]
+    local, joined = tmp_path / "local.txt", tmp_path / "joined.bin"
+    assert main(["train", planted[0], "-o", str(local), "--dask", "local:2", *common]) == 0
+    assert main(["train", planted[0], "-o", str(joined), "--dask", client.scheduler.address,
+                 "--dask-work-dir", str(tmp_path), *common]) == 0
+    first, second = KeyedVectors.load(str(local)), KeyedVectors.load(str(joined))
+    assert first.vectors.shape == second.vectors.shape and first.vectors.shape[1] == 16
+    np.testing.assert_array_equal(first.vectors, second.vectors)  # same seed, same lanes
+    assert sorted(os.listdir(tmp_path)) == ["joined.bin", "local.txt"]  # work folders removed
+
+
+def test_a_scheduler_file_joins_its_cluster(client, tmp_path):
+    from fastw2v.cluster.connect import Session
+
+    path = tmp_path / "scheduler.json"  # what `dask scheduler --scheduler-file` writes, in short
+    path.write_text(json.dumps({"type": "Scheduler", "address": client.scheduler.address}))
+    session = Session.open(ClusterSettings(scheduler_file=str(path), connect_timeout=5))
+    try:
+        assert session.worker_threads() == client.nthreads()
+    finally:
+        session.close()
+
+
+def test_unreachable_scheduler_is_one_clear_error(planted, tmp_path, capsys):
+    start = time.monotonic()
+    code = main(["train", planted[0], "-o", str(tmp_path / "v.txt"), "--dask", "tcp://127.0.0.1:9",
+                 "--dask-timeout", "1", "--dask-work-dir", str(tmp_path), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("fastw2v: error: cannot reach the Dask scheduler at "
+                                                   "tcp://127.0.0.1:9 within 1 s")
+    assert time.monotonic() - start < 10
+    with pytest.raises(ClusterError, match="no such scheduler file"):
+        Word2Vec(corpus_file=planted[0], cluster=ClusterSettings(scheduler_file=str(tmp_path / "none.json")))
+
+
+def test_missing_dask_is_one_clear_error(planted, tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed now fails
+    code = main(["train", planted[0], "-o", str(tmp_path / "v.txt"), "--dask", "local:2", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert "needs dask and distributed" in err and "pip install 'fastw2v[dask]'" in err
+    assert not os.path.exists(tmp_path / "v.txt")
+
+
+def test_byte_range_shards_encode_as_one_machine_does(client, planted, tmp_path):
+    sources = shards.plan_sources([planted[0]], lanes=2, target_bytes=200_000)
+    assert len(sources) > 4 and all(s.stop is not None for s in sources)
+    with open(planted[0], "rb") as handle:
+        data = handle.read()
+    assert all(data[s.start - 1:s.start] == b"\n" for s in sources[1:])
+    sharded, vocab = shards.build_sharded_corpus(client, sources, str(tmp_path), _config(), "test", "t1")
+    local = Word2Vec(workers=1, **SETTINGS)
+    local.build_vocab(corpus_file=planted[0])
+    assert vocab.words == local.vocab.words
+    parts = [corpus_mod.EncodedCorpus.load(sharded.shard_dir(s)) for s in range(len(sources))]
+    np.testing.assert_array_equal(np.concatenate([p.ids for p in parts]), local.corpus.ids)
+    starts = np.cumsum([0] + [p.n_words for p in parts[:-1]])
+    offsets = np.concatenate([[0]] + [p.offsets[1:] + s for p, s in zip(parts, starts)])
+    np.testing.assert_array_equal(offsets, local.corpus.offsets)
+
+    schedule = rounds.RoundSchedule(sharded, lanes=3, sync_words=10_000, epochs=2)
+    covered = [(shard, lo, hi) for lane in range(3) for r in range(schedule.rounds_per_epoch)
+               for shard, lo, hi in schedule._stretches[lane * schedule.rounds_per_epoch + r]]
+    for shard in range(len(sources)):
+        mine = sorted((lo, hi) for s, lo, hi in covered if s == shard)
+        assert mine[0][0] == 0 and mine[-1][1] == sharded.sentences[shard]
+        assert all(a[1] == b[0] for a, b in zip(mine, mine[1:]))  # each sentence once
+    assert sum(schedule.round_words(r) for r in range(schedule.rounds_per_epoch)) == sharded.n_words
+    assert schedule.words_before(1, 0) == sharded.n_words
+
+
+def test_a_one_line_file_is_cut_at_spaces(tmp_path):
+    path = tmp_path / "one-line.txt"
+    path.write_bytes(b" ".join(b"w%d" % (i % 97) for i in range(100_000)))
+    sources = shards.plan_sources([str(path)], lanes=2, target_bytes=100_000)
+    assert len(sources) > 3
+    tokens = [t for s in sources for batch, _ in shards.iter_source_batches(s) for t in batch]
+    assert tokens == path.read_text().split()
+
+
+def _config():
+    from fastw2v.config import TrainConfig
+
+    return TrainConfig(workers=1, **SETTINGS)
+
+
+def test_combining_rules():
+    V = np.zeros((4, 2), dtype=np.float32)
+    one = rounds.StretchResult(0, 0, 0, 0.0, (np.array([0, 1], np.int32),) * 2,
+                               (np.array([[2, 2], [4, 4]], np.float32),) * 2, 0.0)
+    two = rounds.StretchResult(1, 0, 0, 0.0, (np.array([1, 2], np.int32),) * 2,
+                               (np.array([[2, 0], [6, 6]], np.float32),) * 2, 0.0)
+    expected = {"sum": [[2, 2], [6, 4], [6, 6], [0, 0]],
+                "mean": [[1, 1], [3, 2], [3, 3], [0, 0]],
+                "touched-mean": [[2, 2], [3, 2], [6, 6], [0, 0]]}
+    for rule, rows in expected.items():
+        V[:], U = 0, np.zeros_like(V)
+        rounds.combine([one, two], (V, U), rule)
+        np.testing.assert_array_equal(V, rows)
+        np.testing.assert_array_equal(U, rows)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(address="local"), "local:N"), (dict(address="local:0"), "local:N"),
+    (dict(address="local:2", scheduler_file="s.json"), "exactly one"),
+    (dict(address="local:2", combine="median"), "combine"),
+    (dict(address="local:2", sync_words=0), "sync_words")])
+def test_bad_cluster_settings_are_refused(bad, message):
+    from fastw2v.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        ClusterSettings(**bad)
+
+
+def test_a_diverging_run_stops_with_a_clear_error(client, planted):
+    from fastw2v.errors import ConfigError
+
+    # Adding up four lanes' changes every 30,000 words each overshoots on this corpus.
+    with pytest.raises(ConfigError, match="training diverged .* smaller --sync-words"):
+        Word2Vec(corpus_file=planted[0], cluster=on_cluster(client, sync_words=30_000, lanes=4), **SETTINGS)
