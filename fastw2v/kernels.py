@@ -13,8 +13,11 @@ matrices' own precision, so the same source compiles to both.
 This module owns what every loss shares: sub-sampling, the window draw, the negatives' draw
 (a negative equal to the center word is skipped, a negative drawn twice counts twice), the
 learning-rate clock and the span loop. What one center's window does to the weights is the loss's
-step, in `fastw2v.losses`; each public kernel is the span loop compiled with one step. For
-negative sampling the update is the exact SGD step on the pair's loss
+step, in `fastw2v.losses`; each public kernel is the span loop compiled with one step
+(skip-gram pairs, skip-gram shared windows, CBOW windows). A step's targets are drawn here:
+hierarchical softmax's Huffman path (rows of U after the vocabulary's) and/or the center and its
+negatives, with signed counts, so one binary-logistic output layer trains both. For negative
+sampling the update is the exact SGD step on the pair's loss
 J = -log σ(u_oᵀv) - Σ_k log σ(-u_kᵀv), with an exact, stable sigmoid.
 """
 
