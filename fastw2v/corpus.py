@@ -9,7 +9,9 @@ corpus is a memory-mapped ``int32`` .npy of word ids (out-of-vocabulary words dr
 """
 
 import bz2
+import contextlib
 import gzip
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -60,36 +62,59 @@ def _open_binary(path):
         raise DatasetError(f"{path}: cannot open ({exc.strerror or exc})") from exc
 
 
-def iter_text_chunks(path, chunk_bytes=CHUNK_BYTES, on_bad_utf8=None):
+def iter_text_chunks(path, chunk_bytes=CHUNK_BYTES, on_bad_utf8=None, byte_range=None, label=None):
     """Yield the decoded text of a file in pieces that never split a token.
 
     Each piece ends at an ASCII whitespace byte (the bytes after the last one are carried into
     the next piece), so no token and no UTF-8 character is cut in two. Bytes that are not UTF-8
-    become U+FFFD, and each piece that holds some calls ``on_bad_utf8(path, line)`` (or None).
+    become U+FFFD, and each piece that holds some calls ``on_bad_utf8(label, line)`` (or None).
 
+    Args:
+        byte_range: None (the whole file; ``.gz``, ``.bz2`` and ``-`` too), or (start, stop):
+            bytes [start, stop) of a plain file, its lines counted from `start`.
+        label: how messages name the input (default: the path).
     Raises:
         DatasetError: a NUL byte (binary data, or UTF-16 text), more than `MAX_TOKEN_BYTES`
-            without whitespace, or a failed read; the message names the file and line.
+            without whitespace, or a failed read; the message names the input and line.
     """
+    label = path if label is None else label
     carry, line = b"", 1
-    with _open_binary(path) as handle:
-        while True:
-            block = _read_block(handle, path, chunk_bytes)
+    with _open_range(path, byte_range, label) as (handle, remaining):
+        while remaining > 0:
+            block = _read_block(handle, label, min(chunk_bytes, remaining))
             if not block:
                 break
-            _refuse_binary(block, path, line)  # the carry holds no newline
+            remaining -= len(block)
+            _refuse_binary(block, label, line)  # the carry holds no newline
             block = carry + block
             cut = max(block.rfind(byte) for byte in _ASCII_WHITESPACE)
             carry = block[cut + 1:]
             if len(carry) > MAX_TOKEN_BYTES:
                 where = line + block.count(NEWLINE, 0, cut + 1)
-                raise DatasetError(f"{path}:{where}: more than {MAX_TOKEN_BYTES:,} bytes without "
+                raise DatasetError(f"{label}:{where}: more than {MAX_TOKEN_BYTES:,} bytes without "
                                    "whitespace: not a text corpus")
             if cut >= 0:
-                yield _decode(block[:cut + 1], path, line, on_bad_utf8)
+                yield _decode(block[:cut + 1], label, line, on_bad_utf8)
                 line += block.count(NEWLINE, 0, cut + 1)
     if carry:
-        yield _decode(carry, path, line, on_bad_utf8)
+        yield _decode(carry, label, line, on_bad_utf8)
+
+
+@contextlib.contextmanager
+def _open_range(path, byte_range, label):
+    """(binary handle at the range's start, bytes to read: unbounded for a whole file)."""
+    if byte_range is None:
+        with _open_binary(path) as handle:
+            yield handle, math.inf
+        return
+    start, stop = byte_range
+    try:
+        handle = open(path, "rb")
+    except OSError as exc:
+        raise DatasetError(f"{label}: cannot open ({exc.strerror or exc})") from exc
+    with handle:
+        handle.seek(start)
+        yield handle, stop - start
 
 
 def _read_block(handle, path, size):
@@ -133,15 +158,21 @@ def iter_token_batches(paths, chunk_bytes=CHUNK_BYTES, on_bad_utf8=None):
             on_bad_utf8(path, line)
 
     for path in paths:
-        for text in iter_text_chunks(path, chunk_bytes, report_once):
-            tokens, line_ends = [], []
-            lines = text.split("\n")
-            for number, line in enumerate(lines):
-                tokens.extend(line.split())
-                if number < len(lines) - 1:
-                    line_ends.append(len(tokens))
-            yield tokens, line_ends
-        yield [], [0]
+        yield from iter_chunk_batches(iter_text_chunks(path, chunk_bytes, report_once))
+
+
+def iter_chunk_batches(chunks):
+    """(tokens, line_ends) of each text piece of one input (`iter_text_chunks`), then the
+    input's end, which ends a line: ([], [0])."""
+    for text in chunks:
+        tokens, line_ends = [], []
+        lines = text.split("\n")
+        for number, line in enumerate(lines):
+            tokens.extend(line.split())
+            if number < len(lines) - 1:
+                line_ends.append(len(tokens))
+        yield tokens, line_ends
+    yield [], [0]
 
 
 def iter_sentence_batches(sentences, batch_words=1 << 20):

@@ -112,50 +112,11 @@ def cut_points(path, size, parts):
 
 def iter_source_batches(source, on_bad_utf8=None):
     """Yield (tokens, line_ends) batches of a shard, as `corpus.iter_token_batches` yields them
-    for a file (the end of a byte range ends a line, as a file's end does)."""
-    if source.stop is None:
-        yield from corpus.iter_token_batches([source.path], on_bad_utf8=on_bad_utf8)
-        return
-    for text in _range_text_chunks(source, on_bad_utf8):
-        tokens, line_ends = [], []
-        lines = text.split("\n")
-        for number, line in enumerate(lines):
-            tokens.extend(line.split())
-            if number < len(lines) - 1:
-                line_ends.append(len(tokens))
-        yield tokens, line_ends
-    yield [], [0]
-
-
-def _range_text_chunks(source, on_bad_utf8, chunk_bytes=corpus.CHUNK_BYTES):
-    """`corpus.iter_text_chunks` for bytes [start, stop) of a plain file: decoded pieces that
-    end at whitespace, with its checks (NUL bytes, over-long tokens, bad UTF-8). Lines are
-    counted from the range's start, and messages name the range."""
-    label, carry, line = source.label, b"", 1
-    try:
-        handle = open(source.path, "rb")
-    except OSError as exc:
-        raise DatasetError(f"{label}: cannot open ({exc.strerror or exc})") from exc
-    with handle:
-        handle.seek(source.start)
-        remaining = source.stop - source.start
-        while remaining > 0:
-            block = corpus._read_block(handle, label, min(chunk_bytes, remaining))
-            if not block:
-                break
-            remaining -= len(block)
-            corpus._refuse_binary(block, label, line)
-            block = carry + block
-            cut = max(block.rfind(byte) for byte in corpus._ASCII_WHITESPACE)
-            carry = block[cut + 1:]
-            if len(carry) > corpus.MAX_TOKEN_BYTES:
-                raise DatasetError(f"{label}:{line + block.count(corpus.NEWLINE, 0, cut + 1)}: more than "
-                                   f"{corpus.MAX_TOKEN_BYTES:,} bytes without whitespace: not a text corpus")
-            if cut >= 0:
-                yield corpus._decode(block[:cut + 1], label, line, on_bad_utf8)
-                line += block.count(corpus.NEWLINE, 0, cut + 1)
-    if carry:
-        yield corpus._decode(carry, label, line, on_bad_utf8)
+    for a file (the end of a byte range ends a line, as a file's end does); messages name the
+    shard's `label`."""
+    byte_range = None if source.stop is None else (source.start, source.stop)
+    yield from corpus.iter_chunk_batches(corpus.iter_text_chunks(
+        source.path, on_bad_utf8=on_bad_utf8, byte_range=byte_range, label=source.label))
 
 
 @dataclass(frozen=True)
