@@ -10,6 +10,7 @@ import os
 
 import pytest
 
+from bench.machine import core_scaling
 from fastw2v.synthetic import write_zipf_corpus
 
 QUICK = os.environ.get("FASTW2V_BENCH_QUICK", "") not in ("", "0")
@@ -22,6 +23,17 @@ TRAIN_CORPUS = (1_000_000, 30_000) if QUICK else (17_000_000, 80_000)
 SIZE_AXIS = (100_000, 300_000) if QUICK else (1_000_000, 10_000_000)
 END_TO_END_CORPUS = (500_000, 20_000) if QUICK else (3_000_000, 30_000)
 STANDARD = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=1)
+# The four architectures, in the keywords fastw2v's Word2Vec and gensim's both take: skip-gram or
+# CBOW (mean), negative sampling or hierarchical softmax. CBOW learns at the C tool's 0.05 in
+# both (gensim's default is 0.025 for every architecture).
+ARCHITECTURES = {
+    "sg-neg": dict(sg=1, hs=0, negative=5),
+    "sg-hs": dict(sg=1, hs=1, negative=0),
+    "cbow-neg": dict(sg=0, hs=0, negative=5, alpha=0.05),
+    "cbow-hs": dict(sg=0, hs=1, negative=0, alpha=0.05),
+}
+# test_architectures.py: skip-gram with negative sampling is test_peers.py's, on a larger corpus.
+ARCHITECTURE_CORPUS = (500_000, 20_000) if QUICK else (3_000_000, 80_000)
 _CPUS = os.cpu_count() or 1
 # One thread, two (the scaling goal is stated for two) and every core.
 THREADS = sorted({1, min(2, _CPUS), _CPUS})
@@ -46,9 +58,14 @@ def bench_training(benchmark, model, initial, mode, threads, rounds, warmup_roun
     """
     model.config = model.config.__class__(**dict(model.config.to_dict(), mode=mode, workers=threads))
 
+    probe = probe_cores(benchmark, threads)
+
     def reset():
         model.wv.vectors[:] = initial
         model.syn1neg[:] = 0
+        if model.syn1 is not None:
+            model.syn1[:] = 0
+        probe()
 
     benchmark.extra_info.update(trainer="fastw2v", mode=mode, threads=threads,
                                 words=model.vocab.total_words, vocab=len(model.vocab))
@@ -57,9 +74,30 @@ def bench_training(benchmark, model, initial, mode, threads, rounds, warmup_roun
     return model
 
 
+def probe_cores(benchmark, threads):
+    """A setup step for multi-thread rounds: measures `machine.core_scaling(threads)` right before
+    each round and appends it to extra_info["core_scaling"] (the warm-up round's too), so the
+    report can show how many cores the machine gave while those rounds ran. Nothing for one thread.
+    """
+    def probe():
+        if threads > 1:
+            benchmark.extra_info.setdefault("core_scaling", []).append(round(core_scaling(threads), 3))
+    return probe
+
+
 @pytest.fixture(scope="session")
 def train_corpus():
     return zipf_corpus(*TRAIN_CORPUS)
+
+
+@pytest.fixture(scope="session")
+def architecture_corpus():
+    return zipf_corpus(*ARCHITECTURE_CORPUS, seed=2)
+
+
+def settings_of(architecture):
+    """STANDARD with `architecture`'s keywords (see ARCHITECTURES), for either trainer."""
+    return dict(STANDARD, **ARCHITECTURES[architecture])
 
 
 @pytest.fixture(scope="session")

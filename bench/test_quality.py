@@ -1,4 +1,6 @@
-"""Vector quality of fastw2v's two modes against gensim, same corpus and settings, several seeds.
+"""Vector quality of fastw2v against gensim, every architecture (skip-gram / CBOW × negative
+sampling / hierarchical softmax, `conftest.ARCHITECTURES`) and fastw2v's shared mode, same corpus
+and settings, several seeds.
 
 Corpus: the planted-analogy corpus of `fastw2v.synthetic` (1M words; 250k when quick), one
 epoch, one thread, standard settings. Measures: 3CosAdd accuracy on its planted analogies, and
@@ -11,7 +13,7 @@ extra_info; the benchmark's time is one training run.
 import numpy as np
 import pytest
 
-from bench.conftest import QUICK, STANDARD
+from bench.conftest import ARCHITECTURES, QUICK, settings_of
 from fastw2v.evaluate import evaluate_analogies, evaluate_word_pairs, read_analogies
 from fastw2v.synthetic import write_planted_corpus
 from fastw2v.train import Word2Vec
@@ -70,28 +72,31 @@ def record(benchmark, trainer, mode, results):
         pairs_spearman_mean=float(rho.mean()), pairs_spearman_std=float(rho.std(ddof=1)))
 
 
-@pytest.mark.parametrize("mode", ["default", "shared"])
-def test_fastw2v_quality(benchmark, planted, mode):
+# fastw2v: every architecture, and skip-gram's shared mode too.
+FASTW2V_RUNS = [("sg-neg", "default"), ("sg-neg", "shared"), ("sg-hs", "default"),
+                ("sg-hs", "shared"), ("cbow-neg", "default"), ("cbow-hs", "default")]
+
+
+@pytest.mark.parametrize("architecture,mode", FASTW2V_RUNS)
+def test_fastw2v_quality(benchmark, planted, architecture, mode):
     corpus, questions, pairs = planted
     benchmark.group = "quality"  # before pedantic: pytest-benchmark reads it there
-    results = []
-    for seed in SEEDS[1:]:
-        model = Word2Vec(corpus_file=corpus, workers=1, seed=seed, mode=mode, **STANDARD)
-        results.append(score(model.wv, questions, pairs))
-    model = benchmark.pedantic(Word2Vec, kwargs=dict(corpus_file=corpus, workers=1, seed=SEEDS[0],
-                                                     mode=mode, **STANDARD), rounds=1)
+    settings = dict(settings_of(architecture), corpus_file=corpus, workers=1, mode=mode)
+    results = [score(Word2Vec(seed=seed, **settings).wv, questions, pairs) for seed in SEEDS[1:]]
+    model = benchmark.pedantic(Word2Vec, kwargs=dict(settings, seed=SEEDS[0]), rounds=1)
     results.append(score(model.wv, questions, pairs))
-    record(benchmark, "fastw2v", mode, results)
+    record(benchmark, "fastw2v", architecture + ("" if mode == "default" else f" ({mode})"), results)
 
 
-def test_gensim_quality(benchmark, gensim_word2vec, planted):
+@pytest.mark.parametrize("architecture", list(ARCHITECTURES))
+def test_gensim_quality(benchmark, gensim_word2vec, planted, architecture):
     corpus, questions, pairs = planted
     benchmark.group = "quality"
 
     def train(seed):
-        model = gensim_word2vec(corpus_file=corpus, sg=1, hs=0, workers=1, seed=seed, **STANDARD)
+        model = gensim_word2vec(corpus_file=corpus, workers=1, seed=seed, **settings_of(architecture))
         return KeyedVectors(model.wv.index_to_key, model.wv.vectors)
 
     results = [score(train(seed), questions, pairs) for seed in SEEDS[1:]]
     results.append(score(benchmark.pedantic(train, args=(SEEDS[0],), rounds=1), questions, pairs))
-    record(benchmark, "gensim", "corpus_file", results)
+    record(benchmark, "gensim", architecture, results)

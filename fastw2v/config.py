@@ -9,6 +9,7 @@ from fastw2v.errors import ConfigError
 MODES = ("default", "shared")
 DEFAULT_ALPHA = {True: 0.025, False: 0.05}  # skip-gram, CBOW (the C tool's defaults)
 LOSSES = ("neg", "hs", "hs+neg", "softmax")
+NEGATIVE_LOSSES = ("neg", "hs+neg")  # the losses that draw negatives
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class TrainConfig:
         vector_size: dimensions D of the word vectors.
         window: largest distance between a center and a context word; each center draws its
             own window in [1, window].
-        negative: negatives K per pair.
+        negative: negatives K per pair (0 allowed only with a loss that draws none).
         sample: sub-sampling threshold s (0 disables sub-sampling).
         min_count: words seen fewer times are dropped.
         max_vocab_size: keep at most this many most frequent words (None: no limit).
@@ -68,8 +69,9 @@ class TrainConfig:
 
     def validate(self):
         """Raise ConfigError naming the first setting out of range."""
-        for name in ("vector_size", "window", "negative", "min_count", "epochs", "workers"):
+        for name in ("vector_size", "window", "min_count", "epochs", "workers"):
             _require_int(name, getattr(self, name), minimum=1)
+        _require_int("negative", self.negative, minimum=0)
         if self.max_vocab_size is not None:
             _require_int("max_vocab_size", self.max_vocab_size, minimum=1)
         _require_int("seed", self.seed, minimum=0)
@@ -85,6 +87,9 @@ class TrainConfig:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if self.loss not in LOSSES:
             raise ConfigError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        if self.negative == 0 and self.loss in NEGATIVE_LOSSES:
+            raise ConfigError(f"negative=0 draws no negatives, which loss {self.loss!r} needs: give "
+                              "negative ≥ 1, or loss='hs' (gensim's hs=1, negative=0)")
         for name in ("sg", "cbow_mean"):
             if getattr(self, name) not in (0, 1, True, False):
                 raise ConfigError(f"{name} must be 0 or 1, got {getattr(self, name)!r}")
@@ -105,6 +110,24 @@ class TrainConfig:
         """Build from a dict, ignoring keys that are not settings."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in names})
+
+
+def with_gensim_hs(settings):
+    """`settings` (a dict of TrainConfig names) with gensim's ``hs`` spelled as `loss`: hs=1 is
+    "hs" when negative is 0, "hs+neg" when it is not; hs=0 is "neg". Without ``hs`` they come back
+    as they are. Raises ConfigError when both ``hs`` and ``loss`` are given, or hs is not 0/1.
+    """
+    if "hs" not in settings:
+        return settings
+    settings = dict(settings)
+    hs = settings.pop("hs")
+    if "loss" in settings:
+        raise ConfigError(f"give loss= or gensim's hs=, not both (got loss={settings['loss']!r}, hs={hs!r})")
+    if hs not in (0, 1, True, False):
+        raise ConfigError(f"hs must be 0 or 1, got {hs!r}")
+    negative = settings.get("negative", TrainConfig.negative)
+    settings["loss"] = ("hs+neg" if negative else "hs") if hs else "neg"
+    return settings
 
 
 def _require_int(name, value, minimum):

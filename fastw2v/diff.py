@@ -92,7 +92,9 @@ def replay_step(recording, lo, hi, V, U, config, tree=None):
     """Apply pairs [lo, hi) of a recording, one SGD step, with the reference's float64 functions.
 
     Skip-gram: every pair is the reference's pair loss of (context row of V, center); CBOW: the
-    step is one `reference.cbow` call on the recorded window. Every gradient is taken from the
+    step is one `reference.cbow` call on the recorded window, its input gradient scaled to the C
+    tool's step for the mean (each context row gets dJ/dh: the window's size times its exact
+    gradient, as the kernels do). Every gradient is taken from the
     weights before the step; the K draws equal to the center were skipped by the kernel and are
     dropped here too.
 
@@ -120,6 +122,8 @@ def replay_step(recording, lo, hi, V, U, config, tree=None):
         total, grad_V, grad_U = reference.cbow(
             center, None, window, _IDENTITY, V, U, None,
             _output_loss(config.loss, tree, recording.draws[lo], center), mean=bool(config.cbow_mean))
+        if config.cbow_mean:  # the C tool's step: each context row gets dJ/dh, len(window) × its gradient
+            grad_V *= len(window)
     lr = recording.lr[lo]
     V -= lr * grad_V
     U -= lr * grad_U

@@ -211,9 +211,11 @@ def neg_pairs_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, l
 def _cbow(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
           likelihood, record, output, mean):
     """CBOW: the mean (or sum) of the window's context rows of V predicts the center through
-    `output` (targets of slot 0); every context row then gets the input gradient, divided by the
-    window's size for the mean (the exact gradient; the C tool adds it undivided). The hidden
-    input lives in grad_rows[1]. Returns (likelihood, loss, 1 prediction or 0)."""
+    `output` (targets of slot 0); every context row then gets the step on the input, -lr·dJ/dh,
+    whole, as the C tool and gensim do: for the sum that is each row's exact gradient step, for
+    the mean the window's size times it (the exact step, divided by the size, learns several
+    times slower: see the README). The input h lives in grad_rows[1]. Returns (likelihood, loss,
+    1 prediction or 0)."""
     dim = V.shape[1]
     m = hi - lo - 1
     if m < 1:
@@ -238,7 +240,7 @@ def _cbow(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
         if j != i:
             context = sentence[j]
             for d in range(dim):
-                V[context, d] += share * grad_rows[0, d]
+                V[context, d] += grad_rows[0, d]
     return likelihood, loss, 1
 
 

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from fastw2v import checkpoint as checkpoint_io
 from fastw2v import corpus as corpus_mod
-from fastw2v.config import TrainConfig
+from fastw2v.config import TrainConfig, with_gensim_hs
 from fastw2v.errors import ConfigError, DatasetError, InputWarning
 from fastw2v.kernels import LOSSES
 from fastw2v.plan import Progress, TrainingPlan, output_rows, run_threads
@@ -39,11 +39,13 @@ class Checkpointing:
 
 
 class Word2Vec:
-    """Skip-gram word vectors (negative sampling or full softmax), trained by compiled kernels.
+    """Word vectors (skip-gram or CBOW; negative sampling, hierarchical softmax or the full
+    softmax), trained by compiled kernels.
 
     ``Word2Vec(corpus_file=PATH, vector_size=100, ...)`` or ``Word2Vec(sentences=LISTS, ...)``
     builds the vocabulary and trains at once (gensim's habit); without a corpus, call
-    `build_vocab` and `train` yourself. Settings are those of `TrainConfig`.
+    `build_vocab` and `train` yourself. Settings are those of `TrainConfig`, and gensim's
+    ``hs=1`` (with ``negative=0``: hierarchical softmax alone) is understood as its `loss`.
 
     Attributes:
         config: TrainConfig.
@@ -63,7 +65,7 @@ class Word2Vec:
     """
 
     def __init__(self, sentences=None, corpus_file=None, progress=False, cluster=None, **settings):
-        self.config = TrainConfig(**settings)
+        self.config = TrainConfig(**with_gensim_hs(settings))
         self.cluster = cluster  # None: this machine; else where `fastw2v.cluster` trains
         self.vocab = None
         self.corpus = None

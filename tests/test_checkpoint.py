@@ -37,10 +37,13 @@ def test_saved_model_loads_with_everything_it_needs(tmp_path, corpus):
     assert loaded.wv.most_similar(model.vocab.words[3], topn=3) == model.wv.most_similar(model.vocab.words[3], topn=3)
 
 
-@pytest.mark.parametrize("loss", ["neg", "hs+neg"])
-def test_a_run_resumed_from_its_checkpoint_is_byte_identical(tmp_path, corpus, loss):
-    whole = Word2Vec(corpus_file=corpus, **SETTINGS, loss=loss)
-    interrupted = Word2Vec(**SETTINGS, loss=loss)
+@pytest.mark.parametrize("architecture", [dict(loss="neg"), dict(loss="hs+neg"), dict(loss="hs"),
+                                          dict(sg=0, loss="neg"), dict(sg=0, loss="hs"),
+                                          dict(sg=0, cbow_mean=0, loss="hs+neg")])
+def test_a_run_resumed_from_its_checkpoint_is_byte_identical(tmp_path, corpus, architecture):
+    loss = architecture["loss"]
+    whole = Word2Vec(corpus_file=corpus, **SETTINGS, **architecture)
+    interrupted = Word2Vec(**SETTINGS, **architecture)
     interrupted.build_vocab(corpus_file=corpus, corpus_dir=str(tmp_path / "ck.corpus"))
     # every=0: a checkpoint after each job; the file left holds the state one job before the end.
     interrupted.train(checkpoint=Checkpointing(str(tmp_path / "ck.npz"), every=0.0))
@@ -50,7 +53,8 @@ def test_a_run_resumed_from_its_checkpoint_is_byte_identical(tmp_path, corpus, l
     assert resumed.wv.vectors.tobytes() == whole.wv.vectors.tobytes()
     assert resumed.syn1neg.tobytes() == whole.syn1neg.tobytes()
     assert resumed.epoch_losses == whole.epoch_losses
-    if loss == "hs+neg":  # the inner-node vectors are saved, restored and trained on
+    assert resumed.config == whole.config
+    if loss != "neg":  # the inner-node vectors are saved, restored and trained on
         assert resumed.syn1.shape == (len(whole.vocab) - 1, SETTINGS["vector_size"])
         assert resumed.syn1.tobytes() == whole.syn1.tobytes() and np.any(whole.syn1)
 

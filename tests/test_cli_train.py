@@ -5,6 +5,7 @@ import io
 import subprocess
 
 import numpy as np
+import pytest
 
 from fastw2v.train import Word2Vec
 from fastw2v.vectors import KeyedVectors
@@ -109,3 +110,28 @@ def test_a_corpus_without_newlines_trains(tmp_path):
     corpus.write_text(" ".join(" ".join(s) for s in topic_sentences(2500)))  # 25,000 words, no newline
     words, _ = read_word2vec_text(io.BytesIO(train_bytes(tmp_path, "v.txt", [str(corpus)])))
     assert len(words) == 40
+
+
+@pytest.mark.parametrize("flags, settings", [
+    (["--cbow"], dict(sg=0)),
+    (["--hs", "--negative", "0"], dict(hs=1, negative=0)),
+    (["--model", "cbow", "--loss", "hs"], dict(sg=0, loss="hs")),
+    (["--cbow", "--cbow-sum", "--loss", "hs+neg", "--alpha", "0.01"], dict(sg=0, cbow_mean=0, loss="hs+neg", alpha=0.01)),
+])
+def test_every_architecture_trains_from_the_cli_as_from_the_api(tmp_path, flags, settings):
+    sentences = topic_sentences(300)
+    corpus = write_corpus(tmp_path / "c.txt", sentences)
+    out = tmp_path / "v.txt"
+    done = run_cli("train", corpus, "-o", str(out), "--dim", "16", "--min-count", "1", "--threads", "1",
+                   "--seed", "3", "--epochs", "2", "--quiet", *flags)
+    assert done.returncode == 0, done.stderr
+    words, vectors = read_word2vec_text(out)
+    model = Word2Vec(corpus_file=corpus, vector_size=16, min_count=1, workers=1, seed=3, epochs=2, **settings)
+    np.testing.assert_array_equal(vectors, model.wv.vectors[[model.wv.get_index(w) for w in words]])
+
+
+def test_no_negatives_without_hierarchical_softmax_is_refused(tmp_path):
+    corpus = write_corpus(tmp_path / "c.txt", topic_sentences(10))
+    done = run_cli("train", corpus, "-o", str(tmp_path / "v.txt"), "--negative", "0")
+    assert done.returncode == 1 and "negative=0" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "v.txt").exists()

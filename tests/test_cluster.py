@@ -71,6 +71,25 @@ def test_cluster_run_trains_every_epoch_and_learns_the_planted_analogies(referen
     assert model.stats["bytes_to_workers"] > 0 and model.stats["bytes_from_workers"] > 0
 
 
+@pytest.mark.parametrize("architecture", [dict(sg=0), dict(hs=1, negative=0), dict(sg=0, hs=1, negative=0)])
+def test_every_architecture_trains_on_the_cluster(client, planted, architecture):
+    settings = dict(SETTINGS, **architecture)
+    model = Word2Vec(corpus_file=planted[0], cluster=on_cluster(client), **settings)
+    n, dim = len(model.vocab), SETTINGS["vector_size"]
+    hierarchical = model.config.loss == "hs"
+    assert (model.syn1 is not None) == hierarchical
+    if hierarchical:
+        assert model.syn1.shape == (n - 1, dim) and np.any(model.syn1)
+        assert not np.any(model.syn1neg)  # no negatives drawn, no row of syn1neg trained
+    assert all(np.isfinite(model.epoch_losses)) and model.epoch_losses[1] < model.epoch_losses[0]
+    # As well as one machine, within a margin: on this small corpus one thread gets 0.20 (CBOW
+    # with negatives), 0.90 (CBOW, hierarchical softmax), 0.99 (skip-gram, hierarchical softmax);
+    # untrained vectors answer < 5%.
+    one_machine = Word2Vec(corpus_file=planted[0], workers=1, **settings)
+    expected = evaluate_analogies(one_machine.wv, planted[1]).accuracy
+    assert evaluate_analogies(model.wv, planted[1]).accuracy > max(0.1, 0.6 * expected)
+
+
 def test_cluster_vocabulary_is_one_machines(reference_run, planted):
     local = Word2Vec(workers=1, **SETTINGS)
     local.build_vocab(corpus_file=planted[0])

@@ -87,7 +87,8 @@ def test_text_that_is_not_utf8_trains_and_says_so_once(tmp_path):
 
 SETTINGS = [
     (["--dim", "0"], "--dim", 2), (["--window", "-1"], "--window", 2),
-    (["--negative", "0"], "--negative", 2), (["--epochs", "0"], "--epochs", 2),
+    (["--negative", "-1"], "--negative", 2), (["--negative", "0"], "negative=0", 1),
+    (["--epochs", "0"], "--epochs", 2),
     (["--threads", "0"], "--threads", 2), (["--min-count", "0"], "--min-count", 2),
     (["--loss", "hinge"], "--loss", 2), (["--format", "csv"], "--format", 2),
     (["--mode", "fast"], "--mode", 2), (["--checkpoint-every", "-5"], "--checkpoint-every", 2),

@@ -95,7 +95,8 @@ def test_initial_vectors_fill_gensims_range():
 
 
 @pytest.mark.parametrize("bad", [
-    dict(vector_size=0), dict(window=-1), dict(negative=0), dict(epochs=0), dict(workers=0),
+    dict(vector_size=0), dict(window=-1), dict(negative=0), dict(negative=0, loss="hs+neg"),
+    dict(negative=-1, loss="hs"), dict(epochs=0), dict(workers=0),
     dict(sample=-1e-3), dict(alpha=0), dict(alpha=0.01, min_alpha=0.02), dict(mode="fast"),
     dict(loss="hinge"), dict(loss="softmax", mode="shared"), dict(sg=0, mode="shared"), dict(sg=2),
     dict(sg=0, cbow_mean=0, loss="softmax"),
@@ -145,3 +146,24 @@ def test_cbow_learns_at_the_c_tools_rate_unless_told():
     assert TrainConfig(sg=0).alpha == 0.05 and TrainConfig().alpha == 0.025
     assert TrainConfig(sg=0, alpha=0.01).alpha == 0.01
     assert TrainConfig(sg=0).min_alpha == pytest.approx(0.05e-4)
+
+
+@pytest.mark.parametrize("gensim_style,loss,negative", [
+    (dict(hs=1, negative=0), "hs", 0), (dict(hs=1), "hs+neg", 5), (dict(hs=1, negative=3), "hs+neg", 3),
+    (dict(hs=0), "neg", 5), (dict(hs=0, negative=2), "neg", 2), (dict(), "neg", 5)])
+def test_gensims_hs_spelling_names_the_loss(gensim_style, loss, negative):
+    model = Word2Vec(**gensim_style)
+    assert (model.config.loss, model.config.negative) == (loss, negative)
+
+
+@pytest.mark.parametrize("bad", [dict(hs=0, negative=0), dict(hs=1, loss="neg"), dict(hs=2)])
+def test_gensims_hs_spelling_refuses_what_it_cannot_mean(bad):
+    with pytest.raises(ConfigError):
+        Word2Vec(**bad)
+
+
+def test_hierarchical_softmax_alone_trains_without_negatives():
+    model = Word2Vec(sentences=topic_sentences(), workers=1, hs=1, **dict(SMALL, negative=0))
+    assert not np.any(model.syn1neg)  # no negative was drawn, no row of U trained
+    assert np.any(model.syn1)
+    assert within_minus_across(model) > 0.3

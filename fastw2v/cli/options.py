@@ -28,7 +28,8 @@ def add_model_options(sub, defaults):
     """The settings `train` and `diff` share, with defaults from a dict of TrainConfig names."""
     sub.add_argument("--dim", type=positive_int, default=defaults["vector_size"], help="vector dimensions (default %(default)s)")
     sub.add_argument("--window", type=positive_int, default=defaults["window"], help="largest window (default %(default)s)")
-    sub.add_argument("--negative", type=positive_int, default=defaults["negative"], help="negatives per pair (default %(default)s)")
+    sub.add_argument("--negative", type=non_negative_int, default=defaults["negative"],
+                     help="negatives per pair; 0 only with --hs (default %(default)s)")
     sub.add_argument("--sample", type=float, default=defaults["sample"], help="sub-sampling threshold, 0 for none (default %(default)s)")
     sub.add_argument("--min-count", type=positive_int, default=defaults["min_count"], help="drop rarer words (default %(default)s)")
     sub.add_argument("--epochs", type=positive_int, default=defaults["epochs"], help="passes over the corpus (default %(default)s)")
@@ -52,12 +53,20 @@ def model_settings(args):
 
 
 def positive_int(text):
+    return _integer_at_least(text, 1, "a positive integer")
+
+
+def non_negative_int(text):
+    return _integer_at_least(text, 0, "0 or a positive integer")
+
+
+def _integer_at_least(text, minimum, what):
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive integer")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{text!r} must be {what}")
     return value
 
 
