@@ -6,7 +6,9 @@ training round measured then says nothing about the trainer. `core_scaling()` ti
 piece of arithmetic (no memory traffic: a few KiB that stay in L1) on one thread, then on
 `threads` threads at once, each doing the same work, and returns the speed-up. A machine that
 gives two whole cores scores close to 2.0; the benchmarks record it beside every multi-thread
-round, so the report can show what the machine allowed at that moment.
+round, so the report can show what the machine allowed at that moment. What it cannot see:
+contention for the memory system (caches, bandwidth) from outside, which memory-bound training
+rounds do feel; a low probe condemns a round, a high one does not clear it.
 """
 
 import threading

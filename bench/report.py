@@ -373,10 +373,11 @@ def goals(results):
     other = speeds(results, ("architectures",))
     for architecture in ARCHITECTURE_GOALS:
         peer = _speed_of(other, "architectures", "gensim", 1, architecture)
-        shared = _ratio(_speed_of(other, "architectures", "fastw2v", 1, f"{architecture} (shared)"), peer)
+        in_shared_mode = _ratio(_speed_of(other, "architectures", "fastw2v", 1, f"{architecture} (shared)"),
+                                peer)
         speed_goal(f"{architecture}, one thread, × gensim's {architecture} (default mode)", "≥ 2.5×", 2.5,
                    _ratio(_speed_of(other, "architectures", "fastw2v", 1, architecture), peer),
-                   "" if shared is None else f" (shared mode: {shared:.2f}×)")
+                   "" if in_shared_mode is None else f" (shared mode: {in_shared_mode:.2f}×)")
     found.append(memory_goal(results))
     warm = startup_figures(results).get("warm")
     found.append(Goal("warm start (fresh process, import → end of first epoch, tiny corpus)", "< 2 s",

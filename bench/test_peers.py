@@ -7,8 +7,8 @@ stores `words` in extra_info; `python -m bench.report` turns the JSON into a tab
 Threads: 1, 2 and every core (`conftest.THREADS`). Rounds: 3 on one thread, 5 on several (+1
 warm-up for fastw2v, which loads its compiled kernels from the cache on the first call). Before
 every multi-thread round, `bench.machine.core_scaling` measures how many cores the machine gives
-at that moment (extra_info["core_scaling"]); the report prints it beside the scaling figures. These fastw2v figures are also
-the largest point of the corpus-size axis (test_kernel.py).
+at that moment (extra_info["core_scaling"]); the report prints it beside the scaling figures.
+These fastw2v figures are also the largest point of the corpus-size axis (test_kernel.py).
 """
 
 import numpy as np
