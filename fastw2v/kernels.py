@@ -67,15 +67,19 @@ def _draw_targets(center, negative, noise_prob, noise_alias, tree, hot_rows, hot
     a count c > 0 is a target of label 1 taken c times, c < 0 one of label 0 taken -c times.
 
     Hierarchical softmax (hs_row0 ≥ 0) first: the inner nodes on the center's Huffman path, at
-    rows hs_row0 + node, label 1 where the path turns to child 0. Negative sampling (negative > 0)
+    rows hs_row0 + node (nodes from hot_node_first on, the ones nearest the root, at this thread's
+    private copy: hot_node_offset + node - hot_node_first), label 1 where the path turns to
+    child 0. Negative sampling (negative > 0)
     then: the center's own row (label 1), and the distinct negatives of K draws (label 0); a draw
     equal to the center is skipped, a repeated one counts twice. Returns (number of targets, state).
     """
-    tree_nodes, tree_codes, tree_offsets, hs_row0 = tree
+    tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset = tree
     n_targets = 0
     if hs_row0 >= 0:
         for p in range(tree_offsets[center], tree_offsets[center + 1]):
-            targets[buf, slot, n_targets] = hs_row0 + tree_nodes[p]
+            node = tree_nodes[p]
+            targets[buf, slot, n_targets] = (hot_node_offset + node - hot_node_first
+                                             if node >= hot_node_first else hs_row0 + node)
             counts[buf, slot, n_targets] = 1 - 2 * np.int64(tree_codes[p])
             n_targets += 1
     if negative == 0:
@@ -147,8 +151,8 @@ def span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
               center_step, per_pair, record):
     """The span loop every loss and mode shares.
 
-    tree: (tree_nodes, tree_codes, tree_offsets, hs_row0), the public kernels' arguments in one
-    tuple (an inlined call takes at most 30 arguments).
+    tree: (tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset), the
+    public kernels' arguments in one tuple (an inlined call takes at most 30 arguments).
 
     center_step: the compiled step that trains one center's window (`neg_pairs_step`,
     `neg_shared_step`, `softmax_step`); per_pair: whether each context gets its own
@@ -192,9 +196,10 @@ def span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-              tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window,
-              negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
-              counts, n_targets, coefs, grad_rows, record=None):
+              tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset,
+              hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before,
+              total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
+              record=None):
     """Train sentences [sent_lo, sent_hi) of an encoded corpus, one (context, center) pair at a time.
 
     Args:
@@ -204,6 +209,12 @@ def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
         U: same dtype, (≥ Vocab, D), output rows (centers and negatives), updated in place.
         keep_threshold: int64 (Vocab,), keep a word when 32 random bits < threshold (2**32: always).
         noise_prob: float32 (Vocab,), noise_alias: int32 (Vocab,): the noise alias table.
+        tree_nodes int32, tree_codes uint8, tree_offsets int64: the Huffman paths
+            (`fastw2v.huffman`); hs_row0: int, the row of U of inner node 0 (-1: no
+            hierarchical softmax). hot_node_first, hot_node_offset: int; inner nodes from
+            hot_node_first on are read and written at row hot_node_offset + node -
+            hot_node_first (a thread's private copy of the nodes nearest the root); a
+            hot_node_first past the last node: every node at its own row.
         hot_rows, hot_offset: int ≥ 0. The output vectors of words below hot_rows are read and
             written at row word + hot_offset of U (a thread's private copy of the hottest rows,
             see `fastw2v.plan`); 0, 0: every word at its own row.
@@ -223,16 +234,18 @@ def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
         the summed pair losses).
     """
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
-                     negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
-                     counts, n_targets, coefs, grad_rows, neg_pairs_step, True, record)
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset),
+                     hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
+                     state, sentence, targets, counts, n_targets, coefs, grad_rows, neg_pairs_step, True,
+                     record)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window,
-                     negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
-                     counts, n_targets, coefs, grad_rows, record=None):
+                     tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset,
+                     hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before,
+                     total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
+                     record=None):
     """Like `sgns_span`, but one set of negatives is shared by all contexts of a center.
 
     Per center: its window's m context rows against the center and its K negatives form an
@@ -241,61 +254,70 @@ def sgns_shared_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise
     once per center instead of once per pair. Same arguments and return value as `sgns_span`.
     """
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
-                     negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
-                     counts, n_targets, coefs, grad_rows, neg_shared_step, False, record)
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset),
+                     hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
+                     state, sentence, targets, counts, n_targets, coefs, grad_rows, neg_shared_step, False,
+                     record)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def softmax_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                 tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window,
-                 negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
-                 counts, n_targets, coefs, grad_rows, record=None):
+                 tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset,
+                 hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before,
+                 total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
+                 record=None):
     """Like `sgns_span` with the full-softmax loss: every pair scores the whole vocabulary
     (O(Vocab · D) per pair: for small vocabularies, teaching and checking). Same arguments;
     `negative` and the noise table are not used, and coefs needs Vocab columns."""
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
-                     0, alpha, min_alpha, words_before, total_words, state, sentence, targets,
-                     counts, n_targets, coefs, grad_rows, softmax_step, True, record)
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset),
+                     hot_rows, hot_offset, window, 0, alpha, min_alpha, words_before, total_words,
+                     state, sentence, targets, counts, n_targets, coefs, grad_rows, softmax_step, True,
+                     record)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def cbow_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-              tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window,
-              negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
-              counts, n_targets, coefs, grad_rows, record=None):
+              tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset,
+              hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before,
+              total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
+              record=None):
     """CBOW: per center, the mean of its window's context rows of V is the input that predicts
     it, against one set of targets (`losses.cbow_mean_step`). Same arguments as `sgns_span`;
     grad_rows needs 2 rows at least. Returns pairs = centers predicted."""
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
-                     negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
-                     counts, n_targets, coefs, grad_rows, cbow_mean_step, False, record)
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset),
+                     hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
+                     state, sentence, targets, counts, n_targets, coefs, grad_rows, cbow_mean_step, False,
+                     record)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def cbow_sum_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                  tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window,
-                  negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
-                  counts, n_targets, coefs, grad_rows, record=None):
+                  tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset,
+                  hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before,
+                  total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
+                  record=None):
     """`cbow_span` with the sum of the context rows (the C tool's ``-cbow 1 -cbow_mean 0``)."""
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
-                     negative, alpha, min_alpha, words_before, total_words, state, sentence, targets,
-                     counts, n_targets, coefs, grad_rows, cbow_sum_step, False, record)
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset),
+                     hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
+                     state, sentence, targets, counts, n_targets, coefs, grad_rows, cbow_sum_step, False,
+                     record)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
-def cbow_softmax_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob,
-                      noise_alias, tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows,
-                      hot_offset, window, negative, alpha, min_alpha, words_before, total_words,
-                      state, sentence, targets, counts, n_targets, coefs, grad_rows, record=None):
+def cbow_softmax_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
+                      tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset,
+                      hot_rows, hot_offset, window, negative, alpha, min_alpha, words_before,
+                      total_words, state, sentence, targets, counts, n_targets, coefs, grad_rows,
+                      record=None):
     """`cbow_span` (mean) with the full-softmax output: for small vocabularies and checking."""
     return span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-                     (tree_nodes, tree_codes, tree_offsets, hs_row0), hot_rows, hot_offset, window,
-                     0, alpha, min_alpha, words_before, total_words, state, sentence, targets,
-                     counts, n_targets, coefs, grad_rows, cbow_softmax_step, False, record)
+                     (tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset),
+                     hot_rows, hot_offset, window, 0, alpha, min_alpha, words_before, total_words,
+                     state, sentence, targets, counts, n_targets, coefs, grad_rows, cbow_softmax_step, False,
+                     record)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ a seed give bit-identical vectors, and the random draws do not depend on how spa
 import math
 import threading
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from fastw2v.vocab import keep_probabilities, keep_thresholds, noise_weights
 _NO_TREE = HuffmanTree(nodes=np.zeros(0, np.int32), codes=np.zeros(0, np.uint8),
                        offsets=np.zeros(1, np.int64))
 HOT_ROWS = 1024  # with several threads, each keeps private output rows for this many top words
+# (and inner nodes nearest the root)
+NO_HOT_NODE = np.iinfo(np.int32).max  # the kernels' hot_node_first when no node is private
 MAX_SPAN_WORDS = 100_000
 MIN_SPAN_WORDS = 10_000
 PROGRESS_SECONDS = 0.2
@@ -47,6 +50,8 @@ class TrainingPlan:
         self.noise_prob, self.noise_alias = build_alias_table(noise_weights(vocab.counts, config.ns_exponent))
         self.n_words = len(vocab)
         self.hot_rows = hot_rows(config, self.n_words)
+        self.hot_nodes = hot_nodes(config, self.n_words)
+        self.n_inner = max(self.n_words - 1, 0) if loss.hierarchical else 0
         span_words = min(MAX_SPAN_WORDS, max(MIN_SPAN_WORDS, corpus.n_words // (16 * config.workers)))
         self.spans = corpus.span_bounds(span_words)
         self.total_words = float(config.epochs * corpus.n_words)
@@ -54,11 +59,19 @@ class TrainingPlan:
         self.longest_sentence = corpus.longest_sentence()
 
     def hot_block(self, U, thread):
-        """Thread `thread`'s private copy of the hot output rows (`HotRows`), or None."""
-        if self.hot_rows == 0:
+        """Thread `thread`'s private copies of the hot output rows (`ThreadRows`), or None.
+
+        Each thread's block follows the shared rows: its copy of the top words' rows, then its
+        copy of the inner nodes nearest the root (the last ones: the tree numbers the root last).
+        """
+        if self.hot_rows == 0 and self.hot_nodes == 0:
             return None
-        first = output_rows(self.config, self.n_words) - self.config.workers * self.hot_rows
-        return HotRows(U, self.hot_rows, first + thread * self.hot_rows)
+        per_thread = self.hot_rows + self.hot_nodes
+        first = output_rows(self.config, self.n_words) - self.config.workers * per_thread + thread * per_thread
+        words = HotRows(U, self.hot_rows, first) if self.hot_rows else None
+        nodes = (HotRows(U, self.hot_nodes, first + self.hot_rows,
+                         source=self.hs_row0 + self.n_inner - self.hot_nodes) if self.hot_nodes else None)
+        return ThreadRows(words, nodes)
 
     def job_words(self, job):
         """Tokens of a job's span, before sub-sampling."""
@@ -88,45 +101,68 @@ class TrainingPlan:
 
         U: (`output_rows(...)`, D) when `hot` is given, else at least (Vocab, D).
         record: None, or `recording.Recorder.buffers` to record the job's sample stream.
-        hot: None, or the thread's `HotRows` (the job uses them; merge them afterwards)."""
+        hot: None, or the thread's `ThreadRows` (the job uses them; merge them afterwards)."""
         epoch, span = job
         cfg, corpus = self.config, self.corpus
-        hot_rows, hot_offset = (0, 0) if hot is None else (hot.count, hot.offset)
+        words_rows = None if hot is None else hot.words
+        node_rows = None if hot is None else hot.nodes
+        hot_rows, hot_offset = (0, 0) if words_rows is None else (words_rows.count, words_rows.offset)
+        hot_node_first, hot_node_offset = ((NO_HOT_NODE, 0) if node_rows is None else
+                                           (self.n_inner - node_rows.count, node_rows.offset))
         _, words, pairs, loss = self.kernel(
             corpus.ids, corpus.offsets, self.spans[span], self.spans[span + 1], V, U,
             self.keep_threshold, self.noise_prob, self.noise_alias, self.tree.nodes,
-            self.tree.codes, self.tree.offsets, self.hs_row0, hot_rows, hot_offset,
+            self.tree.codes, self.tree.offsets, self.hs_row0, hot_node_first, hot_node_offset,
+            hot_rows, hot_offset,
             cfg.window, self.negative, cfg.alpha, cfg.min_alpha, self.words_before(epoch, span),
             self.total_words, seed_state(cfg.seed, epoch, span), *scratch, record)
         return words, pairs, loss
 
 
 class HotRows:
-    """One thread's private copy of the output rows of the most frequent words.
+    """One thread's private copy of some of the hottest output rows.
 
-    With unigram^0.75 noise a few words are most of all negatives: threads that write their rows
-    of U concurrently make the cores fight over the same cache lines, and two threads train far
-    less than twice as fast. So each thread trains a job on its own copy of U[:count], kept at
-    U[offset:offset + count] (the kernels' `hot_rows`, `hot_offset`), and after the job adds
-    what it changed to U[:count] under a lock and takes a fresh copy: U[:count] receives every
+    With unigram^0.75 noise a few words are most of all negatives, and every hierarchical-softmax
+    path starts at the root: threads that write those rows of U concurrently make the cores
+    fight over the same cache lines, and two threads train far less than twice as fast. So each
+    thread trains a job on its own copy of U[source:source + count], kept at
+    U[offset:offset + count] (where the kernels' `hot_rows`/`hot_offset` or
+    `hot_node_first`/`hot_node_offset` send those rows), and after the job adds what it changed
+    to the shared rows under a lock and takes a fresh copy: the shared rows receive every
     thread's updates, one job late to the others (local SGD on those rows). One thread uses none.
 
     Attributes:
-        count, offset: int, the rows copied and where the copy starts in U.
+        count, offset, source: int, the rows copied, where the copy starts in U, and where the
+            shared rows start.
     """
 
-    def __init__(self, U, count, offset):
-        self.count, self.offset = count, offset
+    def __init__(self, U, count, offset, source=0):
+        self.count, self.offset, self.source = count, offset, source
         self._private = U[offset:offset + count]
-        self._private[:] = U[:count]
+        self._private[:] = U[source:source + count]
         self._base = self._private.copy()
 
     def merge(self, U, lock):
-        """Add the job's changes to U[:count], then start the next job from the result."""
+        """Add the job's changes to the shared rows, then start the next job from the result."""
+        shared = slice(self.source, self.source + self.count)
         with lock:
-            U[:self.count] += self._private - self._base
-            self._private[:] = U[:self.count]
+            U[shared] += self._private - self._base
+            self._private[:] = U[shared]
         self._base[:] = self._private
+
+
+@dataclass(frozen=True)
+class ThreadRows:
+    """A thread's private rows: its copy of the top words' output rows and of the inner nodes
+    nearest the root (each a `HotRows`, or None)."""
+
+    words: object
+    nodes: object
+
+    def merge(self, U, lock):
+        for rows in (self.words, self.nodes):
+            if rows is not None:
+                rows.merge(U, lock)
 
 
 def kernel_key(config):
@@ -143,12 +179,19 @@ def hot_rows(config, n_words):
     return min(HOT_ROWS, n_words) if several else 0
 
 
+def hot_nodes(config, n_words):
+    """How many inner nodes nearest the root each thread keeps private rows for (`HotRows`):
+    none with one thread or a loss without the tree."""
+    several = LOSSES[config.loss].hierarchical and config.workers > 1
+    return min(HOT_ROWS, max(n_words - 1, 0)) if several else 0
+
+
 def output_rows(config, n_words):
     """Rows U must have for a run: the vocabulary's (syn1neg), hierarchical softmax's inner nodes
     (syn1, rows [Vocab, 2·Vocab - 1)) for the losses that use the tree, then each thread's block
-    of hot rows."""
+    of hot rows (`TrainingPlan.hot_block`)."""
     inner = max(n_words - 1, 0) if LOSSES[config.loss].hierarchical else 0
-    return n_words + inner + config.workers * hot_rows(config, n_words)
+    return n_words + inner + config.workers * (hot_rows(config, n_words) + hot_nodes(config, n_words))
 
 
 def _isolated(shape, dtype, guard_bytes=256):

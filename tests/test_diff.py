@@ -91,11 +91,13 @@ def _step_updating_input_first(V, U, sentence, i, lo, hi, targets, counts, n_tar
 def planted_kernel(step):
     @njit(nogil=True)
     def span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-             tree_nodes, tree_codes, tree_offsets, hs_row0, hot_rows, hot_offset, window, negative,
+             tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset, hot_rows,
+             hot_offset, window, negative,
              alpha, min_alpha, words_before, total_words, state, sentence, targets, counts,
              n_targets, coefs, grad_rows, record=None):
         return kernels.span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob,
-                                 noise_alias, (tree_nodes, tree_codes, tree_offsets, hs_row0),
+                                 noise_alias, (tree_nodes, tree_codes, tree_offsets, hs_row0,
+                                               hot_node_first, hot_node_offset),
                                  hot_rows, hot_offset, window, negative, alpha,
                                  min_alpha, words_before, total_words, state, sentence, targets,
                                  counts, n_targets, coefs, grad_rows, step, True, record)

@@ -13,7 +13,7 @@ from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table
 
 DIM, NEGATIVE_WORD, LR = 6, 3, 0.2
-NO_TREE = (np.zeros(0, np.int32), np.zeros(0, np.uint8), np.zeros(1, np.int64), -1)
+NO_TREE = (np.zeros(0, np.int32), np.zeros(0, np.uint8), np.zeros(1, np.int64), -1, np.iinfo(np.int32).max, 0)
 
 
 def sigmoid(x):

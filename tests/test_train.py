@@ -7,7 +7,7 @@ import pytest
 
 from fastw2v.config import TrainConfig
 from fastw2v.errors import ConfigError
-from fastw2v.plan import HotRows, hot_rows, output_rows
+from fastw2v.plan import HotRows, hot_nodes, hot_rows, output_rows
 from fastw2v.train import Word2Vec
 
 
@@ -130,6 +130,28 @@ def test_hot_rows_merge_every_threads_changes_into_the_shared_rows():
     U[n_words + count:] += 2.0
     second.merge(U, lock)                      # only the new change is added again
     np.testing.assert_array_equal(U[:count], start + 2.75)
+
+
+def test_hot_rows_can_copy_rows_past_the_first():
+    U = np.arange(40.0).reshape(10, 4)
+    rows = HotRows(U, 2, 8, source=5)
+    np.testing.assert_array_equal(U[8:10], U[5:7])
+    start = U[5:7].copy()
+    U[8:10] += 1.0
+    rows.merge(U, threading.Lock())
+    np.testing.assert_array_equal(U[5:7], start + 1.0)
+    np.testing.assert_array_equal(U[:5], np.arange(20.0).reshape(5, 4))  # nothing else moved
+
+
+def test_several_threads_keep_the_nodes_nearest_the_root_private():
+    vocab_words = 5000
+    assert hot_nodes(TrainConfig(workers=1, loss="hs"), vocab_words) == 0
+    assert hot_nodes(TrainConfig(workers=2, loss="neg"), vocab_words) == 0
+    both = TrainConfig(workers=2, loss="hs+neg")
+    assert 0 < hot_nodes(both, vocab_words) < vocab_words - 1
+    assert hot_nodes(TrainConfig(workers=2, loss="hs"), 10) == 9
+    assert output_rows(both, vocab_words) == (vocab_words + vocab_words - 1
+                                              + 2 * (hot_rows(both, vocab_words) + hot_nodes(both, vocab_words)))
 
 
 def test_only_several_threads_drawing_negatives_use_hot_rows():
