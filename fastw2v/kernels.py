@@ -69,9 +69,9 @@ def _draw_targets(center, negative, noise_prob, noise_alias, tree, hot_rows, hot
     Hierarchical softmax (hs_row0 ≥ 0) first: the inner nodes on the center's Huffman path, at
     rows hs_row0 + node (nodes from hot_node_first on, the ones nearest the root, at this thread's
     private copy: hot_node_offset + node - hot_node_first), label 1 where the path turns to
-    child 0. Negative sampling (negative > 0)
-    then: the center's own row (label 1), and the distinct negatives of K draws (label 0); a draw
-    equal to the center is skipped, a repeated one counts twice. Returns (number of targets, state).
+    child 0. Negative sampling (negative > 0) then: the center's own row (label 1), and the
+    distinct negatives of K draws (label 0); a draw equal to the center is skipped, a repeated one
+    counts twice. Returns (number of targets, state).
     """
     tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset = tree
     n_targets = 0
