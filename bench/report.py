@@ -150,13 +150,16 @@ def architectures_section(results):
     rows = speeds(results, ("architectures",))
     if not rows:
         return []
-    lines = ["## Other architectures, one thread", "",
-             "| trainer | architecture | corpus tokens | words/s | × gensim (same architecture) |",
-             "|---|---|---|---|---|"]
+    lines = ["## Other architectures", "",
+             "| trainer | architecture | threads | corpus tokens | words/s | × gensim (same architecture, "
+             "same threads) | × own 1 thread | machine's core probe |",
+             "|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        peer = _speed_of(rows, "architectures", "gensim", 1, _architecture_of(row.mode))
-        lines.append(f"| {row.trainer} | {row.mode} | {row.words:,} | {row.speed:,.0f} | "
-                     f"{_fmt_ratio(_ratio(row.speed, peer))} |")
+        peer = _speed_of(rows, "architectures", "gensim", row.threads, _architecture_of(row.mode))
+        single = _speed_of(rows, "architectures", row.trainer, 1, row.mode)
+        lines.append(f"| {row.trainer} | {row.mode} | {row.threads} | {row.words:,} | {row.speed:,.0f} | "
+                     f"{_fmt_ratio(_ratio(row.speed, peer))} | {_fmt_ratio(_ratio(row.speed, single))} | "
+                     f"{_fmt_probe(row.core_scaling)} |")
     return lines
 
 
