@@ -226,7 +226,7 @@ def sgns_span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, 
         state: uint64 generator state.
         Scratch, allocated once per thread: sentence int32 (≥ longest sentence); targets and
         counts int64 (2, 2·window, K+1); n_targets int64 (2, 2·window); coefs V.dtype
-        (2·window, `Loss.coef_columns`); grad_rows V.dtype (2·window, D).
+        (2·window, `Loss.target_columns`); grad_rows V.dtype (2·window, D).
         record: None (training), or `recording.Recorder.buffers` to record the sample stream
             (a separate compiled variant: None compiles the recording away).
     Returns:

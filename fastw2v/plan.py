@@ -51,7 +51,6 @@ class TrainingPlan:
         self.n_words = len(vocab)
         self.hot_rows = hot_rows(config, self.n_words)
         self.hot_nodes = hot_nodes(config, self.n_words)
-        self.n_inner = max(self.n_words - 1, 0) if loss.hierarchical else 0
         span_words = min(MAX_SPAN_WORDS, max(MIN_SPAN_WORDS, corpus.n_words // (16 * config.workers)))
         self.spans = corpus.span_bounds(span_words)
         self.total_words = float(config.epochs * corpus.n_words)
@@ -70,7 +69,7 @@ class TrainingPlan:
         first = output_rows(self.config, self.n_words) - self.config.workers * per_thread + thread * per_thread
         words = HotRows(U, self.hot_rows, first) if self.hot_rows else None
         nodes = (HotRows(U, self.hot_nodes, first + self.hot_rows,
-                         source=self.hs_row0 + self.n_inner - self.hot_nodes) if self.hot_nodes else None)
+                         source=self.hs_row0 + self.tree.n_inner - self.hot_nodes) if self.hot_nodes else None)
         return ThreadRows(words, nodes)
 
     def job_words(self, job):
@@ -104,16 +103,11 @@ class TrainingPlan:
         hot: None, or the thread's `ThreadRows` (the job uses them; merge them afterwards)."""
         epoch, span = job
         cfg, corpus = self.config, self.corpus
-        words_rows = None if hot is None else hot.words
-        node_rows = None if hot is None else hot.nodes
-        hot_rows, hot_offset = (0, 0) if words_rows is None else (words_rows.count, words_rows.offset)
-        hot_node_first, hot_node_offset = ((NO_HOT_NODE, 0) if node_rows is None else
-                                           (self.n_inner - node_rows.count, node_rows.offset))
+        private = (hot or NO_PRIVATE_ROWS).kernel_arguments(self.tree.n_inner)
         _, words, pairs, loss = self.kernel(
             corpus.ids, corpus.offsets, self.spans[span], self.spans[span + 1], V, U,
             self.keep_threshold, self.noise_prob, self.noise_alias, self.tree.nodes,
-            self.tree.codes, self.tree.offsets, self.hs_row0, hot_node_first, hot_node_offset,
-            hot_rows, hot_offset,
+            self.tree.codes, self.tree.offsets, self.hs_row0, *private,
             cfg.window, self.negative, cfg.alpha, cfg.min_alpha, self.words_before(epoch, span),
             self.total_words, seed_state(cfg.seed, epoch, span), *scratch, record)
         return words, pairs, loss
@@ -159,10 +153,21 @@ class ThreadRows:
     words: object
     nodes: object
 
+    def kernel_arguments(self, n_inner):
+        """(hot_node_first, hot_node_offset, hot_rows, hot_offset) for the kernels, with a tree of
+        n_inner inner nodes whose last `nodes.count` are the private ones."""
+        first, node_offset = (NO_HOT_NODE, 0) if self.nodes is None else (n_inner - self.nodes.count,
+                                                                           self.nodes.offset)
+        count, offset = (0, 0) if self.words is None else (self.words.count, self.words.offset)
+        return first, node_offset, count, offset
+
     def merge(self, U, lock):
         for rows in (self.words, self.nodes):
             if rows is not None:
                 rows.merge(U, lock)
+
+
+NO_PRIVATE_ROWS = ThreadRows(None, None)  # one thread: every row shared
 
 
 def kernel_key(config):
