@@ -114,6 +114,15 @@ def _draw_targets(center, negative, noise_prob, noise_alias, tree, hot_rows, hot
 
 
 @njit(nogil=True, cache=True, inline="always")
+def _shared_targets(center, negative, tree):
+    """How many leading targets every set of `center` has in common (`_draw_targets`): its
+    Huffman path, then its own row when negatives are drawn (the full softmax's is the center)."""
+    tree_offsets, hs_row0 = tree[2], tree[3]
+    path = tree_offsets[center + 1] - tree_offsets[center] if hs_row0 >= 0 else 0
+    return path + 1 if negative > 0 or hs_row0 < 0 else path
+
+
+@njit(nogil=True, cache=True, inline="always")
 def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_alias, tree,
                  hot_rows, hot_offset, V, U, targets, counts, n_targets, buf, state, record):
     """Draw center i's window reach and its targets into buffer `buf`, and prefetch the rows
@@ -130,7 +139,8 @@ def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_a
                                      hot_rows, hot_offset, targets, counts, buf, slot, state,
                                      record)
         n_targets[buf, slot] = count
-        for t in range(count):
+        # Every set starts with the same rows (the center's path, then its own row): fetched once.
+        for t in range(0 if slot == 0 else _shared_targets(sentence[i], negative, tree), count):
             prefetch_row(U, targets[buf, slot, t])
     if i + reach < n:
         prefetch_row(V, sentence[i + reach])

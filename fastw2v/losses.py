@@ -36,44 +36,44 @@ def sigmoid_pair(score):
     """(σ(score), σ(-score)) from one exp(-|score|): exact and stable, no overflow."""
     e = np.exp(-abs(score))
     big = _ONE / (_ONE + e)
-    small = e / (_ONE + e)
+    small = e * big  # e / (1 + e), one division fewer
     if score >= _ZERO:
         return big, small
     return small, big
 
 
 @njit(nogil=True, cache=True, inline="always")
-def score_pair(V, U, context, targets, counts, buf, slot, n_targets, lr, coefs, row, likelihood):
+def score_pair(V, U, context, targets, counts, buf, slot, n_targets, lr, coefs, row, ready,
+               likelihood):
     """Gradient coefficients of one input row against its targets, into coefs[row, :n_targets].
 
     coefs[row, t] = |c_t| · (label_t - σ(u_tᵀv)) · lr with the signed count c_t of
     `kernels._draw_targets` (label 1 when c_t > 0, else 0): the binary-logistic step that
     negative sampling and hierarchical softmax share; every score from the weights as they are
-    now. The pair's likelihood Π σ(±score) is multiplied into `likelihood` (float64), so the loss
-    costs one log per many pairs, not one per target.
+    now. The scores of the first `ready` targets are already in coefs[row, :ready] (taken during
+    the previous pair's update, `chained_logistic_output`); the rest are computed here. The
+    pair's likelihood Π σ(±score) is multiplied into `likelihood` (float64), so the loss costs
+    one log per many pairs, not one per target.
 
     Returns (likelihood, loss): loss is what was folded out of the product (float64).
     """
     dim = V.shape[1]
-    for t in range(n_targets):
+    for t in range(ready, n_targets):
         target = targets[buf, slot, t]
         score = V[context, 0] * _ZERO
         for d in range(dim):
             score += V[context, d] * U[target, d]
         coefs[row, t] = score
     # The sigmoids in a loop of their own: the exps pipeline instead of waiting on each dot.
+    # With z the score signed by the label (+ for label 1), the target's likelihood is σ(z) and
+    # its coefficient c_t · σ(-z) · lr: one sigmoid, no branch on the label.
     loss = 0.0
     for t in range(n_targets):
-        score = coefs[row, t]
-        sig_pos, sig_neg = sigmoid_pair(score)
         count = counts[buf, slot, t]
-        if count > 0:
-            coefs[row, t] = (_ONE - sig_pos) * lr * np.float32(count)
-            likely = sig_pos
-        else:
-            count = -count
-            coefs[row, t] = -sig_pos * lr * np.float32(count)
-            likely = sig_neg
+        score = coefs[row, t] if count > 0 else -coefs[row, t]
+        likely, unlikely = sigmoid_pair(score)
+        coefs[row, t] = unlikely * lr * np.float32(count)
+        count = abs(count)
         if count == 1 and likely >= _SMALL:
             likelihood *= np.float64(likely)
             if likelihood < _TINY:
@@ -95,26 +95,46 @@ def logistic_output(X, x, U, targets, counts, n_targets, buf, slot, lr, coefs, g
 
     Returns (likelihood, loss folded out of it).
     """
+    return chained_logistic_output(X, x, U, targets, counts, n_targets, buf, slot, lr, coefs, 0, 0,
+                                   X, x, 0, grad_rows, likelihood)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def chained_logistic_output(X, x, U, targets, counts, n_targets, buf, slot, lr, coefs, row, ready,
+                            next_X, next_x, share, grad_rows, likelihood):
+    """`logistic_output` for one of a chain of pairs: the scores of targets [0, ready) are already
+    in coefs[row] (`score_pair`), and while it updates targets [0, share) it also scores them
+    against the next pair's input next_X[next_x], into coefs[1 - row, :share]: one pass over each
+    shared target row instead of two (skip-gram's contexts of one center share its Huffman path
+    and its own row). The caller makes sure the next pair's first `share` targets are these rows
+    and its input is not X[x], which moves after this call.
+
+    Returns (likelihood, loss folded out of it).
+    """
     dim = X.shape[1]
-    if n_targets == 0:  # hierarchical softmax over a one-word vocabulary: nothing to predict
-        for d in range(dim):
-            grad_rows[0, d] = _ZERO
-        return likelihood, 0.0
-    likelihood, loss = score_pair(X, U, x, targets, counts, buf, slot, n_targets, lr, coefs, 0,
-                                  likelihood)
-    g = coefs[0, 0]
-    first = targets[buf, slot, 0]
     for d in range(dim):
-        u = U[first, d]
-        grad_rows[0, d] = g * u
-        U[first, d] = u + g * X[x, d]
-    for t in range(1, n_targets):
-        g = coefs[0, t]
+        grad_rows[0, d] = _ZERO
+    if n_targets == 0:  # hierarchical softmax over a one-word vocabulary: nothing to predict
+        return likelihood, 0.0
+    likelihood, loss = score_pair(X, U, x, targets, counts, buf, slot, n_targets, lr, coefs, row,
+                                  ready, likelihood)
+    for t in range(n_targets):
+        g = coefs[row, t]
         target = targets[buf, slot, t]
-        for d in range(dim):
-            u = U[target, d]
-            grad_rows[0, d] += g * u
-            U[target, d] = u + g * X[x, d]
+        if t < share:
+            score = X[x, 0] * _ZERO
+            for d in range(dim):
+                u = U[target, d]
+                grad_rows[0, d] += g * u
+                u = u + g * X[x, d]
+                U[target, d] = u
+                score += u * next_X[next_x, d]
+            coefs[1 - row, t] = score
+        else:
+            for d in range(dim):
+                u = U[target, d]
+                grad_rows[0, d] += g * u
+                U[target, d] = u + g * X[x, d]
     return likelihood, loss
 
 
@@ -187,23 +207,36 @@ def neg_pairs_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, l
     """Skip-gram, default mode: one exact SGD step per (context, center) pair, each with its own
     targets (negatives and/or hierarchical-softmax path). Returns (likelihood, loss, pairs).
 
-    `_skip_gram_pairs` with `logistic_output` called directly rather than through a function
-    argument: the project's hottest loop keeps the shape it was tuned in (the A/B between the
-    two was within this machine's noise)."""
+    The pairs of a center are a chain (`chained_logistic_output`): the leading targets a context
+    shares with the next one (the center's path, its row) are scored for the next context while
+    this one updates them; the scores are the same ones a separate pass would compute. A context
+    equal to the next one breaks the chain (its row moves in between)."""
     dim = V.shape[1]
     loss = 0.0
     slot = 0
-    for j in range(lo, hi):
-        if j == i:
-            continue
+    ready = 0
+    j = lo + 1 if lo == i else lo
+    while j < hi:
         context = sentence[j]
+        following = j + 2 if j + 1 == i else j + 1
+        count = n_targets[buf, slot]
+        share = 0
+        next_context = context
+        if following < hi and sentence[following] != context:
+            next_context = sentence[following]
+            most = min(count, n_targets[buf, slot + 1])
+            while share < most and targets[buf, slot + 1, share] == targets[buf, slot, share]:
+                share += 1
         note_pair(record, True, context, sentence[i], lr, buf, slot)
-        likelihood, folded = logistic_output(V, context, U, targets, counts, n_targets[buf, slot], buf,
-                                             slot, lr, coefs, grad_rows, likelihood)
+        likelihood, folded = chained_logistic_output(V, context, U, targets, counts, count, buf, slot,
+                                                     lr, coefs, slot & 1, ready, V, next_context,
+                                                     share, grad_rows, likelihood)
         loss += folded
         for d in range(dim):
             V[context, d] += grad_rows[0, d]
+        ready = share
         slot += 1
+        j = following
     return likelihood, loss, slot
 
 
@@ -286,7 +319,7 @@ def neg_shared_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, 
         if j != i:
             note_pair(record, m == 0, sentence[j], sentence[i], lr, buf, 0)
             likelihood, folded = score_pair(V, U, sentence[j], targets, counts, buf, 0, count, lr,
-                                             coefs, m, likelihood)
+                                            coefs, m, 0, likelihood)
             loss += folded
             m += 1
     # Input gradients first (they read U before its update) ...

@@ -74,7 +74,7 @@ def _step_updating_input_first(V, U, sentence, i, lo, hi, targets, counts, n_tar
         context = sentence[j]
         losses.note_pair(record, True, context, center, lr, buf, slot)
         count = n_targets[buf, slot]
-        likelihood, _ = losses.score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0,
+        likelihood, _ = losses.score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0, 0,
                                             likelihood)
         for d in range(V.shape[1]):
             step = 0.0
@@ -85,6 +85,30 @@ def _step_updating_input_first(V, U, sentence, i, lo, hi, targets, counts, n_tar
             for d in range(V.shape[1]):
                 U[targets[buf, slot, t], d] += coefs[0, t] * V[context, d]
         slot += 1
+    return likelihood, 0.0, slot
+
+
+@njit(nogil=True, inline="always")
+def _step_chaining_through_a_repeated_context(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf,
+                                              lr, coefs, grad_rows, likelihood, record):
+    """Planted bug: a context equal to the next one does not break the chain of pairs, so the next
+    pair's shared scores come from its row before this pair moved it."""
+    slot, ready = 0, 0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        following = j + 2 if j + 1 == i else j + 1
+        count, share = n_targets[buf, slot], 0
+        if following < hi:
+            while share < min(count, n_targets[buf, slot + 1]) and \
+                    targets[buf, slot + 1, share] == targets[buf, slot, share]:
+                share += 1
+        losses.note_pair(record, True, sentence[j], sentence[i], lr, buf, slot)
+        likelihood, _ = losses.chained_logistic_output(
+            V, sentence[j], U, targets, counts, count, buf, slot, lr, coefs, slot & 1, ready, V,
+            sentence[min(following, hi - 1)], share, grad_rows, likelihood)
+        V[sentence[j]] += grad_rows[0]
+        ready, slot = share, slot + 1
     return likelihood, 0.0, slot
 
 
@@ -104,9 +128,10 @@ def planted_kernel(step):
     return span
 
 
-@pytest.mark.parametrize("step", [_step_counting_repeats_once, _step_updating_input_first])
-def test_a_planted_kernel_bug_is_caught(step):
-    result = diff.run(precision="float64", kernel=planted_kernel(step))
+@pytest.mark.parametrize("step,loss", [(_step_counting_repeats_once, "neg"), (_step_updating_input_first, "neg"),
+                                       (_step_chaining_through_a_repeated_context, "hs")])
+def test_a_planted_kernel_bug_is_caught(step, loss):
+    result = diff.run(precision="float64", kernel=planted_kernel(step), loss=loss)
     assert not result.passed
     assert result.max_abs_diff > 1e3 * result.tolerance
 
