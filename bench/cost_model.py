@@ -14,7 +14,9 @@ communication), on N machines each training one lane on one core:
 - overhead: each machine copies the snapshot and diffs it against its result (4 passes over the
   model at MEMORY_GBYTES_S), and the scheduler spends ~1 ms per task and ~5 ms per round.
 The driver's link carries N × (down + up) per round. Speed-up = N × compute / round time, against
-one core on one machine. "Sparse both ways" is the variant where machines keep their replica and
+one core on one machine. The default sync interval is the longest the combining rule trains well
+with (`fastw2v.cluster.connect.default_sync_words`, measured by `python -m bench.lanes`): a round
+of N machines may hold only ~4,000-16,000 words in all, far below what pays for the traffic. "Sparse both ways" is the variant where machines keep their replica and
 receive only the rows the round changed (the union over machines) — not implemented.
 """
 
@@ -143,7 +145,8 @@ def report(words_per_second, dim=DIM, gbit=GBIT_S, sync_words=None):
                      f"{cost['compute']:.3f} |")
     lines += ["", "Speed-up against one core (round time = compute + network + overhead; the driver's "
               "link carries every machine's traffic):", "",
-              "| corpus | machines | default sync interval: speed-up (comm share) | sync interval "
+              "| corpus | machines | default sync interval (the longest that trains well): speed-up "
+              "(comm share) | sync interval "
               "for comm ≤ 10% (words/machine/round) | rounds per epoch | speed-up there | "
               "sparse both ways: interval, speed-up |",
               "|---|---|---|---|---|---|---|"]

@@ -268,6 +268,33 @@ def test_combining_rules():
         np.testing.assert_array_equal(U, rows)
 
 
+def test_clipped_sum_shortens_only_changes_that_point_the_same_way():
+    """Two lanes: row 0 moved the same way by both (the sum, twice one change, is cut to √2
+    times one), row 1 in orthogonal directions (the sum is √2 times one: kept), row 2 by one lane
+    (kept whole)."""
+    V = np.zeros((3, 2), dtype=np.float32)
+    one = rounds.StretchResult(0, 0, 0, 0.0, (np.array([0, 1, 2], np.int32),) * 2,
+                               (np.array([[3, 4], [3, 0], [1, 1]], np.float32),) * 2, 0.0)
+    two = rounds.StretchResult(1, 0, 0, 0.0, (np.array([0, 1], np.int32),) * 2,
+                               (np.array([[3, 4], [0, 3]], np.float32),) * 2, 0.0)
+    U = np.zeros_like(V)
+    rounds.combine([one, two], (V, U), "clipped-sum")
+    expected = [[3 * 2 ** 0.5, 4 * 2 ** 0.5], [3, 3], [1, 1]]
+    np.testing.assert_allclose(V, expected, rtol=1e-6)
+    np.testing.assert_allclose(U, expected, rtol=1e-6)
+
+
+def test_default_rounds_by_lanes():
+    from fastw2v.cluster.connect import (CLIPPED_ROUND_WORDS, DEFAULT_SYNC_WORDS, default_combine,
+                                         default_sync_words)
+
+    assert [default_combine(lanes) for lanes in (1, 2, 3, 16)] == ["sum", "sum", "clipped-sum", "clipped-sum"]
+    assert default_sync_words(2) == DEFAULT_SYNC_WORDS
+    assert default_sync_words(8) == CLIPPED_ROUND_WORDS // 8
+    assert default_sync_words(16) == CLIPPED_ROUND_WORDS // 2 // 16  # rounds shrink past 8 lanes
+    assert default_sync_words(4, "sum") == 2_000 and default_sync_words(16, "sum") == 250
+
+
 @pytest.mark.parametrize("bad, message", [
     (dict(address="local"), "local:N"), (dict(address="local:0"), "local:N"),
     (dict(address="local:2", scheduler_file="s.json"), "exactly one"),
@@ -285,4 +312,19 @@ def test_a_diverging_run_stops_with_a_clear_error(client, planted):
 
     # Adding up four lanes' changes every 30,000 words each overshoots on this corpus.
     with pytest.raises(ConfigError, match="training diverged .* smaller --sync-words"):
-        Word2Vec(corpus_file=planted[0], cluster=on_cluster(client, sync_words=30_000, lanes=4), **SETTINGS)
+        Word2Vec(corpus_file=planted[0], cluster=on_cluster(client, sync_words=30_000, lanes=4, combine="sum"),
+                 **SETTINGS)
+
+
+def test_lanes_run_in_turn_compute_what_the_cluster_does(client, planted):
+    """bench/lanes.py measures many lanes on two cores by running their stretches one after
+    another; the vectors must be the cluster run's, bit for bit (3 lanes: the clipped sum)."""
+    from bench.lanes import train_in_turn
+
+    cluster = on_cluster(client, lanes=3, sync_words=5_000)
+    on_workers = Word2Vec(corpus_file=planted[0], cluster=cluster, **SETTINGS)
+    in_turn = Word2Vec(cluster=cluster, **SETTINGS)
+    in_turn.build_vocab(corpus_file=planted[0])
+    assert train_in_turn(in_turn, 3, 5_000, "clipped-sum")
+    assert on_workers.stats["combine"] == "clipped-sum"
+    assert in_turn.wv.vectors.tobytes() == on_workers.wv.vectors.tobytes()

@@ -13,18 +13,20 @@ How a run goes (``Word2Vec(corpus_file=..., cluster="local:2")``, or ``fastw2v t
 2. **Rounds** (`rounds`): synchronous local SGD. The corpus (shards in order) is cut into
    `lanes` contiguous parts, each part into stretches of about `sync_words` words. In round r
    every lane trains its r-th stretch with the compiled kernel, starting from the same model
-   snapshot; the driver adds the workers' changes (the "sum" rule, see `rounds.combine`) and
-   starts the next round. Each stretch task is a pure function of (snapshot, stretch, seed,
-   learning-rate clock), and the driver combines in lane order, so a retried task, and the whole
-   run, give the same vectors whatever the scheduling.
+   snapshot; the driver combines the workers' changes (`rounds.combine`: their sum, or from 3
+   lanes on their clipped sum) and starts the next round. Each stretch task is a pure function
+   of (snapshot, stretch, seed, learning-rate clock), and the driver combines in lane order, so a
+   retried task, and the whole run, give the same vectors whatever the scheduling.
 3. **Faults and checkpoints** (`driver`): Dask reruns the stretch of a worker that died; the
    driver reruns a round whose snapshot was lost. Checkpoints are written at round boundaries.
 
-Limits, measured (README): the "sum" rule matches one machine's quality at 2 lanes with rounds
-of up to ~25,000-50,000 words per lane, but more lanes overshoot sooner (4 lanes diverge at
-4,000 words a lane), so the default interval shrinks with the lanes (`connect.MEASURED_SYNC_WORDS`)
-and the driver stops a run whose loss explodes; and every round sends the whole model to every
-worker, so rounds that short are communication-bound (`python -m bench.cost_model`).
+Limits, measured (README, `python -m bench.lanes`): a round (lanes × sync words) must stay short
+for the lanes' stale views of each other not to overshoot: the sum trains as well as one machine
+at 2 lanes with 25,000-50,000 words a lane, but from 3 lanes on only with rounds of 4,000-8,000
+words; the clipped sum (the default from 3 lanes) up to 16,000-word rounds at 4-16 lanes
+(`connect.CLIPPED_ROUND_WORDS`). The driver stops a run whose loss explodes. Every round sends
+the whole model to every worker, so rounds that short are communication-bound: the cluster is
+slower than one core (`python -m bench.cost_model`).
 """
 
 from fastw2v.cluster.connect import (COMBINE_RULES, DEFAULT_SYNC_WORDS, ClusterError, ClusterSettings,

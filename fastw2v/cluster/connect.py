@@ -14,15 +14,23 @@ from fastw2v.errors import ConfigError, FastW2VError
 
 LOCAL_PREFIX = "local:"
 DEFAULT_SYNC_WORDS = 25_000
-# The longest sync intervals (words per lane per round) measured to train as well as one machine
-# with the "sum" rule (planted corpus, README): more lanes overshoot sooner, and 4 lanes diverge
-# at 4,000 words. More than 4 lanes were not measured; the driver stops a run that diverges.
-MEASURED_SYNC_WORDS = {1: DEFAULT_SYNC_WORDS, 2: DEFAULT_SYNC_WORDS, 3: 3_000, 4: 2_000}
+# The rounds that train as well as one machine (planted corpus, `python -m bench.lanes`, README).
+# Adding up the lanes' changes ("sum") does so at 1-2 lanes with 25,000 words a lane and more;
+# from 3 lanes on it overshoots: 4 lanes diverge at 16,000 words a round (lanes × sync words),
+# 8 and 16 at 8,000 (4,000-word rounds, 500 and 250 words a lane, train well). The clipped sum
+# keeps 4 and 8 lanes as good as one machine up to 16,000-word rounds, 16 lanes up to 8,000
+# (16,000 diverged on 3M tokens); more lanes were not measured, and their rounds shrink in
+# proportion. So 1-2 lanes default to the sum at DEFAULT_SYNC_WORDS a lane, 3 or more to the
+# clipped sum; the driver stops a run that diverges.
+CLIPPED_ROUND_WORDS = 16_000
+CLIPPED_FULL_LANES = 8  # beyond, the clipped sum's rounds shrink as 1 / lanes
+SUM_ROUND_WORDS = {3: 9_000, 4: 8_000}  # the sum's rounds at 3-4 lanes; 4,000 beyond
 DEFAULT_CONNECT_SECONDS = 10.0
 # How the driver adds the lanes' changes of a round (see `rounds.combine`): "sum" adds every
-# lane's change; "mean" adds their mean; "touched-mean" adds, per row, the mean over the lanes
-# that changed the row. "sum" is the default: it measured best (see the README).
-COMBINE_RULES = ("sum", "mean", "touched-mean")
+# lane's change; "clipped-sum" the sum, no longer per row than √(lanes that changed it) times the
+# longest lane's change; "mean" adds their mean; "touched-mean" adds, per row, the mean over the
+# lanes that changed the row.
+COMBINE_RULES = ("sum", "clipped-sum", "mean", "touched-mean")
 INSTALL_HINT = "pip install 'fastw2v[dask]'"
 
 
@@ -43,7 +51,8 @@ class ClusterSettings:
         client: a connected ``distributed.Client`` to use; fastw2v never closes it.
         sync_words: words (before sub-sampling) each lane trains per round, int ≥ 1; None:
             `default_sync_words` of the run's lanes.
-        combine: how a round's changes are combined, one of `COMBINE_RULES`.
+        combine: how a round's changes are combined, one of `COMBINE_RULES`; None:
+            `default_combine` of the run's lanes.
         work_dir: a folder every worker can read and write (a shared filesystem), for the encoded
             shards; a temporary folder is made inside it and removed with the model. None: the
             system's temporary folder (fine when every worker runs on this machine).
@@ -56,7 +65,7 @@ class ClusterSettings:
     scheduler_file: str = None
     client: object = field(default=None, repr=False)
     sync_words: int = None
-    combine: str = "sum"
+    combine: str = None
     work_dir: str = None
     connect_timeout: float = DEFAULT_CONNECT_SECONDS
     lanes: int = None
@@ -72,7 +81,7 @@ class ClusterSettings:
             _require_int("sync_words", self.sync_words)
         if self.lanes is not None:
             _require_int("lanes", self.lanes)
-        if self.combine not in COMBINE_RULES:
+        if self.combine is not None and self.combine not in COMBINE_RULES:
             raise ConfigError(f"combine must be one of {', '.join(COMBINE_RULES)}, got {self.combine!r}")
         if isinstance(self.connect_timeout, bool) or not isinstance(self.connect_timeout, numbers.Real) \
                 or not self.connect_timeout > 0:
@@ -92,10 +101,27 @@ class ClusterSettings:
                 "connect_timeout": self.connect_timeout}
 
 
-def default_sync_words(lanes):
-    """The sync interval a run of `lanes` lanes gets by default: `MEASURED_SYNC_WORDS`, and the
-    4-lane figure beyond."""
-    return MEASURED_SYNC_WORDS.get(lanes, MEASURED_SYNC_WORDS[4])
+def default_combine(lanes):
+    """The combining rule a run of `lanes` lanes gets by default: "sum" for 1-2, "clipped-sum"
+    from 3 on (see `CLIPPED_ROUND_WORDS`)."""
+    return "sum" if lanes <= 2 else "clipped-sum"
+
+
+def default_sync_words(lanes, combine=None):
+    """The sync interval (words a lane trains per round) a run of `lanes` lanes combined by
+    `combine` (None: `default_combine`) gets by default: DEFAULT_SYNC_WORDS at 1-2 lanes; beyond,
+    the measured round (`default_round_words`) shared by the lanes."""
+    if lanes <= 2:
+        return DEFAULT_SYNC_WORDS
+    return max(1, default_round_words(lanes, combine) // lanes)
+
+
+def default_round_words(lanes, combine=None):
+    """Words a round of `lanes` lanes (3 or more) trains in all by default, by the rule `combine`
+    (None: `default_combine`): see `CLIPPED_ROUND_WORDS` and `SUM_ROUND_WORDS`."""
+    if (combine or default_combine(lanes)) == "clipped-sum":
+        return CLIPPED_ROUND_WORDS * min(lanes, CLIPPED_FULL_LANES) // lanes
+    return SUM_ROUND_WORDS.get(lanes, 4_000)
 
 
 def _require_int(name, value):

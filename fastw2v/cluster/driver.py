@@ -24,8 +24,8 @@ import numpy as np
 from tqdm import tqdm
 
 from fastw2v import checkpoint as checkpoint_io
-from fastw2v.cluster.connect import (ClusterError, ClusterSettings, Session, as_settings, default_sync_words,
-                                     import_distributed, shared_paths_missing)
+from fastw2v.cluster.connect import (ClusterError, ClusterSettings, Session, as_settings, default_combine,
+                                     default_sync_words, import_distributed, shared_paths_missing)
 from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch, worker_config
 from fastw2v.cluster.shards import ShardedCorpus, build_sharded_corpus, plan_sources
 from fastw2v.errors import ConfigError
@@ -50,13 +50,17 @@ class ClusterRun:
     corpus: ShardedCorpus
 
     @property
+    def combine(self):
+        return self.settings.combine or default_combine(self.lanes)
+
+    @property
     def sync_words(self):
-        return self.settings.sync_words or default_sync_words(self.lanes)
+        return self.settings.sync_words or default_sync_words(self.lanes, self.combine)
 
     def to_run(self):
         """The JSON a checkpoint keeps under run["cluster"]."""
         return dict(self.settings.to_run(), lanes=self.lanes, sync_words=self.sync_words,
-                    **self.corpus.to_run())
+                    combine=self.combine, **self.corpus.to_run())
 
 
 def build_vocab(model, sentences, corpus_file, corpus_dir):
@@ -222,7 +226,7 @@ def _train(model, run, session, show_progress, checkpoint):
             try:
                 results = rounds.run(epoch, round_, snapshot, bar, state.words)
                 first_loss = _refuse_divergence(results, first_loss, run)
-                _commit(model, results, matrices, snapshot, epoch, run.settings.combine)
+                _commit(model, results, matrices, snapshot, epoch, run.combine)
             except (KeyboardInterrupt, ClusterError):
                 if checkpoint:
                     save_checkpoint(model, run, checkpoint)
@@ -238,7 +242,7 @@ def _train(model, run, session, show_progress, checkpoint):
     words = state.words - words_before
     model.stats = dict(rounds.stats, words=words, seconds=seconds, pairs=int(state.pairs.sum()),
                        words_per_second=words / max(seconds, 1e-9), lanes=run.lanes,
-                       sync_words=run.sync_words, combine=run.settings.combine)
+                       sync_words=run.sync_words, combine=run.combine)
     return model
 
 

@@ -250,6 +250,11 @@ def combine(results, matrices, rule):
 
     Rules, for a row changed by n_r of the L lanes:
         "sum": every lane's change, whole (Hogwild's outcome, one round late to the others);
+        "clipped-sum": the sum, shortened where it is longer than √n_r times the longest of
+            the lanes' changes to the row: changes in independent directions add up as in the
+            sum (their sum is about √n_r times as long as one), while a row every lane moved
+            the same way (a frequent word's, which each lane's stretch alone takes most of the
+            way) moves √n_r times one lane's change instead of n_r times;
         "mean": the mean of the L lanes' changes (model averaging: each change counts 1/L);
         "touched-mean": the mean over the n_r lanes that changed the row (a row one lane
             touched keeps its whole change).
@@ -261,6 +266,9 @@ def combine(results, matrices, rule):
     """
     for which, matrix in enumerate(matrices):
         parts = [(result.rows[which], result.deltas[which]) for result in results]
+        if rule == "clipped-sum":
+            _add_clipped_sum(matrix, parts)
+            continue
         if rule == "touched-mean":
             lanes_per_row = np.zeros(matrix.shape[0], dtype=np.float32)
             for rows, _ in parts:
@@ -272,3 +280,24 @@ def combine(results, matrices, rule):
                 matrix[rows] += delta * np.float32(1.0 / len(results))
             else:
                 matrix[rows] += delta / lanes_per_row[rows, None]
+
+
+def _add_clipped_sum(matrix, parts):
+    """matrix[r] += the lanes' summed change to row r, scaled down to √n_r · max_i |change_i|
+    where it is longer (`combine`'s "clipped-sum"). parts: (rows int32 (k,) unique, deltas
+    float32 (k, D)) per lane."""
+    changed = np.unique(np.concatenate([rows for rows, _ in parts]))
+    total = np.zeros((len(changed), matrix.shape[1]), dtype=np.float32)
+    longest = np.zeros(len(changed), dtype=np.float64)  # squared norms
+    lanes = np.zeros(len(changed), dtype=np.float64)
+    for rows, delta in parts:
+        at = np.searchsorted(changed, rows)
+        total[at] += delta
+        longest[at] = np.maximum(longest[at], np.einsum("ij,ij->i", delta, delta, dtype=np.float64))
+        lanes[at] += 1
+    length = np.einsum("ij,ij->i", total, total, dtype=np.float64)
+    bound = lanes * longest
+    scale = np.ones(len(changed), dtype=np.float64)
+    over = length > bound
+    scale[over] = np.sqrt(bound[over] / length[over])
+    matrix[changed] += total * scale.astype(np.float32)[:, None]
