@@ -328,3 +328,23 @@ def test_lanes_run_in_turn_compute_what_the_cluster_does(client, planted):
     assert train_in_turn(in_turn, 3, 5_000, "clipped-sum")
     assert on_workers.stats["combine"] == "clipped-sum"
     assert in_turn.wv.vectors.tobytes() == on_workers.wv.vectors.tobytes()
+
+
+def test_a_task_that_kills_its_workers_ends_in_one_clear_error():
+    """What counting and encoding the shards gather goes through `connect.gather`: a task that
+    kills every worker it runs on is a ClusterError naming the step, not a Dask traceback."""
+    import logging
+
+    import dask
+
+    from fastw2v.cluster.connect import gather
+
+    def crash(_):
+        os._exit(1)
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                     silence_logs=logging.CRITICAL) as cluster, \
+            distributed.Client(cluster) as client:
+        with pytest.raises(ClusterError, match="counting corpus.txt: a task killed its worker"):
+            gather(client, client.map(crash, [1], pure=False), "counting corpus.txt")

@@ -177,6 +177,29 @@ def import_distributed():
     return distributed
 
 
+def gather(client, futures, what):
+    """client.gather(futures), with the ways a cluster fails turned into one clear ClusterError.
+
+    Args:
+        what: what the tasks do, for the message ("counting the shards").
+    Raises:
+        ClusterError: a task kept killing its workers, or the scheduler or the cluster was lost.
+        Whatever a task raised itself (DatasetError for its files).
+    """
+    from concurrent.futures import CancelledError
+
+    distributed = import_distributed()
+    try:
+        return client.gather(futures)
+    except distributed.KilledWorker as exc:
+        raise ClusterError(f"{what}: a task killed its worker again and again ({exc}); is the workers' "
+                           "memory too small?") from None
+    except CancelledError as exc:
+        raise ClusterError(f"{what}: lost the Dask scheduler ({exc})") from None
+    except (OSError, TimeoutError) as exc:
+        raise ClusterError(f"{what}: lost the Dask cluster ({exc})") from None
+
+
 class Session:
     """A connected Dask client, and the LocalCluster it started (if any).
 

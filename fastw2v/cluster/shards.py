@@ -23,6 +23,7 @@ import numpy as np
 
 from fastw2v import corpus
 from fastw2v.atomic import atomic_write
+from fastw2v.cluster.connect import gather
 from fastw2v.errors import ConfigError, DatasetError, InputWarning
 from fastw2v.vocab import Vocabulary, build_vocabulary
 
@@ -309,6 +310,7 @@ def build_sharded_corpus(client, sources, work_dir, config, describe, token):
         (ShardedCorpus, Vocabulary).
     Raises:
         DatasetError: unreadable input, or no word reaches min_count.
+        ClusterError: the cluster failed (`connect.gather`).
     """
     for name in os.listdir(work_dir):  # what an earlier run left here
         if name.startswith(SHARD_PREFIX) or name == VOCAB:
@@ -317,8 +319,9 @@ def build_sharded_corpus(client, sources, work_dir, config, describe, token):
     dirs = [os.path.join(work_dir, name) for name in names]
     for directory in dirs:
         os.makedirs(directory)
-    counted = client.gather(client.map(count_shard, sources, dirs, retries=1, pure=False,
-                                       key=[f"fastw2v-count-{token}-{i}" for i in range(len(dirs))]))
+    counted = gather(client, client.map(count_shard, sources, dirs, retries=1, pure=False,
+                                        key=[f"fastw2v-count-{token}-{i}" for i in range(len(dirs))]),
+                     f"counting {describe}")
     totals = {}
     for found in counted:
         for word, count in zip(found.words, found.counts.tolist()):
@@ -333,7 +336,8 @@ def build_sharded_corpus(client, sources, work_dir, config, describe, token):
     except DatasetError as exc:
         raise DatasetError(f"{describe}: {exc}") from None
     vocab_dir = write_vocabulary(vocab, work_dir)
-    sizes = client.gather(client.map(encode_shard, dirs, [vocab_dir] * len(dirs), retries=1, pure=False,
-                                     key=[f"fastw2v-encode-{token}-{i}" for i in range(len(dirs))]))
+    sizes = gather(client, client.map(encode_shard, dirs, [vocab_dir] * len(dirs), retries=1, pure=False,
+                                      key=[f"fastw2v-encode-{token}-{i}" for i in range(len(dirs))]),
+                   f"encoding {describe}")
     words, sentences = zip(*sizes) if sizes else ((), ())
     return ShardedCorpus(work_dir, names, tuple(words), tuple(sentences)), vocab
