@@ -62,9 +62,9 @@ def bench_training(benchmark, model, initial, mode, threads, rounds, warmup_roun
 
     def reset():
         model.wv.vectors[:] = initial
-        model.syn1neg[:] = 0
-        if model.syn1 is not None:
-            model.syn1[:] = 0
+        for output in (model.syn1neg, model.syn1):
+            if output is not None:
+                output[:] = 0
         probe()
 
     benchmark.extra_info.update(trainer="fastw2v", mode=mode, threads=threads,

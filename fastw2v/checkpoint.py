@@ -16,7 +16,7 @@ from fastw2v.config import TrainConfig
 from fastw2v.corpus import EncodedCorpus
 from fastw2v.errors import FastW2VError, FormatError
 from fastw2v.kernels import LOSSES
-from fastw2v.plan import CURVE_POINTS, LossCurve, Progress
+from fastw2v.plan import CURVE_POINTS, LossCurve, Progress, word_output_rows
 from fastw2v.vocab import Vocabulary
 
 KIND = "fastw2v-model"
@@ -30,7 +30,8 @@ class ModelState:
 
     Attributes:
         config: dict of TrainConfig settings. vocab: Vocabulary.
-        vectors, syn1neg: float32 (Vocab, D). syn1: float32 (Vocab - 1, D) or None.
+        vectors: float32 (Vocab, D). syn1neg: float32 (Vocab, D), or None for hierarchical
+        softmax alone. syn1: float32 (Vocab - 1, D) or None.
         progress: Progress or None.
         corpus_dir: absolute path of the encoded corpus, or None when there is none (any more).
         run: dict saved by the caller of `save_model`.
@@ -39,7 +40,7 @@ class ModelState:
     config: dict
     vocab: Vocabulary
     vectors: np.ndarray
-    syn1neg: np.ndarray
+    syn1neg: object  # float32 (Vocab, D), or None when the loss scores no word
     syn1: object  # float32 (Vocab - 1, D) for hierarchical softmax, else None
     progress: Progress
     corpus_dir: str
@@ -50,9 +51,10 @@ def save_model(path, model, run, with_corpus):
     """Write `model` (a trained or training Word2Vec) to `path` atomically; `run`: a JSON dict.
     with_corpus: record where the model's kept encoded corpus is (a checkpoint), if it has one."""
     progress = model.progress
-    arrays = {"vectors": model.wv.vectors, "syn1neg": model.syn1neg, "counts": model.vocab.counts}
-    if model.syn1 is not None:
-        arrays["syn1"] = model.syn1
+    arrays = {"vectors": model.wv.vectors, "counts": model.vocab.counts}
+    for name in ("syn1neg", "syn1"):
+        if getattr(model, name) is not None:
+            arrays[name] = getattr(model, name)
     metadata = {"kind": KIND, "version": VERSION, "config": model.config.to_dict(),
                 "total_words": int(model.vocab.total_words), "run": run, "progress": None, "corpus": None}
     if progress is not None:
@@ -82,8 +84,11 @@ def load_model(path):
     except (KeyError, TypeError, FastW2VError) as exc:
         raise FormatError(f"{path}: bad settings in the model file ({exc})") from None
     shape = (len(words), config.vector_size)
-    for name, dtype in (("vectors", np.float32), ("syn1neg", np.float32)):
-        _require(path, name, arrays, dtype, shape)
+    _require(path, "vectors", arrays, np.float32, shape)
+    syn1neg = None  # files from before hierarchical softmax went without it keep a zero one: not read
+    if word_output_rows(config, len(words)):
+        _require(path, "syn1neg", arrays, np.float32, shape)
+        syn1neg = arrays["syn1neg"]
     _require(path, "counts", arrays, np.int64, (len(words),))
     syn1 = None
     if LOSSES[config.loss].hierarchical:
@@ -92,7 +97,7 @@ def load_model(path):
     vocab = Vocabulary(words=tuple(words), counts=arrays["counts"],
                        total_words=int(metadata.get("total_words", 0)))
     return ModelState(config=config.to_dict(), vocab=vocab, vectors=arrays["vectors"],
-                      syn1neg=arrays["syn1neg"], syn1=syn1, progress=_progress(path, metadata, arrays, config),
+                      syn1neg=syn1neg, syn1=syn1, progress=_progress(path, metadata, arrays, config),
                       corpus_dir=_corpus_dir(path, metadata), run=metadata.get("run") or {})
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from fastw2v import reference
 from fastw2v.errors import ConfigError
-from fastw2v.plan import TrainingPlan, kernel_key, output_rows
+from fastw2v.plan import TrainingPlan, kernel_key, output_rows, word_output_rows
 from fastw2v.recording import Recorder
 from fastw2v.synthetic import write_zipf_corpus
 from fastw2v.train import Word2Vec
@@ -99,9 +99,10 @@ def replay_step(recording, lo, hi, V, U, config, tree=None):
     dropped here too.
 
     Args:
-        recording: Recording. V: float64 (Vocab, D); U: float64, the kernel's output rows (Vocab
-            rows of syn1neg, then Vocab - 1 of syn1 for hierarchical softmax); both updated in
-            place. config: the run's TrainConfig. tree: the HuffmanTree for "hs" and "hs+neg".
+        recording: Recording. V: float64 (Vocab, D); U: float64, the kernel's output rows
+            (`plan.output_rows` of one thread: syn1neg's rows, then Vocab - 1 of syn1 for
+            hierarchical softmax); both updated in place. config: the run's TrainConfig. tree:
+            the HuffmanTree for "hs" and "hs+neg".
     Returns:
         the step's summed loss (float).
     """
@@ -111,7 +112,7 @@ def replay_step(recording, lo, hi, V, U, config, tree=None):
     if config.sg:
         for p in range(lo, hi):
             context, center = int(recording.context[p]), int(recording.center[p])
-            pair_loss, grad_in, grad_out = _output_loss(config.loss, tree, recording.draws[p], center)(
+            pair_loss, grad_in, grad_out = _output_loss(config, tree, recording.draws[p], center, len(V))(
                 V[context], center, U, None)
             total += pair_loss
             grad_V[context] += grad_in
@@ -121,7 +122,7 @@ def replay_step(recording, lo, hi, V, U, config, tree=None):
         window = [int(w) for w in recording.context[lo:hi]]
         total, grad_V, grad_U = reference.cbow(
             center, None, window, _IDENTITY, V, U, None,
-            _output_loss(config.loss, tree, recording.draws[lo], center), mean=bool(config.cbow_mean))
+            _output_loss(config, tree, recording.draws[lo], center, len(V)), mean=bool(config.cbow_mean))
         if config.cbow_mean:  # the C tool's step: each context row gets dJ/dh, len(window) × its gradient
             grad_V *= len(window)
     lr = recording.lr[lo]
@@ -140,18 +141,20 @@ class _Identity(dict):
 _IDENTITY = _Identity()
 
 
-def _output_loss(loss, tree, draws, center):
-    """The reference's pair loss over the kernel's output rows U (syn1neg, then syn1), with the
-    CS224N contract f(v, word, U, dataset) -> (loss, dJ/dv, dJ/dU): hierarchical softmax and
-    negative sampling summed when both run, the recorded draws as the negatives."""
+def _output_loss(config, tree, draws, center, n_words):
+    """The reference's pair loss over the kernel's output rows U (syn1neg's `word_output_rows`,
+    then syn1), with the CS224N contract f(v, word, U, dataset) -> (loss, dJ/dv, dJ/dU):
+    hierarchical softmax and negative sampling summed when both run, the recorded draws as the
+    negatives."""
+    loss = config.loss
     negatives = [int(w) for w in draws if w != center]
+    first_node = word_output_rows(config, n_words)
 
     def pair_loss(v, word, U, _dataset):
-        n_words = (U.shape[0] + 1) // 2 if loss in ("hs", "hs+neg") else U.shape[0]
         total, grad_v, grad_U = 0.0, np.zeros(v.shape), np.zeros(U.shape)
         parts = []
         if loss in ("hs", "hs+neg"):
-            nodes = slice(n_words, 2 * n_words - 1)
+            nodes = slice(first_node, first_node + n_words - 1)
             parts.append((nodes, reference.hierarchical_softmax_loss_and_gradient(v, word, U[nodes], tree)))
         if loss in ("neg", "hs+neg"):
             rows = slice(0, n_words)
@@ -232,8 +235,10 @@ def _diff(model, precision, kernel):
             steps += 1
         updates += pairs
         kernel_loss += job_loss
-    words, n = model.vocab.words, len(model.vocab)
-    matrices = (compare("V", V, ref_V, words), compare("U", U[:n], ref_U[:n], words))
+    words, n = model.vocab.words, word_output_rows(cfg, len(model.vocab))
+    matrices = (compare("V", V, ref_V, words),)
+    if n:  # the words' output rows
+        matrices += (compare("U", U[:n], ref_U[:n], words),)
     if U.shape[0] > n:  # hierarchical softmax's inner nodes
         nodes = [f"node{j}" for j in range(U.shape[0] - n)]
         matrices += (compare("syn1", U[n:], ref_U[n:], nodes),)

@@ -43,7 +43,7 @@ class TrainingPlan:
         self.kernel = loss.kernels[kernel_key(config)]
         self.negative = config.negative if loss.draws_negatives else 0
         self.tree = build_huffman_tree(vocab.counts) if loss.hierarchical else _NO_TREE
-        self.hs_row0 = len(vocab) if loss.hierarchical else -1
+        self.hs_row0 = word_output_rows(config, len(vocab)) if loss.hierarchical else -1
         longest_path = int(np.diff(self.tree.offsets).max(initial=0))
         self.coef_columns = max(1, loss.target_columns(self.negative, longest_path, len(vocab)))
         self.keep_threshold = keep_thresholds(keep_probabilities(vocab.counts, config.sample))
@@ -191,12 +191,21 @@ def hot_nodes(config, n_words):
     return min(HOT_ROWS, max(n_words - 1, 0)) if several else 0
 
 
+def word_output_rows(config, n_words):
+    """Rows of U that hold the words' output vectors (syn1neg, first): the vocabulary's for the
+    losses that score words (negative sampling, the full softmax), none for hierarchical softmax
+    alone (its outputs are the tree's inner nodes)."""
+    loss = LOSSES[config.loss]
+    return n_words if loss.draws_negatives or loss.scores_vocabulary else 0
+
+
 def output_rows(config, n_words):
-    """Rows U must have for a run: the vocabulary's (syn1neg), hierarchical softmax's inner nodes
-    (syn1, rows [Vocab, 2·Vocab - 1)) for the losses that use the tree, then each thread's block
-    of hot rows (`TrainingPlan.hot_block`)."""
+    """Rows U must have for a run: the words' (syn1neg, `word_output_rows`), hierarchical
+    softmax's inner nodes (syn1, Vocab - 1 rows from `TrainingPlan.hs_row0`) for the losses that
+    use the tree, then each thread's block of hot rows (`TrainingPlan.hot_block`)."""
     inner = max(n_words - 1, 0) if LOSSES[config.loss].hierarchical else 0
-    return n_words + inner + config.workers * (hot_rows(config, n_words) + hot_nodes(config, n_words))
+    return (word_output_rows(config, n_words) + inner
+            + config.workers * (hot_rows(config, n_words) + hot_nodes(config, n_words)))
 
 
 def _isolated(shape, dtype, guard_bytes=256):

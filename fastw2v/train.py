@@ -18,7 +18,7 @@ from fastw2v import corpus as corpus_mod
 from fastw2v.config import TrainConfig, with_gensim_hs
 from fastw2v.errors import ConfigError, DatasetError, InputWarning
 from fastw2v.kernels import LOSSES
-from fastw2v.plan import Progress, TrainingPlan, output_rows, run_threads
+from fastw2v.plan import Progress, TrainingPlan, output_rows, run_threads, word_output_rows
 from fastw2v.vectors import KeyedVectors
 from fastw2v.vocab import build_vocabulary
 
@@ -52,7 +52,8 @@ class Word2Vec:
         vocab: Vocabulary (after build_vocab).
         corpus: EncodedCorpus (memory-mapped), or None.
         wv: KeyedVectors, the input vectors V (float32 (Vocab, D)), updated in place by training.
-        syn1neg: float32 (Vocab, D), the output vectors U of negative sampling (and softmax).
+        syn1neg: float32 (Vocab, D), the output vectors U of negative sampling (and softmax);
+            None for hierarchical softmax alone, which has no use for them (as in gensim).
         syn1: float32 (Vocab - 1, D), hierarchical softmax's inner-node vectors, or None.
         progress: Progress of the current or last run (None before any).
         epoch_losses: list of float, the mean loss per (center, context) pair of each epoch.
@@ -198,23 +199,29 @@ class Word2Vec:
             return curve.words.copy(), curve.mean_losses()
 
     def _output_matrix(self, rows):
-        """The buffer whose first rows are `syn1neg` then `syn1`, with `rows` rows in all (the
-        threads' private rows follow; see `plan.HotRows`). Reallocated only when short."""
+        """The buffer whose first rows are `syn1neg` then `syn1` (those the loss has), with `rows`
+        rows in all (the threads' private rows follow; see `plan.HotRows`). Reallocated only when
+        short."""
         buffer = self._output_buffer
-        if buffer is None or buffer.shape[0] < rows or self.syn1neg.base is not buffer:
-            n, dim = self.syn1neg.shape
-            buffer = np.zeros((rows, dim), dtype=self.syn1neg.dtype)
-            buffer[:n] = self.syn1neg
-            if self.syn1 is not None:
-                buffer[n:n + len(self.syn1)] = self.syn1
+        parts = [part for part in (self.syn1neg, self.syn1) if part is not None]
+        if buffer is None or buffer.shape[0] < rows or any(part.base is not buffer for part in parts):
+            buffer = np.zeros((rows, self.wv.vectors.shape[1]), dtype=np.float32)
+            start = 0
+            for part in parts:
+                buffer[start:start + len(part)] = part
+                start += len(part)
             self._use_output_buffer(buffer)
         return buffer
 
     def _use_output_buffer(self, buffer):
+        """Make `buffer` (float32 (≥ `plan.output_rows`, D)) the output rows: syn1neg and syn1
+        become views of its first rows."""
         n = len(self.vocab)
-        self._output_buffer, self.syn1neg = buffer, buffer[:n]
+        words = word_output_rows(self.config, n)
+        self._output_buffer = buffer
+        self.syn1neg = buffer[:n] if words else None
         hierarchical = LOSSES[self.config.loss].hierarchical
-        self.syn1 = buffer[n:n + max(n - 1, 0)] if hierarchical else None
+        self.syn1 = buffer[words:words + max(n - 1, 0)] if hierarchical else None
 
     def save(self, path, run=None):
         """Save the model — settings, vocabulary with counts, both matrices and the run's progress —

@@ -186,6 +186,7 @@ def test_gensims_hs_spelling_refuses_what_it_cannot_mean(bad):
 
 def test_hierarchical_softmax_alone_trains_without_negatives():
     model = Word2Vec(sentences=topic_sentences(), workers=1, hs=1, **dict(SMALL, negative=0))
-    assert not np.any(model.syn1neg)  # no negative was drawn, no row of U trained
-    assert np.any(model.syn1)
+    assert model.syn1neg is None  # no word's output row: none allocated (as in gensim)
+    assert model.syn1.shape == (len(model.vocab) - 1, SMALL["vector_size"]) and np.any(model.syn1)
+    assert model._output_buffer.shape[0] == len(model.vocab) - 1
     assert within_minus_across(model) > 0.3

@@ -96,8 +96,8 @@ def build_vocab(model, sentences, corpus_file, corpus_dir):
     n, dim = len(vocab), model.config.vector_size
     model.vocab, model.corpus = vocab, corpus
     model.wv = KeyedVectors(vocab.words, initial_vectors(n, dim, model.config.seed))
-    model._output_buffer, model.syn1neg, model.syn1 = None, np.zeros((n, dim), dtype=np.float32), None
-    _output_matrix(model)  # allocates U, zeros, as one machine's build_vocab does
+    rows = output_rows(worker_config(model.config.to_dict()), n)
+    model._use_output_buffer(np.zeros((rows, dim), dtype=np.float32))  # U, zeros, as on one machine
     model.progress = None
     model._cluster_run = ClusterRun(settings, lanes, corpus)
     return model
@@ -247,8 +247,8 @@ def _train(model, run, session, show_progress, checkpoint):
 
 
 def _output_matrix(model):
-    """U as the stretches train it: syn1neg's rows, then hierarchical softmax's inner nodes when
-    the loss has them (`Word2Vec._output_matrix`), no threads' private rows."""
+    """U as the stretches train it: syn1neg's rows when the loss scores words, then hierarchical
+    softmax's inner nodes when it has them (`Word2Vec._output_matrix`), no threads' private rows."""
     rows = output_rows(worker_config(model.config.to_dict()), len(model.vocab))
     return model._output_matrix(rows)[:rows]
 

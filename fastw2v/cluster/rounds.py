@@ -35,8 +35,8 @@ class Snapshot:
     """The model a round starts from; tasks never change it.
 
     Attributes:
-        V: float32 (Vocab, D). U: float32 (`plan.output_rows` of one thread, D): syn1neg's rows,
-            then hierarchical softmax's inner nodes when the loss has them.
+        V: float32 (Vocab, D). U: float32 (`plan.output_rows` of one thread, D): syn1neg's rows
+            when the loss scores words, then hierarchical softmax's inner nodes when it has them.
     """
 
     V: np.ndarray
