@@ -176,6 +176,24 @@ def test_cli_trains_on_a_local_cluster_and_joins_a_running_one(client, planted, 
     assert sorted(os.listdir(tmp_path)) == ["joined.bin", "local.txt"]  # work folders removed
 
 
+@pytest.mark.parametrize("argv, combine", [([], None), (["--combine", "clipped-sum"], "clipped-sum")])
+def test_cli_combine_option_reaches_the_cluster_settings(argv, combine):
+    from fastw2v.cli import build_parser
+    from fastw2v.cli.train import _cluster_settings
+
+    args = build_parser().parse_args(["train", "c.txt", "-o", "v.txt", "--dask", "local:2", *argv])
+    settings = _cluster_settings(args, args.output)
+    assert settings.combine == combine and settings.address == "local:2"
+
+
+def test_cli_refuses_an_unknown_combining_rule(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["train", "c.txt", "-o", "v.txt", "--dask", "local:2", "--combine", "median"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--combine" in err and "Traceback" not in err
+
+
 def test_a_scheduler_file_joins_its_cluster(client, tmp_path):
     from fastw2v.cluster.connect import Session
 

@@ -71,7 +71,7 @@ def _add_train(commands):
 
 def _add_cluster_options(sub, resume):
     """--dask and its companions (the cluster extra: pip install 'fastw2v[dask]')."""
-    from fastw2v.cluster.connect import DEFAULT_CONNECT_SECONDS, DEFAULT_SYNC_WORDS
+    from fastw2v.cluster.connect import COMBINE_RULES, DEFAULT_CONNECT_SECONDS, DEFAULT_SYNC_WORDS
 
     group = sub.add_argument_group("training on a Dask cluster (pip install 'fastw2v[dask]')")
     where = group.add_mutually_exclusive_group()
@@ -86,6 +86,9 @@ def _add_cluster_options(sub, resume):
         group.add_argument("--sync-words", type=positive_int, default=None, metavar="N",
                            help=f"words each worker trains between synchronisations (default "
                                 f"{DEFAULT_SYNC_WORDS:,} with 2 workers, fewer with more)")
+        group.add_argument("--combine", choices=COMBINE_RULES, default=None,
+                           help="how each round's changes of the workers are combined (default: sum "
+                                "with 1-2 workers, clipped-sum with more; see the README)")
         group.add_argument("--dask-work-dir", metavar="DIR",
                            help="a folder every worker shares, for the encoded corpus (default: "
                                 "PATH.corpus/ with --checkpoint PATH, else the output's folder; "
@@ -104,7 +107,7 @@ def _cluster_settings(args, output=None):
         work_dir = args.dask_work_dir
         if work_dir is None and not (args.dask or "").startswith("local"):
             work_dir = os.path.dirname(os.path.abspath(output))
-        settings.update(sync_words=args.sync_words, work_dir=work_dir)
+        settings.update(sync_words=args.sync_words, combine=args.combine, work_dir=work_dir)
     return ClusterSettings(**settings)
 
 
