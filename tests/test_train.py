@@ -189,4 +189,12 @@ def test_hierarchical_softmax_alone_trains_without_negatives():
     assert model.syn1neg is None  # no word's output row: none allocated (as in gensim)
     assert model.syn1.shape == (len(model.vocab) - 1, SMALL["vector_size"]) and np.any(model.syn1)
     assert model._output_buffer.shape[0] == len(model.vocab) - 1
+
+
+def test_hierarchical_softmax_alone_on_two_threads_keeps_its_private_nodes_after_the_tree():
+    hs = TrainConfig(workers=2, loss="hs")
+    assert output_rows(hs, 5000) == 4999 + 2 * hot_nodes(hs, 5000)  # no row for the words
+    model = Word2Vec(sentences=topic_sentences(), workers=2, hs=1, **dict(SMALL, negative=0))
+    assert model.syn1neg is None and np.any(model.syn1)
+    assert within_minus_across(model) > 0.3
     assert within_minus_across(model) > 0.3
