@@ -21,5 +21,9 @@ class FormatError(FastW2VError):
     """A vector or model file is missing, unreadable, malformed, or in no format fastw2v reads."""
 
 
+class ClusterError(FastW2VError):
+    """The Dask cluster is missing, unreachable, or lost during a run (the message says what to do)."""
+
+
 class InputWarning(UserWarning):
     """Input that fastw2v reads anyway, with a caveat (bytes that are not UTF-8, for example)."""

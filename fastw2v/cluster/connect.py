@@ -10,7 +10,7 @@ import numbers
 import os
 from dataclasses import dataclass, field
 
-from fastw2v.errors import ConfigError, FastW2VError
+from fastw2v.errors import ClusterError, ConfigError
 
 LOCAL_PREFIX = "local:"
 DEFAULT_SYNC_WORDS = 25_000
@@ -32,10 +32,6 @@ DEFAULT_CONNECT_SECONDS = 10.0
 # lanes that changed the row.
 COMBINE_RULES = ("sum", "clipped-sum", "mean", "touched-mean")
 INSTALL_HINT = "pip install 'fastw2v[dask]'"
-
-
-class ClusterError(FastW2VError):
-    """The Dask cluster is missing, unreachable, or lost during a run (the message says what to do)."""
 
 
 @dataclass(frozen=True)
