@@ -43,14 +43,15 @@ def planted_corpus(folder, tokens):
 
 
 def train_in_turn(model, lanes, sync_words, rule):
-    """One epoch of `model`'s cluster run (vocabulary built) with its lanes run in turn.
+    """The epochs of `model`'s cluster run (vocabulary built), its lanes run in turn.
 
     Returns:
-        True when it finished, False when the loss per pair passed DIVERGED times the first
+        True when it finished, False when the loss per pair passed `driver.DIVERGED` times the first
         round's (the model is then left where it stopped).
     """
-    from fastw2v.cluster.driver import DIVERGED, _output_matrix
+    from fastw2v.cluster.driver import _output_matrix, _refuse_divergence
     from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch
+    from fastw2v.errors import ConfigError
 
     schedule = RoundSchedule(model.corpus, lanes, sync_words, model.config.epochs)
     matrices = (model.wv.vectors, _output_matrix(model))
@@ -59,10 +60,9 @@ def train_in_turn(model, lanes, sync_words, rule):
         snapshot = Snapshot(matrices[0].copy(), matrices[1].copy())
         results = [train_stretch(snapshot, schedule.task(epoch, round_, lane, model.config))
                    for lane in range(lanes)]
-        pairs = sum(r.pairs for r in results)
-        loss = sum(r.loss for r in results) / max(pairs, 1)
-        first = loss if first is None else first
-        if not loss <= DIVERGED * first:
+        try:
+            first = _refuse_divergence(results, first, model._cluster_run)
+        except ConfigError:  # diverged
             return False
         combine(results, matrices, rule)
     model.wv.invalidate()

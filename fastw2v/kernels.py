@@ -134,13 +134,14 @@ def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_a
     reach = window - rng.below(rng.output(state), window)
     contexts = min(n, i + reach + 1) - max(0, i - reach) - 1
     sets = contexts if per_pair else min(contexts, 1)
+    # Every set starts with the same rows (the center's path, then its own row): fetched once.
+    shared = _shared_targets(sentence[i], negative, tree)
     for slot in range(sets):
         count, state = _draw_targets(sentence[i], negative, noise_prob, noise_alias, tree,
                                      hot_rows, hot_offset, targets, counts, buf, slot, state,
                                      record)
         n_targets[buf, slot] = count
-        # Every set starts with the same rows (the center's path, then its own row): fetched once.
-        for t in range(0 if slot == 0 else _shared_targets(sentence[i], negative, tree), count):
+        for t in range(0 if slot == 0 else shared, count):
             prefetch_row(U, targets[buf, slot, t])
     if i + reach < n:
         prefetch_row(V, sentence[i + reach])
