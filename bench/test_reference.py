@@ -10,8 +10,8 @@
   the report gives the ratio.
 - CS224N SST iteration: one SGD iteration of the assignment (a batch of 50 windows, 10
   negatives, dimension 10) on the Stanford Sentiment Treebank, with the sub-sampled corpus and
-  the sampling table built beforehand: `reference.word2vec_sgd_wrapper` + the step (20 rounds)
-  against `cs224n_kernels.sgd_iterations` (100 iterations per round, 5 rounds).
+  the sampling table built beforehand: `cs224n.assignment.word2vec_sgd_wrapper` + the step
+  (20 rounds) against `cs224n.kernels.sgd_iterations` (100 iterations per round, 5 rounds).
 - CS224N SST run: `cs224n.run(..., engine="reference")` against `engine="fast"` for the first
   300 iterations (50 when quick), 3 rounds each, each into a fresh folder. The figure is the
   run's own timer (building the sub-sampled corpus, which both engines do in Python, and the
@@ -27,8 +27,9 @@ import numpy as np
 import pytest
 
 from bench.conftest import QUICK, STANDARD, zipf_corpus
-from fastw2v import cs224n, cs224n_kernels, mt19937, reference
-from fastw2v.datasets import StanfordSentiment, default_sst_dir
+from fastw2v import cs224n, reference
+from fastw2v.cs224n import StanfordSentiment, assignment, default_sst_dir, mt19937
+from fastw2v.cs224n import kernels as cs224n_kernels
 from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table, draw_many
 from fastw2v.train import Word2Vec
@@ -122,7 +123,7 @@ def test_reference_sgd_iteration(benchmark, sst):
     vectors = cs224n.initial_word_vectors(len(tokens))
 
     def one_iteration():
-        loss, grad = reference.word2vec_sgd_wrapper(
+        loss, grad = assignment.word2vec_sgd_wrapper(
             reference.skipgram, tokens, vectors, sst, cs224n.WINDOW,
             reference.neg_sampling_loss_and_gradient)
         vectors[:] -= cs224n.STEP * grad
@@ -141,12 +142,12 @@ def test_fast_sgd_iteration(benchmark, sst):
     table = sst.sampleTable()
     state = mt19937.from_python_state(random.getstate())
     work = cs224n_kernels.make_workspace(len(tokens), cs224n.DIM, cs224n.WINDOW, cs224n.NEGATIVES,
-                                         reference.BATCH_SIZE)
+                                         assignment.BATCH_SIZE)
 
     def iterations():
         return cs224n_kernels.sgd_iterations(
             vectors, FAST_ITERATIONS, cs224n.STEP, 0, state, sentences, offsets, table,
-            cs224n.WINDOW, cs224n.NEGATIVES, reference.BATCH_SIZE, work)
+            cs224n.WINDOW, cs224n.NEGATIVES, assignment.BATCH_SIZE, work)
 
     benchmark.group = "reference"
     loss = benchmark.pedantic(iterations, rounds=5, warmup_rounds=1)

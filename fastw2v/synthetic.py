@@ -1,63 +1,12 @@
 """Generated corpora: deterministic from a seed, no download.
 
-- `write_toy_sst`: a small corpus in the SST ``datasetSentences.txt`` format for ``cs224n --toy``.
 - `write_zipf_corpus`: Zipfian word frequencies at any size, for speed and memory benchmarks.
 - `write_planted_corpus`: Zipfian filler with planted relations, and its analogy questions.
 """
 
-import os
-
 import numpy as np
 
 from fastw2v.atomic import atomic_write
-from fastw2v.datasets import SST_SENTENCES_FILE
-
-# Word groups of the generated SST stand-in: the 24 words the CS224N figure shows, each group with
-# words that co-occur with it, so a short run already pulls the groups apart.
-_TOY_GROUPS = (
-    (("great", "cool", "brilliant", "wonderful", "well", "amazing", "worth", "sweet", "enjoyable"),
-     ("film", "performance", "fun", "moving", "charming", "love", "funny", "heart")),
-    (("boring", "bad", "dumb", "annoying"),
-     ("film", "plot", "dull", "mess", "tedious", "waste", "flat", "awful")),
-    (("female", "male", "queen", "king", "man", "woman"),
-     ("character", "role", "royal", "young", "old", "actor", "played", "story")),
-    (("rain", "snow", "hail"),
-     ("cold", "storm", "winter", "sky", "wet", "falling", "outside", "weather")),
-    (("coffee", "tea"),
-     ("cup", "drink", "hot", "morning", "milk", "sugar", "cafe", "pot")),
-)
-_TOY_FILLER = ("the", "a", "of", "and", "to", "is", "in", "it", "that", "as", "with", "for",
-               "its", "this", "but", "an", "on", "be", "more", "than", "all", "just", "so", "one")
-
-
-def write_toy_sst(directory, n_sentences=3000, seed=0):
-    """Write a generated corpus in the SST ``datasetSentences.txt`` format (no download needed).
-
-    Each sentence picks one word group and mixes two to four of its words, a few of the group's
-    companion words and frequent filler words, so that words of a group share contexts.
-
-    Args:
-        directory: folder to write ``datasetSentences.txt`` into (created if missing).
-        n_sentences: number of sentences.
-        seed: the generator's seed; the same seed writes the same file.
-    Returns:
-        the folder path.
-    """
-    rng = np.random.default_rng(seed)
-    os.makedirs(directory, exist_ok=True)
-    filler_weights = 1.0 / np.arange(1, len(_TOY_FILLER) + 1)
-    filler_weights /= filler_weights.sum()
-    lines = ["sentence_index\tsentence\n"]
-    for index in range(1, n_sentences + 1):
-        members, companions = _TOY_GROUPS[rng.integers(len(_TOY_GROUPS))]
-        words = list(rng.choice(members, size=rng.integers(2, 5)))
-        words += list(rng.choice(companions, size=rng.integers(2, 5)))
-        words += list(rng.choice(_TOY_FILLER, size=rng.integers(3, 9), p=filler_weights))
-        rng.shuffle(words)
-        lines.append(f"{index}\t{' '.join(words).capitalize()} .\n")
-    with atomic_write(os.path.join(directory, SST_SENTENCES_FILE), "w") as handle:
-        handle.writelines(lines)
-    return directory
 
 
 def write_zipf_corpus(path, n_tokens, vocab_size, seed=0, exponent=1.0, mean_sentence=20):

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from fastw2v import cs224n, reference
+from fastw2v import cs224n
+from fastw2v.cs224n import assignment, write_toy_sst
 from fastw2v.errors import FastW2VError
 from fastw2v.plot import project_2d
-from fastw2v.synthetic import write_toy_sst
 
 PUBLISHED_FIRST_LINES = ["iter 10: 19.061546", "iter 20: 19.114918", "iter 30: 19.287617"]
 COMPARED_ITERATIONS = 300  # the reference engine takes ~40 ms an iteration
-CHECKPOINT = reference.SAVE_PARAMS_EVERY
+CHECKPOINT = assignment.SAVE_PARAMS_EVERY
 PAST_CHECKPOINT = CHECKPOINT + 30
 UNINTERRUPTED_FAST = ("fast", PAST_CHECKPOINT)
 
@@ -124,7 +124,7 @@ def test_a_checkpoint_of_another_vocabulary_is_refused(tmp_path):
     sst_dir = write_toy_sst(str(tmp_path / "toy-sst"))
     out_dir = tmp_path / "run"
     out_dir.mkdir()
-    reference.save_params(str(out_dir), CHECKPOINT, np.zeros((4, cs224n.DIM)))
+    assignment.save_params(str(out_dir), CHECKPOINT, np.zeros((4, cs224n.DIM)))
     for engine in cs224n.ENGINES:
         with pytest.raises(FastW2VError, match="checkpoint"):
             cs224n.run(sst_dir, str(out_dir), iterations=CHECKPOINT + 10, engine=engine)

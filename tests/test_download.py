@@ -14,7 +14,7 @@ from collections import namedtuple
 import pytest
 
 from fastw2v import cli
-from fastw2v.datasets import SST_SENTENCES_FILE, StanfordSentiment
+from fastw2v.cs224n.sst import SST_SENTENCES_FILE, StanfordSentiment
 from fastw2v.download import DATASETS, HEX_LENGTHS, MIRROR_ENV_VAR, Fetched, download, resolve_url
 from fastw2v.errors import DatasetError, OutputError
 from tests.test_cs224n import run_cli

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastw2v import mt19937
+from fastw2v.cs224n import mt19937
 
 SEEDS = st.integers(min_value=0, max_value=2 ** 128)
 # Enough draws to cross a regeneration of the 624-word key more than once.

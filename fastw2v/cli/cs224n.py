@@ -52,14 +52,12 @@ def _add_cs224n(commands):
 
 def _run_cs224n(args):
     from fastw2v import cs224n
-    from fastw2v.datasets import default_sst_dir
-    from fastw2v.synthetic import write_toy_sst
 
     if args.toy:
-        sst_dir = write_toy_sst(os.path.join(args.out, "toy-sst"))
+        sst_dir = cs224n.write_toy_sst(os.path.join(args.out, "toy-sst"))
         print(f"fastw2v: training on a generated SST-format corpus in {sst_dir}", file=sys.stderr)
     else:
-        sst_dir = args.sst_dir or default_sst_dir()
+        sst_dir = args.sst_dir or cs224n.default_sst_dir()
         if sst_dir is None:
             raise FastW2VError("no SST data found: pass --sst-dir DIR, set $FASTW2V_SST_DIR, "
                                "or use --toy for a generated corpus")

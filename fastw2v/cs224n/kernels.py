@@ -1,19 +1,18 @@
-"""The CS224N assignment's SGD in compiled code: `reference.sgd` steps over
-``reference.word2vec_sgd_wrapper(skipgram, ..., neg_sampling_loss_and_gradient)``, replayed.
+"""The CS224N assignment's SGD in compiled code: `assignment.sgd` steps over
+``assignment.word2vec_sgd_wrapper(skipgram, ..., neg_sampling_loss_and_gradient)``, replayed.
 
 Orientation (CS224N's, as in `fastw2v.reference`): the parameters are one float64 (2V, D) matrix
 whose rows [0, V) are the center vectors (the *input* rows) and rows [V, 2V) the outside vectors
 (the *output* targets, row V + w for word w).
 
 Replay, not imitation: the random numbers come from a CPython Mersenne Twister state
-(`fastw2v.mt19937`) in the reference's order (per batch item: the window, the context, then for
-each outside word its K negatives), and every sum is formed in the reference's order and grouping
-(within a pair, then over the window's pairs, then over the batch of 50 divided by 50 item by
-item), so the results differ from the reference's only in last bits: numpy's exp and log1p (its
-own SIMD code on AVX-512 CPUs) differ from libm's in 5-10% of calls, and its 10-term dot
-(OpenBLAS, fused multiply-adds) from a plain sum in about half, by an ulp or so. Measured on the
-SST run, the parameters stay within 3e-15 of the reference's over 20,000 iterations. Only the rows
-with a gradient are accumulated and updated: ``x - step * 0.0 == x``, so that changes nothing.
+(`fastw2v.cs224n.mt19937`) in the reference's order (per batch item: the window, the context,
+then for each outside word its K negatives), and every sum is formed in the reference's order
+and grouping (within a pair, then over the window's pairs, then over the batch of 50 divided by
+50 item by item), so the results differ from the reference's only in last bits: numpy's exp and
+log1p (its own SIMD code on AVX-512 CPUs) sometimes differ from libm's, and its 10-term dot
+(OpenBLAS, fused multiply-adds) from a plain sum, by an ulp or so. Only the rows with a gradient
+are accumulated and updated: ``x - step * 0.0 == x``, so that changes nothing.
 """
 
 import itertools
@@ -22,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-from fastw2v import mt19937
+from fastw2v.cs224n import mt19937
 
 _NO_SLOT = -1
 

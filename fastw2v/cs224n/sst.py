@@ -1,7 +1,9 @@
-"""The Stanford Sentiment Treebank in the CS224N format.
+"""The Stanford Sentiment Treebank in the CS224N format, and a generated stand-in for it.
 
 `StanfordSentiment` keeps the CS224N assignment's call contract and draws its random numbers from
 Python's ``random`` in exactly the assignment's order, so runs reproduce its published losses.
+`write_toy_sst` writes a small corpus in the same ``datasetSentences.txt`` format (no download),
+for ``fastw2v cs224n --toy``.
 """
 
 import os
@@ -9,6 +11,7 @@ import random
 
 import numpy as np
 
+from fastw2v.atomic import atomic_write
 from fastw2v.errors import DatasetError
 
 SST_ENV_VAR = "FASTW2V_SST_DIR"
@@ -21,7 +24,8 @@ NOISE_EXPONENT = 0.75
 def default_sst_dir():
     """The SST folder from $FASTW2V_SST_DIR, else ../shared/data/stanfordSentimentTreebank
     relative to the working directory; None when neither holds datasetSentences.txt."""
-    candidates = [os.environ.get(SST_ENV_VAR), os.path.join("..", "shared", "data", "stanfordSentimentTreebank")]
+    candidates = [os.environ.get(SST_ENV_VAR),
+                  os.path.join("..", "shared", "data", "stanfordSentimentTreebank")]
     for candidate in candidates:
         if candidate and os.path.isfile(os.path.join(candidate, SST_SENTENCES_FILE)):
             return candidate
@@ -176,3 +180,51 @@ class StanfordSentiment:
     def sampleTokenIdx(self):
         """One negative-sample word id: the table entry at ``random.randint(0, tablesize - 1)``."""
         return int(self.sampleTable()[random.randint(0, self.tablesize - 1)])
+
+
+# Word groups of the generated SST stand-in: the 24 words the CS224N figure shows, each group with
+# words that co-occur with it, so a short run already pulls the groups apart.
+_TOY_GROUPS = (
+    (("great", "cool", "brilliant", "wonderful", "well", "amazing", "worth", "sweet", "enjoyable"),
+     ("film", "performance", "fun", "moving", "charming", "love", "funny", "heart")),
+    (("boring", "bad", "dumb", "annoying"),
+     ("film", "plot", "dull", "mess", "tedious", "waste", "flat", "awful")),
+    (("female", "male", "queen", "king", "man", "woman"),
+     ("character", "role", "royal", "young", "old", "actor", "played", "story")),
+    (("rain", "snow", "hail"),
+     ("cold", "storm", "winter", "sky", "wet", "falling", "outside", "weather")),
+    (("coffee", "tea"),
+     ("cup", "drink", "hot", "morning", "milk", "sugar", "cafe", "pot")),
+)
+_TOY_FILLER = ("the", "a", "of", "and", "to", "is", "in", "it", "that", "as", "with", "for",
+               "its", "this", "but", "an", "on", "be", "more", "than", "all", "just", "so", "one")
+
+
+def write_toy_sst(directory, n_sentences=3000, seed=0):
+    """Write a generated corpus in the SST ``datasetSentences.txt`` format (no download needed).
+
+    Each sentence picks one word group and mixes two to four of its words, a few of the group's
+    companion words and frequent filler words, so that words of a group share contexts.
+
+    Args:
+        directory: folder to write ``datasetSentences.txt`` into (created if missing).
+        n_sentences: number of sentences.
+        seed: the generator's seed; the same seed writes the same file.
+    Returns:
+        the folder path.
+    """
+    rng = np.random.default_rng(seed)
+    os.makedirs(directory, exist_ok=True)
+    filler_weights = 1.0 / np.arange(1, len(_TOY_FILLER) + 1)
+    filler_weights /= filler_weights.sum()
+    lines = ["sentence_index\tsentence\n"]
+    for index in range(1, n_sentences + 1):
+        members, companions = _TOY_GROUPS[rng.integers(len(_TOY_GROUPS))]
+        words = list(rng.choice(members, size=rng.integers(2, 5)))
+        words += list(rng.choice(companions, size=rng.integers(2, 5)))
+        words += list(rng.choice(_TOY_FILLER, size=rng.integers(3, 9), p=filler_weights))
+        rng.shuffle(words)
+        lines.append(f"{index}\t{' '.join(words).capitalize()} .\n")
+    with atomic_write(os.path.join(directory, SST_SENTENCES_FILE), "w") as handle:
+        handle.writelines(lines)
+    return directory

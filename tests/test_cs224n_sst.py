@@ -1,4 +1,4 @@
-"""The CS224N SST loader on small generated files with known counts."""
+"""The CS224N SST loader on small generated files with known counts, and the toy corpus."""
 
 import random
 from collections import Counter
@@ -6,8 +6,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from fastw2v.datasets import StanfordSentiment
-from fastw2v.synthetic import write_toy_sst
+from fastw2v.cs224n.sst import StanfordSentiment, write_toy_sst
 from fastw2v.errors import DatasetError
 
 SENTENCES = [

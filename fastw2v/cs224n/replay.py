@@ -2,9 +2,10 @@
 
 Seeds, initialisation, window, negatives, batch and SGD schedule are the assignment's, so the
 printed ``iter N: L`` lines reproduce its published values (``iter 10: 19.061546`` first).
-Two engines run it: "reference" (`reference.sgd` in plain numpy, as the assignment does) and
-"fast" (`cs224n_kernels`, compiled, the same random stream), which print the same lines and
-share checkpoints, so a run started with one can be resumed with the other.
+Two engines run it: "reference" (`assignment.sgd` over `fastw2v.reference`'s math in plain
+numpy, as the assignment does) and "fast" (`kernels`, compiled, the same random stream), which
+print the same lines and share checkpoints, so a run started with one can be resumed with the
+other.
 """
 
 import os
@@ -14,8 +15,9 @@ import time
 
 import numpy as np
 
-from fastw2v import cs224n_kernels, mt19937, reference
-from fastw2v.datasets import StanfordSentiment
+from fastw2v import reference
+from fastw2v.cs224n import assignment, kernels, mt19937
+from fastw2v.cs224n.sst import StanfordSentiment
 from fastw2v.errors import FastW2VError
 from fastw2v.formats import save_word2vec_text
 from fastw2v.plot import plot_word_projection
@@ -34,7 +36,7 @@ FIGURE_WORDS = ("great", "cool", "brilliant", "wonderful", "well", "amazing", "w
 
 
 def initial_word_vectors(n_words):
-    """The assignment's start point: float64 (2V, 10), center rows (rand - 0.5)/10 over zero outside rows.
+    """The assignment's start point, float64 (2V, 10): center rows (rand - 0.5)/10, outside rows 0.
 
     Draws from numpy's global generator, which the caller seeds.
     """
@@ -79,8 +81,8 @@ def run(sst_dir, out_dir, iterations=FULL_ITERATIONS, engine="reference", plot_p
     else:
         if checkpoint[0] > 0:
             _first_window_and_corpus(dataset)
-        vectors = reference.sgd(
-            lambda params: reference.word2vec_sgd_wrapper(
+        vectors = assignment.sgd(
+            lambda params: assignment.word2vec_sgd_wrapper(
                 reference.skipgram, tokens, params, dataset, WINDOW,
                 reference.neg_sampling_loss_and_gradient),
             x0, STEP, iterations, None, True, PRINT_EVERY=print_every, save_dir=out_dir)
@@ -102,14 +104,14 @@ def run(sst_dir, out_dir, iterations=FULL_ITERATIONS, engine="reference", plot_p
 
 
 def _load_checkpoint(out_dir, shape):
-    """The latest checkpoint in `out_dir` (`reference.load_saved_params`), checked to fit `shape`.
+    """The latest checkpoint in `out_dir` (`assignment.load_saved_params`), checked to fit `shape`.
 
     Returns:
         (iteration, float64 params of `shape`, random state tuple), or (0, None, None) when none.
     Raises:
         FastW2VError: the saved parameters are not a float64 array of `shape`.
     """
-    saved_iteration, saved, saved_state = reference.load_saved_params(out_dir)
+    saved_iteration, saved, saved_state = assignment.load_saved_params(out_dir)
     if saved_iteration and (saved.shape != shape or saved.dtype != np.float64):
         raise FastW2VError(
             f"{out_dir}: the checkpoint of iteration {saved_iteration} holds {saved.dtype} "
@@ -123,7 +125,7 @@ def _first_window_and_corpus(dataset):
 
     The assignment builds the corpus lazily, in its first ``getRandomContext``, right after that
     first ``randint(1, WINDOW)``, so the corpus depends on the seed only. The fast engine always
-    builds it here. The reference engine does so only when it resumes, before `reference.sgd`
+    builds it here. The reference engine does so only when it resumes, before `assignment.sgd`
     restores the saved random state: built after the restore, as the assignment's own code
     would, it would be another corpus, and the resumed run another run.
 
@@ -136,7 +138,7 @@ def _first_window_and_corpus(dataset):
 
 
 def _train_fast(dataset, x, checkpoint, iterations, out_dir, print_every):
-    """`reference.sgd`'s loop (printing, saves, annealing, resuming) around compiled iterations.
+    """`assignment.sgd`'s loop (printing, saves, annealing, resuming) around compiled iterations.
 
     Python's ``random`` stream is carried by a compiled Mersenne Twister between the corpus
     build and the end of the run; it is handed back to ``random`` at every save and at the end.
@@ -152,29 +154,28 @@ def _train_fast(dataset, x, checkpoint, iterations, out_dir, print_every):
     if start_iter > 0:
         x, first_window = saved_x, 0
         random.setstate(saved_state)
-    step = STEP * 0.5 ** (start_iter // reference.ANNEAL_EVERY)
-    sentences, offsets = cs224n_kernels.flatten_sentences(dataset.allSentences())
+    step = STEP * 0.5 ** (start_iter // assignment.ANNEAL_EVERY)
+    sentences, offsets = kernels.flatten_sentences(dataset.allSentences())
     table = dataset.sampleTable()
     gauss_next = random.getstate()[2]
     state = mt19937.from_python_state(random.getstate())
-    work = cs224n_kernels.make_workspace(len(x) // 2, x.shape[1], WINDOW, NEGATIVES,
-                                         reference.BATCH_SIZE)
-    stops = (print_every, reference.SAVE_PARAMS_EVERY, reference.ANNEAL_EVERY)
+    work = kernels.make_workspace(len(x) // 2, x.shape[1], WINDOW, NEGATIVES, assignment.BATCH_SIZE)
+    stops = (print_every, assignment.SAVE_PARAMS_EVERY, assignment.ANNEAL_EVERY)
     exploss = None
     iteration = start_iter
     while iteration < iterations:
         stop = min([iterations] + [(iteration // every + 1) * every for every in stops])
-        loss = cs224n_kernels.sgd_iterations(
+        loss = kernels.sgd_iterations(
             x, stop - iteration, step, first_window, state, sentences, offsets, table, WINDOW,
-            NEGATIVES, reference.BATCH_SIZE, work)
+            NEGATIVES, assignment.BATCH_SIZE, work)
         first_window, iteration = 0, stop
         if iteration % print_every == 0:
             exploss = loss if exploss is None else 0.95 * exploss + 0.05 * loss
             print("iter %d: %f" % (iteration, exploss), flush=True)
-        if iteration % reference.SAVE_PARAMS_EVERY == 0:
+        if iteration % assignment.SAVE_PARAMS_EVERY == 0:
             random.setstate(mt19937.to_python_state(state, gauss_next))
-            reference.save_params(out_dir, iteration, x)
-        if iteration % reference.ANNEAL_EVERY == 0:
+            assignment.save_params(out_dir, iteration, x)
+        if iteration % assignment.ANNEAL_EVERY == 0:
             step *= 0.5
     random.setstate(mt19937.to_python_state(state, gauss_next))
     return x

@@ -1,7 +1,7 @@
 """CPython's Mersenne Twister (MT19937) in compiled code: the numbers of Python's ``random``.
 
 Replaying a run driven by Python's ``random`` needs its exact stream, which numba's own ``random``
-does not give (DESIGN.md §3). The state is one int64 array of 625 entries laid out as
+does not give (docs/design.md §3). The state is one int64 array of 625 entries laid out as
 ``random.getstate()[1]``: the 624 words of the key (each in [0, 2**32)), then the position of the
 next word (0..624; 624 means the key is used up and is regenerated on the next draw). The
 functions advance the array in place; there is no global state. `from_python_state` and
