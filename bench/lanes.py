@@ -49,19 +49,19 @@ def train_in_turn(model, lanes, sync_words, rule):
         True when it finished, False when the loss per pair passed `driver.DIVERGED` times the first
         round's (the model is then left where it stopped).
     """
-    from fastw2v.cluster.driver import _output_matrix, _refuse_divergence
+    from fastw2v.cluster.driver import _refuse_divergence
     from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch
     from fastw2v.errors import ConfigError
 
     schedule = RoundSchedule(model.corpus, lanes, sync_words, model.config.epochs)
-    matrices = (model.wv.vectors, _output_matrix(model))
+    matrices = (model.wv.vectors, model.outputs.trained_rows())
     first = None
     for epoch, round_ in schedule.jobs:
         snapshot = Snapshot(matrices[0].copy(), matrices[1].copy())
         results = [train_stretch(snapshot, schedule.task(epoch, round_, lane, model.config))
                    for lane in range(lanes)]
         try:
-            first = _refuse_divergence(results, first, model._cluster_run)
+            first = _refuse_divergence(results, first, model.backend.run)
         except ConfigError:  # diverged
             return False
         combine(results, matrices, rule)

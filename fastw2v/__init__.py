@@ -1,7 +1,38 @@
-"""fastw2v: a word2vec trainer with a Numba-compiled hot loop and a checked textbook reference path."""
+"""fastw2v: a word2vec trainer with a Numba-compiled hot loop and a checked textbook reference path.
 
-from fastw2v.errors import FastW2VError
+The public names load on first use, so that ``import fastw2v`` (and the command line's start)
+does not import Numba, NumPy's heavier parts or the kernels until they are needed::
+
+    from fastw2v import Word2Vec, KeyedVectors, TrainConfig
+"""
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = ["FastW2VError", "__version__"]
+# Public name -> the module that defines it.
+_PUBLIC = {
+    "Word2Vec": "fastw2v.train",
+    "Checkpointing": "fastw2v.backend",
+    "KeyedVectors": "fastw2v.vectors",
+    "TrainConfig": "fastw2v.config",
+    "FastW2VError": "fastw2v.errors",
+    "ConfigError": "fastw2v.errors",
+    "DatasetError": "fastw2v.errors",
+    "FormatError": "fastw2v.errors",
+}
+
+__all__ = [*_PUBLIC, "__version__"]
+
+
+def __getattr__(name):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fastw2v' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -15,9 +15,9 @@ from fastw2v import native
 from fastw2v.config import TrainConfig
 from fastw2v.corpus import EncodedCorpus
 from fastw2v.errors import FastW2VError, FormatError
-from fastw2v.kernels import LOSSES
-from fastw2v.plan import CURVE_POINTS, LossCurve, Progress, word_output_rows
+from fastw2v.plan import CURVE_POINTS, LossCurve, Progress
 from fastw2v.vocab import Vocabulary
+from fastw2v.weights import inner_node_rows, word_output_rows
 
 KIND = "fastw2v-model"
 VERSION = 1
@@ -91,8 +91,8 @@ def load_model(path):
         syn1neg = arrays["syn1neg"]
     _require(path, "counts", arrays, np.int64, (len(words),))
     syn1 = None
-    if LOSSES[config.loss].hierarchical:
-        _require(path, "syn1", arrays, np.float32, (max(len(words) - 1, 0), config.vector_size))
+    if config.objective.hierarchical:
+        _require(path, "syn1", arrays, np.float32, (inner_node_rows(config, len(words)), config.vector_size))
         syn1 = arrays["syn1"]
     vocab = Vocabulary(words=tuple(words), counts=arrays["counts"],
                        total_words=int(metadata.get("total_words", 0)))

@@ -5,11 +5,10 @@ import os
 from dataclasses import asdict, dataclass, fields
 
 from fastw2v.errors import ConfigError
+from fastw2v.objectives import LOSSES, NEGATIVE_LOSSES, OBJECTIVES, SKIP_GRAM_MODES, kernel_key
 
-MODES = ("default", "shared")
+MODES = SKIP_GRAM_MODES
 DEFAULT_ALPHA = {True: 0.025, False: 0.05}  # skip-gram, CBOW (the C tool's defaults)
-LOSSES = ("neg", "hs", "hs+neg", "softmax")
-NEGATIVE_LOSSES = ("neg", "hs+neg")  # the losses that draw negatives
 
 
 @dataclass(frozen=True)
@@ -96,11 +95,22 @@ class TrainConfig:
         if not self.sg and self.mode != "default":
             raise ConfigError(f"mode {self.mode!r} is skip-gram's; CBOW already shares one set of "
                               "targets per center: use mode 'default'")
-        if self.loss == "softmax" and not self.sg and not self.cbow_mean:
-            raise ConfigError("the softmax loss trains CBOW with the mean of the context rows only")
-        if self.loss == "softmax" and self.mode != "default":
-            raise ConfigError(f"mode {self.mode!r} shares negatives; the softmax loss draws none: "
+        if self.kernel_key not in self.objective.kernel_keys:
+            if not self.sg:
+                raise ConfigError(f"the {self.loss} loss trains CBOW with the mean of the context rows "
+                                  "only")
+            raise ConfigError(f"mode {self.mode!r} shares negatives; the {self.loss} loss draws none: "
                               "use mode 'default'")
+
+    @property
+    def objective(self):
+        """The loss's `objectives.Objective`: what it draws, reads and trains."""
+        return OBJECTIVES[self.loss]
+
+    @property
+    def kernel_key(self):
+        """Which of the loss's kernels the run uses (`objectives.kernel_key`)."""
+        return kernel_key(self.sg, self.mode, self.cbow_mean)
 
     def to_dict(self):
         return asdict(self)
@@ -112,22 +122,19 @@ class TrainConfig:
         return cls(**{k: v for k, v in values.items() if k in names})
 
 
-def with_gensim_hs(settings):
-    """`settings` (a dict of TrainConfig names) with gensim's ``hs`` spelled as `loss`: hs=1 is
-    "hs" when negative is 0, "hs+neg" when it is not; hs=0 is "neg". Without ``hs`` they come back
-    as they are. Raises ConfigError when both ``hs`` and ``loss`` are given, or hs is not 0/1.
+def loss_from_gensim(hs, loss, negative):
+    """The `TrainConfig.loss` of gensim-style arguments: `loss` when given, else gensim's ``hs``
+    spelled as a loss (hs=1: "hs" when negative is 0, "hs+neg" when it is not; hs=0: "neg").
+
+    Raises ConfigError when hs is not 0/1, or when both hs=1 and `loss` are given.
     """
-    if "hs" not in settings:
-        return settings
-    settings = dict(settings)
-    hs = settings.pop("hs")
-    if "loss" in settings:
-        raise ConfigError(f"give loss= or gensim's hs=, not both (got loss={settings['loss']!r}, hs={hs!r})")
     if hs not in (0, 1, True, False):
         raise ConfigError(f"hs must be 0 or 1, got {hs!r}")
-    negative = settings.get("negative", TrainConfig.negative)
-    settings["loss"] = ("hs+neg" if negative else "hs") if hs else "neg"
-    return settings
+    if loss is not None:
+        if hs:
+            raise ConfigError(f"give loss= or gensim's hs=, not both (got loss={loss!r}, hs={hs!r})")
+        return loss
+    return ("hs+neg" if negative else "hs") if hs else "neg"
 
 
 def _require_int(name, value, minimum):

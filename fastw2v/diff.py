@@ -17,11 +17,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from fastw2v import reference
+from fastw2v.config import TrainConfig, loss_from_gensim
 from fastw2v.errors import ConfigError
-from fastw2v.plan import TrainingPlan, kernel_key, output_rows, word_output_rows
+from fastw2v.local import LocalBackend
+from fastw2v.plan import TrainingPlan
 from fastw2v.recording import Recorder
 from fastw2v.synthetic import write_zipf_corpus
-from fastw2v.train import Word2Vec
+from fastw2v.weights import OutputRows, initial_vectors, output_rows, word_output_rows
 
 PRECISIONS = {"float64": np.float64, "float32": np.float32}
 # Largest absolute difference accepted in the final matrices (their entries are O(0.01-1)).
@@ -146,21 +148,21 @@ def _output_loss(config, tree, draws, center, n_words):
     then syn1), with the CS224N contract f(v, word, U, dataset) -> (loss, dJ/dv, dJ/dU):
     hierarchical softmax and negative sampling summed when both run, the recorded draws as the
     negatives."""
-    loss = config.loss
+    objective = config.objective
     negatives = [int(w) for w in draws if w != center]
     first_node = word_output_rows(config, n_words)
 
     def pair_loss(v, word, U, _dataset):
         total, grad_v, grad_U = 0.0, np.zeros(v.shape), np.zeros(U.shape)
         parts = []
-        if loss in ("hs", "hs+neg"):
+        if objective.hierarchical:
             nodes = slice(first_node, first_node + n_words - 1)
             parts.append((nodes, reference.hierarchical_softmax_loss_and_gradient(v, word, U[nodes], tree)))
-        if loss in ("neg", "hs+neg"):
+        if objective.draws_negatives:
             rows = slice(0, n_words)
             parts.append((rows, reference.neg_sampling_loss_and_gradient(
                 v, word, U[rows], _RecordedDraws(negatives), K=len(negatives))))
-        if loss == "softmax":
+        if objective.scores_vocabulary:
             rows = slice(0, n_words)
             parts.append((rows, reference.naive_softmax_loss_and_gradient(v, word, U[rows], None)))
         for rows, (part_loss, part_grad_v, part_grad_U) in parts:
@@ -206,18 +208,26 @@ def run(corpus_file=None, precision="float64", kernel=None, **settings):
         if corpus_file is None:
             corpus_file = os.path.join(scratch_dir, "generated.txt")
             write_zipf_corpus(corpus_file, DEFAULT_CORPUS_TOKENS, DEFAULT_CORPUS_WORDS, seed=settings["seed"])
-        model = Word2Vec(**settings)
-        model.build_vocab(corpus_file=corpus_file)
-        return _diff(model, precision, kernel)
+        loss = loss_from_gensim(settings.pop("hs", 0), settings.pop("loss", None), settings["negative"])
+        config = TrainConfig(**settings, loss=loss)
+        prepared = LocalBackend().build_vocab(config, None, corpus_file, None)
+        try:
+            return _diff(config, prepared.vocab, prepared.corpus, precision, kernel)
+        finally:
+            if prepared.workdir is not None:
+                prepared.workdir.cleanup()
 
 
-def _diff(model, precision, kernel):
-    cfg = model.config
+def _diff(cfg, vocab, corpus, precision, kernel):
+    """Train `corpus` once with recording, from the weights a model of `cfg` starts with, and
+    replay it through the reference. Returns DiffResult."""
     dtype = PRECISIONS[precision]
-    outputs = model._output_matrix(output_rows(cfg, len(model.vocab)))  # syn1neg, then syn1
-    V, U = model.wv.vectors.astype(dtype), outputs.astype(dtype)
-    ref_V, ref_U = model.wv.vectors.astype(np.float64), outputs.astype(np.float64)
-    plan = TrainingPlan(cfg, model.vocab, model.corpus)
+    n = len(vocab)
+    vectors = initial_vectors(n, cfg.vector_size, cfg.seed)
+    outputs = OutputRows(cfg, n).matrix(output_rows(cfg, n))  # syn1neg, then syn1
+    V, U = vectors.astype(dtype), outputs.astype(dtype)
+    ref_V, ref_U = vectors.astype(np.float64), outputs.astype(np.float64)
+    plan = TrainingPlan(cfg, vocab, corpus)
     if kernel is not None:
         plan.kernel = kernel
     scratch = plan.scratch(dtype)
@@ -235,14 +245,14 @@ def _diff(model, precision, kernel):
             steps += 1
         updates += pairs
         kernel_loss += job_loss
-    words, n = model.vocab.words, word_output_rows(cfg, len(model.vocab))
+    words, n = vocab.words, word_output_rows(cfg, n)
     matrices = (compare("V", V, ref_V, words),)
     if n:  # the words' output rows
         matrices += (compare("U", U[:n], ref_U[:n], words),)
     if U.shape[0] > n:  # hierarchical softmax's inner nodes
         nodes = [f"node{j}" for j in range(U.shape[0] - n)]
         matrices += (compare("syn1", U[n:], ref_U[n:], nodes),)
-    return DiffResult(precision=precision, loss=cfg.loss, mode=kernel_key(cfg), updates=updates, steps=steps,
+    return DiffResult(precision=precision, loss=cfg.loss, mode=cfg.kernel_key, updates=updates, steps=steps,
                       matrices=matrices, kernel_loss=kernel_loss, reference_loss=reference_loss,
                       tolerance=TOLERANCE[precision])
 

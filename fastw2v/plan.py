@@ -15,17 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fastw2v import kernels
 from fastw2v.huffman import HuffmanTree, build_huffman_tree
-from fastw2v.kernels import LOSSES
 from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table
 from fastw2v.vocab import keep_probabilities, keep_thresholds, noise_weights
+from fastw2v.weights import hot_nodes, hot_rows, output_rows, word_output_rows
 
 _NO_TREE = HuffmanTree(nodes=np.zeros(0, np.int32), codes=np.zeros(0, np.uint8),
                        offsets=np.zeros(1, np.int64))
-HOT_ROWS = 1024  # with several threads, each keeps private output rows for this many top words
-# (and inner nodes nearest the root)
-NO_HOT_NODE = np.iinfo(np.int32).max  # the kernels' hot_node_first when no node is private
 MAX_SPAN_WORDS = 100_000
 MIN_SPAN_WORDS = 10_000
 PROGRESS_SECONDS = 0.2
@@ -39,15 +37,19 @@ class TrainingPlan:
     def __init__(self, config, vocab, corpus):
         self.config = config
         self.corpus = corpus
-        loss = LOSSES[config.loss]
-        self.kernel = loss.kernels[kernel_key(config)]
-        self.negative = config.negative if loss.draws_negatives else 0
-        self.tree = build_huffman_tree(vocab.counts) if loss.hierarchical else _NO_TREE
-        self.hs_row0 = word_output_rows(config, len(vocab)) if loss.hierarchical else -1
+        objective = config.objective
+        self.kernel = kernels.span_kernel(config)
+        self.negative = config.negative if objective.draws_negatives else 0
+        self.tree = build_huffman_tree(vocab.counts) if objective.hierarchical else _NO_TREE
+        self.hs_row0 = word_output_rows(config, len(vocab)) if objective.hierarchical else -1
         longest_path = int(np.diff(self.tree.offsets).max(initial=0))
-        self.coef_columns = max(1, loss.target_columns(self.negative, longest_path, len(vocab)))
-        self.keep_threshold = keep_thresholds(keep_probabilities(vocab.counts, config.sample))
-        self.noise_prob, self.noise_alias = build_alias_table(noise_weights(vocab.counts, config.ns_exponent))
+        self.coef_columns = max(1, objective.target_columns(self.negative, longest_path, len(vocab)))
+        keep_threshold = keep_thresholds(keep_probabilities(vocab.counts, config.sample))
+        noise_prob, noise_alias = build_alias_table(noise_weights(vocab.counts, config.ns_exponent))
+        self.sampling = kernels.Sampling(keep_threshold, noise_prob, noise_alias, config.window,
+                                         self.negative)
+        self.tree_arrays = kernels.Tree(self.tree.nodes, self.tree.codes, self.tree.offsets, self.hs_row0)
+        self.corpus_arrays = kernels.Corpus(corpus.ids, corpus.offsets)
         self.n_words = len(vocab)
         self.hot_rows = hot_rows(config, self.n_words)
         self.hot_nodes = hot_nodes(config, self.n_words)
@@ -81,35 +83,33 @@ class TrainingPlan:
         return float(epoch * self.corpus.n_words + self.corpus.offsets[self.spans[span]])
 
     def learning_rate(self, words_done):
+        """The learning rate (float) once `words_done` words of the run are trained."""
         cfg = self.config
-        return max(cfg.min_alpha, cfg.alpha - (cfg.alpha - cfg.min_alpha) * words_done / self.total_words)
+        return kernels.learning_rate(cfg.alpha, cfg.min_alpha, float(words_done), self.total_words)
 
     def scratch(self, dtype):
-        """Per-thread scratch buffers for the kernel, allocated once."""
+        """Per-thread scratch buffers for the kernel (`kernels.Scratch`), allocated once."""
         cfg = self.config
-        slots = (2, 2 * cfg.window, self.coef_columns)
-        return (_isolated(max(1, self.longest_sentence), np.int32),
-                _isolated(slots, np.int64),
-                _isolated(slots, np.int64),
-                _isolated(slots[:2], np.int64),
-                _isolated((2 * cfg.window, self.coef_columns), dtype),
-                _isolated((2 * cfg.window, cfg.vector_size), dtype))
+        return kernels.allocate_scratch(cfg.window, self.coef_columns, cfg.vector_size,
+                                        self.longest_sentence, dtype, isolate=_isolated)
+
+    def schedule(self, epoch, span):
+        """The kernels' learning-rate clock for a job (`kernels.Schedule`)."""
+        cfg = self.config
+        return kernels.Schedule(cfg.alpha, cfg.min_alpha, self.words_before(epoch, span), self.total_words)
 
     def run_job(self, job, V, U, scratch, record=None, hot=None):
         """Train one (epoch, span) job. Returns (words, pairs, loss).
 
-        U: (`output_rows(...)`, D) when `hot` is given, else at least (Vocab, D).
+        U: (`weights.output_rows(...)`, D) when `hot` is given, else at least (Vocab, D).
         record: None, or `recording.Recorder.buffers` to record the job's sample stream.
         hot: None, or the thread's `ThreadRows` (the job uses them; merge them afterwards)."""
         epoch, span = job
-        cfg, corpus = self.config, self.corpus
         private = (hot or NO_PRIVATE_ROWS).kernel_arguments(self.tree.n_inner)
         _, words, pairs, loss = self.kernel(
-            corpus.ids, corpus.offsets, self.spans[span], self.spans[span + 1], V, U,
-            self.keep_threshold, self.noise_prob, self.noise_alias, self.tree.nodes,
-            self.tree.codes, self.tree.offsets, self.hs_row0, *private,
-            cfg.window, self.negative, cfg.alpha, cfg.min_alpha, self.words_before(epoch, span),
-            self.total_words, seed_state(cfg.seed, epoch, span), *scratch, record)
+            self.corpus_arrays, self.spans[span], self.spans[span + 1], V, U, self.sampling,
+            self.tree_arrays, private, self.schedule(epoch, span),
+            seed_state(self.config.seed, epoch, span), scratch, record)
         return words, pairs, loss
 
 
@@ -154,12 +154,12 @@ class ThreadRows:
     nodes: object
 
     def kernel_arguments(self, n_inner):
-        """(hot_node_first, hot_node_offset, hot_rows, hot_offset) for the kernels, with a tree of
-        n_inner inner nodes whose last `nodes.count` are the private ones."""
-        first, node_offset = (NO_HOT_NODE, 0) if self.nodes is None else (n_inner - self.nodes.count,
-                                                                           self.nodes.offset)
+        """The kernels' `PrivateRows` for these rows, with a tree of n_inner inner nodes whose
+        last `nodes.count` are the private ones."""
+        first, node_offset = ((kernels.NO_HOT_NODE, 0) if self.nodes is None
+                              else (n_inner - self.nodes.count, self.nodes.offset))
         count, offset = (0, 0) if self.words is None else (self.words.count, self.words.offset)
-        return first, node_offset, count, offset
+        return kernels.PrivateRows(count, offset, first, node_offset)
 
     def merge(self, U, lock):
         for rows in (self.words, self.nodes):
@@ -168,44 +168,6 @@ class ThreadRows:
 
 
 NO_PRIVATE_ROWS = ThreadRows(None, None)  # one thread: every row shared
-
-
-def kernel_key(config):
-    """Which of a loss's kernels a run uses: skip-gram's mode, or CBOW's mean or sum."""
-    if config.sg:
-        return config.mode
-    return "cbow" if config.cbow_mean else "cbow-sum"
-
-
-def hot_rows(config, n_words):
-    """How many top words each thread keeps private output rows for (`HotRows`): none with one
-    thread or a loss that draws no negatives."""
-    several = LOSSES[config.loss].draws_negatives and config.workers > 1
-    return min(HOT_ROWS, n_words) if several else 0
-
-
-def hot_nodes(config, n_words):
-    """How many inner nodes nearest the root each thread keeps private rows for (`HotRows`):
-    none with one thread or a loss without the tree."""
-    several = LOSSES[config.loss].hierarchical and config.workers > 1
-    return min(HOT_ROWS, max(n_words - 1, 0)) if several else 0
-
-
-def word_output_rows(config, n_words):
-    """Rows of U that hold the words' output vectors (syn1neg, first): the vocabulary's for the
-    losses that score words (negative sampling, the full softmax), none for hierarchical softmax
-    alone (its outputs are the tree's inner nodes)."""
-    loss = LOSSES[config.loss]
-    return n_words if loss.draws_negatives or loss.scores_vocabulary else 0
-
-
-def output_rows(config, n_words):
-    """Rows U must have for a run: the words' (syn1neg, `word_output_rows`), hierarchical
-    softmax's inner nodes (syn1, Vocab - 1 rows from `TrainingPlan.hs_row0`) for the losses that
-    use the tree, then each thread's block of hot rows (`TrainingPlan.hot_block`)."""
-    inner = max(n_words - 1, 0) if LOSSES[config.loss].hierarchical else 0
-    return (word_output_rows(config, n_words) + inner
-            + config.workers * (hot_rows(config, n_words) + hot_nodes(config, n_words)))
 
 
 def _isolated(shape, dtype, guard_bytes=256):

@@ -54,18 +54,16 @@ def test_recording_does_not_change_what_the_kernel_computes():
 
 
 @njit(nogil=True, inline="always")
-def _step_counting_repeats_once(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
-                                grad_rows, likelihood, record):
+def _step_counting_repeats_once(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
     """Planted bug: a negative drawn twice is trained once."""
-    np.maximum(counts[buf], -1, counts[buf])
-    return losses.neg_pairs_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr,
-                                       coefs, grad_rows, likelihood, record)
+    np.maximum(scratch.counts[buf], -1, scratch.counts[buf])
+    return losses.neg_pairs_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record)
 
 
 @njit(nogil=True, inline="always")
-def _step_updating_input_first(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
-                               grad_rows, likelihood, record):
+def _step_updating_input_first(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
     """Planted bug: the input row moves before the output rows, which then see the moved row."""
+    sentence, targets, coefs = scratch.sentence, scratch.targets, scratch.coefs
     center = sentence[i]
     slot = 0
     for j in range(lo, hi):
@@ -73,9 +71,8 @@ def _step_updating_input_first(V, U, sentence, i, lo, hi, targets, counts, n_tar
             continue
         context = sentence[j]
         losses.note_pair(record, True, context, center, lr, buf, slot)
-        count = n_targets[buf, slot]
-        likelihood, _ = losses.score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0, 0,
-                                            likelihood)
+        count = scratch.n_targets[buf, slot]
+        likelihood, _ = losses.score_pair(V, U, context, scratch, buf, slot, count, lr, 0, 0, likelihood)
         for d in range(V.shape[1]):
             step = 0.0
             for t in range(count):
@@ -89,10 +86,10 @@ def _step_updating_input_first(V, U, sentence, i, lo, hi, targets, counts, n_tar
 
 
 @njit(nogil=True, inline="always")
-def _step_chaining_through_a_repeated_context(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf,
-                                              lr, coefs, grad_rows, likelihood, record):
+def _step_chaining_through_a_repeated_context(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
     """Planted bug: a context equal to the next one does not break the chain of pairs, so the next
     pair's shared scores come from its row before this pair moved it."""
+    sentence, targets, n_targets = scratch.sentence, scratch.targets, scratch.n_targets
     slot, ready = 0, 0
     for j in range(lo, hi):
         if j == i:
@@ -105,33 +102,17 @@ def _step_chaining_through_a_repeated_context(V, U, sentence, i, lo, hi, targets
                 share += 1
         losses.note_pair(record, True, sentence[j], sentence[i], lr, buf, slot)
         likelihood, _ = losses.chained_logistic_output(
-            V, sentence[j], U, targets, counts, count, buf, slot, lr, coefs, slot & 1, ready, V,
-            sentence[min(following, hi - 1)], share, grad_rows, likelihood)
-        V[sentence[j]] += grad_rows[0]
+            V, sentence[j], U, scratch, count, buf, slot, lr, slot & 1, ready, V,
+            sentence[min(following, hi - 1)], share, likelihood)
+        V[sentence[j]] += scratch.grad_rows[0]
         ready, slot = share, slot + 1
     return likelihood, 0.0, slot
-
-
-def planted_kernel(step):
-    @njit(nogil=True)
-    def span(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob, noise_alias,
-             tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset, hot_rows,
-             hot_offset, window, negative,
-             alpha, min_alpha, words_before, total_words, state, sentence, targets, counts,
-             n_targets, coefs, grad_rows, record=None):
-        return kernels.span_loop(ids, offsets, sent_lo, sent_hi, V, U, keep_threshold, noise_prob,
-                                 noise_alias, (tree_nodes, tree_codes, tree_offsets, hs_row0,
-                                               hot_node_first, hot_node_offset),
-                                 hot_rows, hot_offset, window, negative, alpha,
-                                 min_alpha, words_before, total_words, state, sentence, targets,
-                                 counts, n_targets, coefs, grad_rows, step, True, record)
-    return span
 
 
 @pytest.mark.parametrize("step,loss", [(_step_counting_repeats_once, "neg"), (_step_updating_input_first, "neg"),
                                        (_step_chaining_through_a_repeated_context, "hs")])
 def test_a_planted_kernel_bug_is_caught(step, loss):
-    result = diff.run(precision="float64", kernel=planted_kernel(step), loss=loss)
+    result = diff.run(precision="float64", kernel=kernels.compile_span(step, per_pair=True), loss=loss)
     assert not result.passed
     assert result.max_abs_diff > 1e3 * result.tolerance
 

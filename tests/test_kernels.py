@@ -8,12 +8,12 @@ stream against the reference path is the proof-of-correctness issue's diff).
 import numpy as np
 import pytest
 
-from fastw2v.kernels import LOSSES
+from fastw2v import kernels
 from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table
 
 DIM, NEGATIVE_WORD, LR = 6, 3, 0.2
-NO_TREE = (np.zeros(0, np.int32), np.zeros(0, np.uint8), np.zeros(1, np.int64), -1, np.iinfo(np.int32).max, 0)
+NO_TREE = kernels.Tree(np.zeros(0, np.int32), np.zeros(0, np.uint8), np.zeros(1, np.int64), -1)
 
 
 def sigmoid(x):
@@ -27,13 +27,12 @@ def run_kernel(mode, sentence, V, U, negative=2, dtype=np.float32, hot_rows=0, h
     weights[NEGATIVE_WORD] = 1.0
     prob, alias = build_alias_table(weights)
     window = 1
-    slots = (2, 2 * window, negative + 1)
-    scratch = (np.empty(len(sentence), np.int32), np.empty(slots, np.int64), np.empty(slots, np.int64),
-               np.empty(slots[:2], np.int64), np.empty((2 * window, negative + 1), dtype),
-               np.empty((2 * window, DIM), dtype))
-    _, words, pairs, loss = LOSSES["neg"].kernels[mode](
-        ids, np.array([0, len(sentence)], np.int64), 0, 1, V, U, np.full(V.shape[0], 2 ** 32, np.int64),
-        prob, alias, *NO_TREE, hot_rows, hot_offset, window, negative, LR, LR, 0.0, 1.0, seed_state(1), *scratch)
+    sampling = kernels.Sampling(np.full(V.shape[0], 2 ** 32, np.int64), prob, alias, window, negative)
+    private = kernels.PrivateRows(hot_rows, hot_offset, kernels.NO_HOT_NODE, 0)
+    scratch = kernels.allocate_scratch(window, negative + 1, DIM, len(sentence), dtype)
+    _, words, pairs, loss = kernels.SPAN_KERNELS["logistic"][mode](
+        kernels.Corpus(ids, np.array([0, len(sentence)], np.int64)), 0, 1, V, U, sampling, NO_TREE, private,
+        kernels.Schedule(LR, LR, 0.0, 1.0), seed_state(1), scratch)
     return V, U, words, pairs, loss
 
 

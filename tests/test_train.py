@@ -7,7 +7,8 @@ import pytest
 
 from fastw2v.config import TrainConfig
 from fastw2v.errors import ConfigError
-from fastw2v.plan import HotRows, hot_nodes, hot_rows, output_rows
+from fastw2v.plan import HotRows
+from fastw2v.weights import hot_nodes, hot_rows, output_rows
 from fastw2v.train import Word2Vec
 
 
@@ -188,7 +189,7 @@ def test_hierarchical_softmax_alone_trains_without_negatives():
     model = Word2Vec(sentences=topic_sentences(), workers=1, hs=1, **dict(SMALL, negative=0))
     assert model.syn1neg is None  # no word's output row: none allocated (as in gensim)
     assert model.syn1.shape == (len(model.vocab) - 1, SMALL["vector_size"]) and np.any(model.syn1)
-    assert model._output_buffer.shape[0] == len(model.vocab) - 1
+    assert model.outputs.matrix(0).shape[0] == len(model.vocab) - 1
 
 
 def test_hierarchical_softmax_alone_on_two_threads_keeps_its_private_nodes_after_the_tree():

@@ -88,7 +88,7 @@ def _add_cluster_options(sub, resume):
                                 f"{DEFAULT_SYNC_WORDS:,} with 2 workers, fewer with more)")
         group.add_argument("--combine", choices=COMBINE_RULES, default=None,
                            help="how each round's changes of the workers are combined (default: sum "
-                                "with 1-2 workers, clipped-sum with more; see the README)")
+                                "with 1-2 workers, clipped-sum with more; see docs/cluster.md)")
         group.add_argument("--dask-work-dir", metavar="DIR",
                            help="a folder every worker shares, for the encoded corpus (default: "
                                 "PATH.corpus/ with --checkpoint PATH, else the output's folder; "

@@ -20,31 +20,15 @@ How a run goes (``Word2Vec(corpus_file=..., cluster="local:2")``, or ``fastw2v t
 3. **Faults and checkpoints** (`driver`): Dask reruns the stretch of a worker that died; the
    driver reruns a round whose snapshot was lost. Checkpoints are written at round boundaries.
 
-Limits, measured (README, `python -m bench.lanes`): a round (lanes × sync words) must stay short
-for the lanes' stale views of each other not to overshoot: the sum trains as well as one machine
-at 2 lanes with 25,000-50,000 words a lane, but from 3 lanes on only with rounds of 4,000-8,000
-words; the clipped sum (the default from 3 lanes) up to 16,000-word rounds at 4-16 lanes
-(`connect.CLIPPED_ROUND_WORDS`). The driver stops a run whose loss explodes. Every round sends
-the whole model to every worker, so rounds that short are communication-bound: the cluster is
-slower than one core (`python -m bench.cost_model`).
+Limits: a round (lanes × sync words) must stay short for the lanes' stale views of each other
+not to overshoot, and every round sends the whole model to every worker; the driver stops a run
+whose loss explodes. docs/cluster.md has the measurements (`python -m bench.lanes`,
+`python -m bench.cost_model`).
 """
 
 from fastw2v.cluster.connect import (COMBINE_RULES, DEFAULT_SYNC_WORDS, ClusterError, ClusterSettings,
                                      as_settings)
+from fastw2v.cluster.driver import ClusterBackend
 
-__all__ = ["COMBINE_RULES", "DEFAULT_SYNC_WORDS", "ClusterError", "ClusterSettings", "as_settings",
-           "build_vocab_on_cluster", "train_on_cluster"]
-
-
-def build_vocab_on_cluster(model, sentences, corpus_file, corpus_dir):
-    """`Word2Vec.build_vocab` on the cluster `model.cluster` names (see `driver.build_vocab`)."""
-    from fastw2v.cluster import driver
-
-    return driver.build_vocab(model, sentences, corpus_file, corpus_dir)
-
-
-def train_on_cluster(model, progress, checkpoint):
-    """`Word2Vec.train` on the cluster `model.cluster` names (see `driver.train`)."""
-    from fastw2v.cluster import driver
-
-    return driver.train(model, progress, checkpoint)
+__all__ = ["COMBINE_RULES", "DEFAULT_SYNC_WORDS", "ClusterBackend", "ClusterError", "ClusterSettings",
+           "as_settings"]

@@ -14,14 +14,12 @@ from fastw2v.errors import ClusterError, ConfigError
 
 LOCAL_PREFIX = "local:"
 DEFAULT_SYNC_WORDS = 25_000
-# The rounds that train as well as one machine (planted corpus, `python -m bench.lanes`, README).
-# Adding up the lanes' changes ("sum") does so at 1-2 lanes with 25,000 words a lane and more;
-# from 3 lanes on it overshoots: 4 lanes diverge at 16,000 words a round (lanes × sync words),
-# 8 and 16 at 8,000 (4,000-word rounds, 500 and 250 words a lane, train well). The clipped sum
-# keeps 4 and 8 lanes as good as one machine up to 16,000-word rounds, 16 lanes up to 8,000
-# (16,000 diverged on 3M tokens); more lanes were not measured, and their rounds shrink in
-# proportion. So 1-2 lanes default to the sum at DEFAULT_SYNC_WORDS a lane, 3 or more to the
-# clipped sum; the driver stops a run that diverges.
+# The round lengths (lanes × sync words) that trained as well as one machine on the planted corpus
+# (`python -m bench.lanes`; the figures are in docs/cluster.md): adding up the lanes' changes
+# ("sum") holds at 1-2 lanes with DEFAULT_SYNC_WORDS a lane and overshoots from 3 lanes on unless
+# rounds are short; the clipped sum holds longer rounds. So 1-2 lanes default to the sum, 3 or more
+# to the clipped sum, with rounds that shrink beyond the lanes measured; the driver stops a run
+# that diverges.
 CLIPPED_ROUND_WORDS = 16_000
 CLIPPED_FULL_LANES = 8  # beyond, the clipped sum's rounds shrink as 1 / lanes
 SUM_ROUND_WORDS = {3: 9_000, 4: 8_000}  # the sum's rounds at 3-4 lanes; 4,000 beyond

@@ -1,4 +1,6 @@
-"""The cluster run's driver: `build_vocab` and `train` for a `Word2Vec` whose ``cluster`` is set.
+"""A Dask cluster as a backend (`fastw2v.backend.Backend`): `ClusterBackend` builds the vocabulary
+on the workers and trains the model's run round by round; it owns the cluster session and the
+run's layout (`ClusterRun`).
 
 The driver holds the model. Each round it scatters one snapshot of (V, U) to every worker,
 submits one stretch task per lane, gathers the changed rows, combines them (`rounds.combine`)
@@ -23,14 +25,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 from tqdm import tqdm
 
-from fastw2v import checkpoint as checkpoint_io
+from fastw2v.backend import Backend, Prepared, Trained
 from fastw2v.cluster.connect import (ClusterError, ClusterSettings, Session, as_settings, default_combine,
                                      default_sync_words, import_distributed, shared_paths_missing)
-from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch, worker_config
+from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch
 from fastw2v.cluster.shards import ShardedCorpus, build_sharded_corpus, plan_sources
 from fastw2v.errors import ConfigError
-from fastw2v.plan import LossCurve, Progress, output_rows
-from fastw2v.vectors import KeyedVectors
+from fastw2v.kernels import learning_rate
+from fastw2v.local import describe_source, source_paths
+from fastw2v.plan import LossCurve, Progress
 
 ROUND_ATTEMPTS = 3
 DIVERGED = 4.0  # a round whose loss per pair is this many times the run's first round's: diverged
@@ -63,57 +66,87 @@ class ClusterRun:
                     combine=self.combine, **self.corpus.to_run())
 
 
-def build_vocab(model, sentences, corpus_file, corpus_dir):
-    """Count the shards on the workers, build the vocabulary, encode the shards, initialise the
-    weights as `Word2Vec.build_vocab` does (so a cluster run starts from one machine's weights).
+class ClusterBackend(Backend):
+    """Trains on the Dask cluster a model's ``cluster`` setting names; see the module doc."""
 
-    Args:
-        model: Word2Vec with ``cluster`` set. corpus_file: path(s) every worker can read.
-        corpus_dir: the work folder to keep (a checkpoint's), or None for a temporary one.
-    Raises:
-        ConfigError: sentences given.
-        ClusterError: the cluster is unreachable, or a worker cannot see the input or work folder.
-        DatasetError: as `Word2Vec.build_vocab`.
-    """
-    if sentences is not None or corpus_file is None:
-        raise ConfigError("a cluster run reads files that every worker can read: give corpus_file=, "
-                          "not sentences=")
-    settings = as_settings(model.cluster)
-    paths = [corpus_file] if isinstance(corpus_file, (str, os.PathLike)) else list(corpus_file)
-    work_dir = _work_dir(model, settings, corpus_dir)
-    session = _session(model, settings)
-    try:
-        lanes = settings.lanes or sum(session.worker_threads().values())
-        sources = plan_sources(paths, lanes)
-        _require_shared(session, sorted({source.path for source in sources}), work_dir)
-        corpus, vocab = build_sharded_corpus(session.client, sources, work_dir, model.config,
-                                             _describe(paths), uuid.uuid4().hex[:8])
-    except BaseException:
-        close_session(model)
-        raise
-    from fastw2v.train import initial_vectors
+    def __init__(self):
+        self.session = None
+        self.run = None  # ClusterRun: from build_vocab, or from the checkpoint a model was loaded from
 
-    n, dim = len(vocab), model.config.vector_size
-    model.vocab, model.corpus = vocab, corpus
-    model.wv = KeyedVectors(vocab.words, initial_vectors(n, dim, model.config.seed))
-    rows = output_rows(worker_config(model.config.to_dict()), n)
-    model._use_output_buffer(np.zeros((rows, dim), dtype=np.float32))  # U, zeros, as on one machine
-    model.progress = None
-    model._cluster_run = ClusterRun(settings, lanes, corpus)
-    return model
+    def build_vocab(self, config, sentences, corpus_file, corpus_dir, where=None):
+        """Count the shards on the workers, build the vocabulary, encode the shards
+        (`Backend.build_vocab`; the model then starts from one machine's initial weights).
 
+        Args:
+            where: the cluster (`connect.as_settings`). corpus_file: path(s) every worker can read.
+            corpus_dir: the work folder to keep (a checkpoint's), or None for a temporary one.
+        Raises:
+            ConfigError: sentences given.
+            ClusterError: the cluster is unreachable, or a worker cannot see the input or work folder.
+            DatasetError: as on one machine.
+        """
+        if sentences is not None or corpus_file is None:
+            raise ConfigError("a cluster run reads files that every worker can read: give corpus_file=, "
+                              "not sentences=")
+        settings = as_settings(where)
+        paths = source_paths(corpus_file)
+        workdir = None
+        if corpus_dir is None:
+            workdir = tempfile.TemporaryDirectory(prefix=".fastw2v-work-", dir=settings.work_dir)
+            work_dir = os.path.abspath(workdir.name)
+        else:
+            os.makedirs(corpus_dir, exist_ok=True)
+            corpus_dir = work_dir = os.path.abspath(corpus_dir)
+        session = self._session(settings)
+        try:
+            lanes = settings.lanes or sum(session.worker_threads().values())
+            sources = plan_sources(paths, lanes)
+            _require_shared(session, sorted({source.path for source in sources}), work_dir)
+            corpus, vocab = build_sharded_corpus(session.client, sources, work_dir, config,
+                                                 describe_source(paths), uuid.uuid4().hex[:8])
+        except BaseException:
+            self.close()
+            raise
+        self.run = ClusterRun(settings, lanes, corpus)
+        return Prepared(vocab, corpus, corpus_dir, workdir)
 
-def _work_dir(model, settings, corpus_dir):
-    """The run's work folder: `corpus_dir` (kept), else a temporary folder, removed with the
-    model, in settings.work_dir or the system's temporary folder (which only workers on this
-    machine see: `_require_shared` says so)."""
-    if corpus_dir is not None:
-        os.makedirs(corpus_dir, exist_ok=True)
-        model.corpus_dir = os.path.abspath(corpus_dir)
-        return model.corpus_dir
-    model._workdir = tempfile.TemporaryDirectory(prefix=".fastw2v-work-", dir=settings.work_dir)
-    model.corpus_dir = None
-    return os.path.abspath(model._workdir.name)
+    def train(self, state, show_progress, checkpoint):
+        """Train the rest of the model's cluster run (a new run of `config.epochs` epochs when it
+        has none, or has finished), round by round; see the module doc. The session closes at
+        the end.
+
+        Args:
+            state: `backend.TrainingState`; its ``where`` (the model's ``cluster``), when set,
+                says where to run. show_progress: show a tqdm bar.
+            checkpoint: None or `backend.Checkpointing`: saved at round boundaries every so
+                often, on Ctrl-C and when the cluster is lost.
+        Returns:
+            Trained, whose stats also hold the cluster's figures (lanes, rounds,
+            bytes_to_workers, bytes_from_workers, round_retries, compute_seconds).
+        """
+        trained = Trained({})
+        if self.run is None:
+            self.run = _saved_cluster_run(state)
+            trained.corpus, trained.corpus_dir = self.run.corpus, self.run.corpus.work_dir
+        _follow(self.run, state)
+        try:
+            session = self._session(self.run.settings)
+            trained.stats = _train(state, self.run, session, show_progress, checkpoint)
+            return trained
+        finally:
+            self.close()
+
+    def close(self):
+        """Close the cluster session (a LocalCluster it started stops)."""
+        session, self.session = self.session, None
+        if session is not None:
+            session.close()
+
+    def _session(self, settings):
+        if self.session is None or self.session.settings != settings:
+            self.close()
+            self.session = Session.open(settings)
+        return self.session
 
 
 def _require_shared(session, inputs, work_dir):
@@ -126,72 +159,27 @@ def _require_shared(session, inputs, work_dir):
                            "with --dask-work-dir DIR or ClusterSettings(work_dir=...))")
 
 
-def _describe(paths, most=3):
-    shown = ", ".join(os.fspath(p) for p in paths[:most])
-    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
+def _follow(run, state):
+    """Point the run at the cluster the model's ``cluster`` names now, if it names one: an
+    unfinished run keeps its rounds (sync words, combining rule, lanes) whatever it says."""
+    if state.where is None or as_settings(state.where) == run.settings:
+        return
+    progress = state.progress
+    unfinished = progress is not None and 0 < progress.words < state.config.epochs * run.corpus.n_words
+    wanted = as_settings(state.where)
+    run.settings = _keep_rounds(wanted, run.to_run()) if unfinished else wanted
+    if wanted.lanes and not unfinished:
+        run.lanes = wanted.lanes
 
 
-def _session(model, settings):
-    session = getattr(model, "_cluster_session", None)
-    if session is None or session.settings != settings:
-        close_session(model)
-        session = model._cluster_session = Session.open(settings)
-    return session
-
-
-def close_session(model):
-    """Close the cluster session a model opened (a LocalCluster it started stops)."""
-    session = getattr(model, "_cluster_session", None)
-    model._cluster_session = None
-    if session is not None:
-        session.close()
-
-
-def train(model, progress, checkpoint):
-    """Train the rest of the model's cluster run (a new run of `config.epochs` epochs when it has
-    none, or has finished), round by round; see the module doc. The session closes at the end.
-
-    Args:
-        progress: show a tqdm bar (words/s, ETA, learning rate, smoothed loss).
-        checkpoint: None or `train.Checkpointing`: saved at round boundaries every so often, on
-            Ctrl-C and when the cluster is lost.
-    Returns:
-        model, with ``stats`` holding words, seconds, words_per_second, pairs and the cluster's
-        figures (lanes, rounds, bytes_to_workers, bytes_from_workers, round_retries,
-        compute_seconds).
-    """
-    run = _cluster_run(model)
-    try:
-        session = _session(model, run.settings)
-        return _train(model, run, session, progress, checkpoint)
-    finally:
-        close_session(model)
-
-
-def _cluster_run(model):
-    """The model's ClusterRun: from its `build_vocab`, or from the checkpoint it was loaded from.
-    ``model.cluster``, when set, says where to run; an unfinished run keeps its rounds (sync
-    words, combining rule, lanes) whatever it says."""
-    run = getattr(model, "_cluster_run", None)
-    if run is None:
-        run = model._cluster_run = _saved_cluster_run(model)
-    if model.cluster is not None and as_settings(model.cluster) != run.settings:
-        progress = model.progress
-        unfinished = progress is not None and 0 < progress.words < model.config.epochs * run.corpus.n_words
-        wanted = as_settings(model.cluster)
-        run.settings = _keep_rounds(wanted, run.to_run()) if unfinished else wanted
-        if wanted.lanes and not unfinished:
-            run.lanes = wanted.lanes
-    return run
-
-
-def _saved_cluster_run(model):
-    saved = model.saved_run.get("cluster")
+def _saved_cluster_run(state):
+    """The ClusterRun of the checkpoint a model was loaded from."""
+    saved = state.saved_run.get("cluster")
     if saved is None:
         raise ConfigError("this model has no cluster run: build_vocab() with cluster= first")
     corpus = ShardedCorpus.from_run(saved)
-    if model.cluster is not None:
-        settings = _keep_rounds(as_settings(model.cluster), saved)
+    if state.where is not None:
+        settings = _keep_rounds(as_settings(state.where), saved)
     elif saved["address"] or saved["scheduler_file"]:
         settings = ClusterSettings(address=saved["address"], scheduler_file=saved["scheduler_file"],
                                    sync_words=saved["sync_words"], combine=saved["combine"],
@@ -199,7 +187,6 @@ def _saved_cluster_run(model):
     else:
         raise ClusterError("this cluster run used a Dask client, which a checkpoint cannot keep: set "
                            "model.cluster (or resume with --dask)")
-    model.corpus, model.corpus_dir = corpus, corpus.work_dir
     return ClusterRun(settings, int(saved["lanes"]), corpus)
 
 
@@ -209,48 +196,40 @@ def _keep_rounds(settings, saved):
     return replace(settings, sync_words=saved["sync_words"], combine=saved["combine"])
 
 
-def _train(model, run, session, show_progress, checkpoint):
-    schedule = RoundSchedule(run.corpus, run.lanes, run.sync_words, model.config.epochs)
-    if model.progress is None or model.progress.next_job >= len(schedule.jobs):
-        model.progress = Progress(model.config.epochs)
-    state, matrices = model.progress, (model.wv.vectors, _output_matrix(model))
-    rounds = _RoundRunner(session, schedule, model.config, run.lanes)
-    start, words_before = time.perf_counter(), state.words
-    with tqdm(total=schedule.total_words, initial=state.words, unit="word", unit_scale=True,
+def _train(state, run, session, show_progress, checkpoint):
+    """The rounds of the run; returns the stats."""
+    config = state.config
+    schedule = RoundSchedule(run.corpus, run.lanes, run.sync_words, config.epochs)
+    if state.progress is None or state.progress.next_job >= len(schedule.jobs):
+        state.progress = Progress(config.epochs)
+    matrices = (state.vectors, state.outputs.trained_rows())
+    rounds = _RoundRunner(session, schedule, config, run.lanes)
+    start, words_before = time.perf_counter(), state.progress.words
+    with tqdm(total=schedule.total_words, initial=state.progress.words, unit="word", unit_scale=True,
               disable=not show_progress, smoothing=0.1, dynamic_ncols=True) as bar:
         deadline = time.monotonic() + checkpoint.every if checkpoint else None
         first_loss = None
-        while state.next_job < len(schedule.jobs):
-            epoch, round_ = schedule.jobs[state.next_job]
+        while state.progress.next_job < len(schedule.jobs):
+            epoch, round_ = schedule.jobs[state.progress.next_job]
             snapshot = Snapshot(matrices[0].copy(), matrices[1].copy())
             try:
-                results = rounds.run(epoch, round_, snapshot, bar, state.words)
+                results = rounds.run(epoch, round_, snapshot, bar, state.progress.words)
                 first_loss = _refuse_divergence(results, first_loss, run)
-                _commit(model, results, matrices, snapshot, epoch, run.combine)
+                _commit(state, results, matrices, snapshot, epoch, run.combine)
             except (KeyboardInterrupt, ClusterError):
                 if checkpoint:
-                    save_checkpoint(model, run, checkpoint)
+                    save_checkpoint(state, run, checkpoint)
                 raise
-            bar.set_postfix(lr=f"{_lr(model.config, state.words, schedule):.4g}",
-                            loss=f"{state.smoothed_loss:.4f}", refresh=True)
-            if checkpoint and state.next_job < len(schedule.jobs) and time.monotonic() >= deadline:
-                save_checkpoint(model, run, checkpoint)
+            rate = learning_rate(config.alpha, config.min_alpha, float(state.progress.words), schedule.total_words)
+            bar.set_postfix(lr=f"{rate:.4g}", loss=f"{state.progress.smoothed_loss:.4f}", refresh=True)
+            if checkpoint and state.progress.next_job < len(schedule.jobs) and time.monotonic() >= deadline:
+                save_checkpoint(state, run, checkpoint)
                 deadline = time.monotonic() + checkpoint.every
     seconds = time.perf_counter() - start
-    model.wv.invalidate()
-    model.epoch_losses = state.epoch_mean_losses()
-    words = state.words - words_before
-    model.stats = dict(rounds.stats, words=words, seconds=seconds, pairs=int(state.pairs.sum()),
-                       words_per_second=words / max(seconds, 1e-9), lanes=run.lanes,
-                       sync_words=run.sync_words, combine=run.combine)
-    return model
-
-
-def _output_matrix(model):
-    """U as the stretches train it: syn1neg's rows when the loss scores words, then hierarchical
-    softmax's inner nodes when it has them (`Word2Vec._output_matrix`), no threads' private rows."""
-    rows = output_rows(worker_config(model.config.to_dict()), len(model.vocab))
-    return model._output_matrix(rows)[:rows]
+    words = state.progress.words - words_before
+    return dict(rounds.stats, words=words, seconds=seconds, pairs=int(state.progress.pairs.sum()),
+                words_per_second=words / max(seconds, 1e-9), lanes=run.lanes, sync_words=run.sync_words,
+                combine=run.combine)
 
 
 def _refuse_divergence(results, first_loss, run):
@@ -271,22 +250,19 @@ def _refuse_divergence(results, first_loss, run):
     return loss if first_loss is None else first_loss
 
 
-def _lr(cfg, words_done, schedule):
-    return max(cfg.min_alpha, cfg.alpha - (cfg.alpha - cfg.min_alpha) * words_done / schedule.total_words)
-
-
-def _commit(model, results, matrices, snapshot, epoch, rule):
-    """Apply a round to the model and its progress, all or nothing (Ctrl-C included)."""
-    state = model.progress
-    before = _copy_progress(state)
+def _commit(state, results, matrices, snapshot, epoch, rule):
+    """Apply a round to the model's weights and progress (`backend.TrainingState`), all or
+    nothing (Ctrl-C included)."""
+    progress = state.progress
+    before = _copy_progress(progress)
     try:
         combine(results, matrices, rule)
-        state.add(epoch, sum(r.words for r in results), sum(r.pairs for r in results),
-                  float(np.sum([r.loss for r in results], dtype=np.float64)))
-        state.next_job += 1
+        progress.add(epoch, sum(r.words for r in results), sum(r.pairs for r in results),
+                     float(np.sum([r.loss for r in results], dtype=np.float64)))
+        progress.next_job += 1
     except BaseException:
         matrices[0][:], matrices[1][:] = snapshot.V, snapshot.U
-        model.progress = before
+        state.progress = before
         raise
 
 
@@ -298,10 +274,9 @@ def _copy_progress(state):
     return copied
 
 
-def save_checkpoint(model, run, checkpoint):
+def save_checkpoint(state, run, checkpoint):
     """Write a checkpoint of the model at its last round boundary, with the cluster run's layout."""
-    checkpoint_io.save_model(checkpoint.path, model, dict(checkpoint.run, cluster=run.to_run()),
-                             with_corpus=False)
+    state.save(checkpoint.path, dict(checkpoint.run, cluster=run.to_run()), False, state.progress)
 
 
 class _RoundRunner:

@@ -1,0 +1,102 @@
+"""This machine as a backend (`fastw2v.backend.Backend`): the corpus read and encoded here, the
+plan's jobs trained on `config.workers` threads of this process."""
+
+import os
+import tempfile
+import time
+import warnings
+
+from tqdm import tqdm
+
+from fastw2v import corpus as corpus_mod
+from fastw2v.backend import Backend, Prepared, Trained
+from fastw2v.errors import ConfigError, DatasetError, InputWarning
+from fastw2v.plan import Progress, TrainingPlan, run_threads
+from fastw2v.vocab import build_vocabulary
+from fastw2v.weights import output_rows
+
+
+class LocalBackend(Backend):
+    """Reads, encodes and trains in this process."""
+
+    def build_vocab(self, config, sentences, corpus_file, corpus_dir, where=None):
+        """`Backend.build_vocab`: the corpus is read once, counted, and encoded to a memory-mapped
+        id array in `corpus_dir` (kept) or a temporary folder (removed with the model).
+
+        Raises:
+            ConfigError: neither or both corpus arguments given.
+            DatasetError: unreadable files, or no word reaches min_count.
+        """
+        if (sentences is None) == (corpus_file is None):
+            raise ConfigError("give exactly one of sentences= or corpus_file=")
+        if corpus_file is not None:
+            batches = corpus_mod.iter_token_batches(corpus_mod.input_files(source_paths(corpus_file)),
+                                                    on_bad_utf8=_warn_bad_utf8)
+        else:
+            batches = corpus_mod.iter_sentence_batches(sentences)
+        workdir = None
+        if corpus_dir is None:
+            workdir = tempfile.TemporaryDirectory(prefix="fastw2v-corpus-")
+            directory = workdir.name
+        else:
+            os.makedirs(corpus_dir, exist_ok=True)
+            corpus_dir = directory = os.path.abspath(corpus_dir)
+        raw = corpus_mod.read(batches, directory)
+        try:
+            vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, config.min_count, config.max_vocab_size)
+        except DatasetError as exc:
+            raise DatasetError(f"{describe_source(corpus_file)}: {exc}") from None
+        corpus = corpus_mod.encode(raw, vocab.index, directory)
+        os.remove(raw.ids_path)
+        os.remove(raw.ends_path)
+        return Prepared(vocab, corpus, corpus_dir, workdir)
+
+    def train(self, state, show_progress, checkpoint):
+        """`Backend.train`: the rest of an unfinished run, else a new run of `config.epochs`
+        epochs; checkpoints at job boundaries every `checkpoint.every` seconds and on Ctrl-C
+        (before the KeyboardInterrupt goes on)."""
+        if state.corpus is None:
+            raise ConfigError("this model has no corpus to train on: build_vocab() first, or load "
+                              "a checkpoint whose encoded corpus is still there")
+        plan = TrainingPlan(state.config, state.vocab, state.corpus)
+        if state.progress is None or state.progress.next_job >= len(plan.jobs):
+            state.progress = Progress(state.config.epochs)
+        progress = state.progress
+        V, U = state.vectors, state.outputs.matrix(output_rows(state.config, len(state.vocab)))
+        start, words_before = time.perf_counter(), progress.words
+        with tqdm(total=plan.total_words, initial=progress.words, unit="word", unit_scale=True,
+                  disable=not show_progress, smoothing=0.1, dynamic_ncols=True) as bar:
+            while progress.next_job < len(plan.jobs):
+                deadline = time.monotonic() + checkpoint.every if checkpoint else None
+                try:
+                    run_threads(plan, V, U, progress, bar, deadline)
+                except KeyboardInterrupt:
+                    if checkpoint:
+                        state.save(checkpoint.path, checkpoint.run, True, progress)
+                    raise
+                if checkpoint and progress.next_job < len(plan.jobs):
+                    state.save(checkpoint.path, checkpoint.run, True, progress)
+        seconds = time.perf_counter() - start
+        words = progress.words - words_before
+        return Trained({"words": words, "seconds": seconds,
+                                  "words_per_second": words / max(seconds, 1e-9),
+                                  "pairs": int(progress.pairs.sum())})
+
+
+def source_paths(corpus_file):
+    """corpus_file (a path, or a list of paths) as a list."""
+    return [corpus_file] if isinstance(corpus_file, (str, os.PathLike)) else list(corpus_file)
+
+
+def describe_source(corpus_file, most=3):
+    """The corpus as an error message names it: its first paths, or 'sentences'."""
+    if corpus_file is None:
+        return "sentences"
+    paths = source_paths(corpus_file)
+    shown = ", ".join(os.fspath(p) for p in paths[:most])
+    return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
+
+
+def _warn_bad_utf8(path, line):
+    warnings.warn(f"{path}:{line}: bytes that are not UTF-8; they are read as U+FFFD (said once "
+                  "per corpus)", InputWarning, stacklevel=2)

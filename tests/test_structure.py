@@ -1,0 +1,158 @@
+"""The shape of the package: no import cycle, a cheap ``import fastw2v``, one source of truth for
+the settings' defaults and the losses' capabilities."""
+
+import ast
+import dataclasses
+import inspect
+import os
+import subprocess
+import sys
+
+import pytest
+
+import fastw2v
+from fastw2v import kernels, objectives
+from fastw2v.config import LOSSES, NEGATIVE_LOSSES, TrainConfig
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(fastw2v.__file__))
+
+
+def module_names(package_dir=PACKAGE_DIR, package="fastw2v"):
+    """{dotted module name: path} of every .py file under package_dir."""
+    names = {}
+    for folder, _, files in os.walk(package_dir):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                parts = os.path.relpath(path, package_dir)[:-3].split(os.sep)
+                if parts[-1] == "__init__":
+                    parts = parts[:-1]
+                names[".".join([package, *parts])] = path
+    return names
+
+
+def import_graph(modules):
+    """{module: set of package modules it imports}, from every import statement of its source,
+    those inside functions included (a lazy import is still an edge)."""
+    graph = {}
+    for name, path in modules.items():
+        is_package = path.endswith("__init__.py")
+        edges = set()
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read(), filename=path)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = name.split(".") if is_package else name.split(".")[:-1]
+                    anchor = anchor[:len(anchor) - node.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                # `from package import submodule` imports the submodule, else the module itself.
+                targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                           for alias in node.names]
+            else:
+                continue
+            edges.update(target for target in targets if target in modules and target != name)
+        graph[name] = edges
+    return graph
+
+
+def find_cycle(graph):
+    """One import cycle as a list of modules (first == last), or None."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def test_the_cycle_finder_finds_a_planted_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_the_import_graph_sees_lazy_and_relative_imports(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from pkg.sub import b\n")
+    (package / "sub" / "__init__.py").write_text("from . import b\n")
+    (package / "sub" / "b.py").write_text("from ..a import f\n")
+    graph = import_graph(module_names(str(package), "pkg"))
+    assert graph["pkg.a"] == {"pkg.sub.b"} and graph["pkg.sub.b"] == {"pkg.a"}
+    assert graph["pkg.sub"] == {"pkg.sub.b"}
+    assert find_cycle(graph) == ["pkg.a", "pkg.sub.b", "pkg.a"]
+
+
+def test_no_module_of_the_package_takes_part_in_an_import_cycle():
+    graph = import_graph(module_names())
+    assert len(graph) > 30 and graph["fastw2v.plan"]  # the graph really is the package's
+    assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
+
+
+def test_importing_the_package_loads_no_kernel_and_no_numba():
+    code = ("import sys, fastw2v; print(sorted(m for m in sys.modules if m.startswith('fastw2v') "
+            "or m in ('numba', 'numpy', 'matplotlib')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['fastw2v']"
+
+
+def test_the_public_names_are_the_classes_users_get():
+    from fastw2v import KeyedVectors, TrainConfig, Word2Vec
+    from fastw2v.config import TrainConfig as config_class
+    from fastw2v.train import Word2Vec as model_class
+    from fastw2v.vectors import KeyedVectors as vectors_class
+
+    assert (Word2Vec, KeyedVectors, TrainConfig) == (model_class, vectors_class, config_class)
+    assert set(fastw2v.__all__) <= set(dir(fastw2v))
+    with pytest.raises(AttributeError):
+        fastw2v.NoSuchName  # noqa: B018
+
+
+def test_word2vec_lists_every_setting_with_trainconfigs_default():
+    from fastw2v import Word2Vec
+
+    parameters = inspect.signature(Word2Vec).parameters
+    for field in dataclasses.fields(TrainConfig):
+        assert field.name in parameters, field.name
+        if field.name != "loss":  # None there: gensim's hs decides (loss_from_gensim)
+            assert parameters[field.name].default == field.default, field.name
+    assert Word2Vec().config == TrainConfig()
+
+
+def test_the_settings_lists_and_kernels_come_from_the_loss_table():
+    assert LOSSES == tuple(objectives.OBJECTIVES)
+    assert NEGATIVE_LOSSES == tuple(n for n, o in objectives.OBJECTIVES.items() if o.draws_negatives)
+    for name, objective in objectives.OBJECTIVES.items():
+        for key in objective.kernel_keys:
+            config = TrainConfig(loss=name, negative=5, sg=int(key in objectives.SKIP_GRAM_MODES),
+                                 mode=key if key in objectives.SKIP_GRAM_MODES else "default",
+                                 cbow_mean=int(key != "cbow-sum"))
+            assert config.kernel_key == key
+            assert kernels.span_kernel(config) is kernels.SPAN_KERNELS[objective.output][key]
+
+
+def test_the_learning_rate_python_sees_is_the_kernels():
+    # The kernels inline kernels.learning_rate; the progress bar and a cluster's rounds call it.
+    assert kernels.learning_rate(0.025, 0.0001, 0.0, 100.0) == 0.025
+    assert kernels.learning_rate(0.025, 0.0001, 50.0, 100.0) == pytest.approx(0.01255)
+    assert kernels.learning_rate(0.025, 0.0001, 200.0, 100.0) == 0.0001
