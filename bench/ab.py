@@ -45,7 +45,7 @@ def checkout(repo, rev, folder):
 def measure(trees, corpus, threads_list, rounds):
     """{(label, threads): [words/s per round]}, the trees run alternately."""
     results = {}
-    for label, tree in trees.items():
+    for _, tree in trees.items():
         words_per_second(tree, corpus, 1)  # compile once into the tree's cache
     for threads in threads_list:
         for _ in range(rounds):

@@ -16,8 +16,9 @@ communication), on N machines each training one lane on one core:
 The driver's link carries N × (down + up) per round. Speed-up = N × compute / round time, against
 one core on one machine. The default sync interval is the longest the combining rule trains well
 with (`fastw2v.cluster.connect.default_sync_words`, measured by `python -m bench.lanes`): a round
-of N machines may hold only ~4,000-16,000 words in all, far below what pays for the traffic. "Sparse both ways" is the variant where machines keep their replica and
-receive only the rows the round changed (the union over machines) — not implemented.
+of N machines may hold only ~4,000-16,000 words in all, far below what pays for the traffic.
+"Sparse both ways" is the variant where machines keep their replica and receive only the rows the
+round changed (the union over machines) — not implemented.
 """
 
 import argparse
@@ -157,7 +158,8 @@ def report(words_per_second, dim=DIM, gbit=GBIT_S, sync_words=None):
             share = (at_default["network"] + at_default["overhead"]) / at_default["total"]
             cells = [name, str(machines), f"{default:,}: {at_default['speedup']:.1f}× ({share:.0%})"]
             for sparse in (False, True):
-                words = sync_interval(vocab, tokens, machines, words_per_second, sparse_down=sparse, **options)
+                words = sync_interval(vocab, tokens, machines, words_per_second, sparse_down=sparse,
+                                      **options)
                 if words is None:
                     cost = round_cost(vocab, tokens, machines, tokens // machines, words_per_second,
                                       sparse_down=sparse, **options)

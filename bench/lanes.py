@@ -105,7 +105,8 @@ def table(tokens, lanes_list, round_words_list, rules, seeds):
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for rule in rules:
         for lanes in lanes_list:
-            lines.append("| " + " | ".join([rule, str(lanes)] + [cells[rule, lanes, w] for w in round_words_list])
+            lines.append("| " + " | ".join([rule, str(lanes)]
+                                           + [cells[rule, lanes, w] for w in round_words_list])
                          + " |")
     return "\n".join(lines)
 
@@ -116,7 +117,8 @@ def _ints(text):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.lanes", description=__doc__.splitlines()[0])
-    parser.add_argument("--tokens", type=int, default=TOKENS, help="planted corpus size (default %(default)s)")
+    parser.add_argument("--tokens", type=int, default=TOKENS,
+                        help="planted corpus size (default %(default)s)")
     parser.add_argument("--lanes", type=_ints, default=LANES, help="comma-separated lane counts")
     parser.add_argument("--round-words", type=_ints, default=ROUND_WORDS,
                         help="comma-separated words per round (lanes × sync words)")

@@ -81,7 +81,8 @@ def test_quality_against_threads(benchmark, planted, dask_client, trainer):
     from bench.test_quality import SEEDS, record, score
 
     corpus, questions, pairs = planted
-    where = dict(workers=WORKERS) if trainer == "threads" else dict(cluster=ClusterSettings(client=dask_client))
+    where = (dict(workers=WORKERS) if trainer == "threads"
+             else dict(cluster=ClusterSettings(client=dask_client)))
     benchmark.group = "quality"
     results = [score(Word2Vec(corpus_file=corpus, seed=seed, **where, **STANDARD).wv, questions, pairs)
                for seed in SEEDS[1:]]

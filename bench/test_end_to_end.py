@@ -28,4 +28,5 @@ def test_gensim_end_to_end(benchmark, gensim_word2vec, end_to_end_corpus, tmp_pa
 
     benchmark.group = "end-to-end"
     model = benchmark.pedantic(run, rounds=3, warmup_rounds=0)
-    benchmark.extra_info.update(trainer="gensim", mode="corpus_file", threads=1, words=model.corpus_total_words)
+    benchmark.extra_info.update(trainer="gensim", mode="corpus_file", threads=1,
+                                words=model.corpus_total_words)

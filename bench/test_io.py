@@ -28,7 +28,7 @@ def read(path, directory):
 
 def make_vocabulary(raw):
     vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, STANDARD["min_count"])
-    vocab.index  # built once per vocabulary, as encode needs it
+    vocab.index  # noqa: B018  built once per vocabulary, as encode needs it
     return vocab
 
 

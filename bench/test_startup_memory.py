@@ -37,8 +37,9 @@ seconds = time.perf_counter() - start
 status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
 mib = lambda key: int(status.get(key, "0 kB").split()[0]) / 1024
 print(json.dumps({"seconds_to_first_epoch": seconds, "train_seconds": model.stats["seconds"],
-                  "peak_rss_mib": mib("VmHWM"), "rss_anon_mib": mib("RssAnon"), "rss_file_mib": mib("RssFile"),
-                  "words": model.vocab.total_words, "vocab": len(model.vocab)}))
+                  "peak_rss_mib": mib("VmHWM"), "rss_anon_mib": mib("RssAnon"),
+                  "rss_file_mib": mib("RssFile"), "words": model.vocab.total_words,
+                  "vocab": len(model.vocab)}))
 """
 MEMORY_BASE_TOKENS = 125_000 if QUICK else 1_000_000
 MEMORY_WORDS = 5_000 if QUICK else 20_000

@@ -47,7 +47,8 @@ def atomic_write(path, mode="wb", encoding=None):
         os.replace(tmp_path, path)
     except OSError as exc:
         _remove_quietly(tmp_path)
-        raise OutputError(f"{shown}: write failed ({exc.strerror or exc}); previous file left untouched") from exc
+        raise OutputError(f"{shown}: write failed ({exc.strerror or exc}); "
+                          f"previous file left untouched") from exc
     except BaseException:
         _remove_quietly(tmp_path)
         raise

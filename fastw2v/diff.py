@@ -103,8 +103,8 @@ def replay_step(recording, lo, hi, V, U, config, tree=None):
     Args:
         recording: Recording. V: float64 (Vocab, D); U: float64, the kernel's output rows
             (`plan.output_rows` of one thread: syn1neg's rows when the loss scores words, then
-            Vocab - 1 of syn1 for hierarchical softmax); both updated in place. config: the run's TrainConfig. tree:
-            the HuffmanTree for "hs" and "hs+neg".
+            Vocab - 1 of syn1 for hierarchical softmax); both updated in place. config: the run's
+            TrainConfig. tree: the HuffmanTree for "hs" and "hs+neg".
     Returns:
         the step's summed loss (float).
     """

@@ -1,4 +1,5 @@
-"""The project's error types: every failure a user can cause is one of these, with a message that says what to do."""
+"""The project's error types: every failure a user can cause is one of these, with a message that
+says what to do."""
 
 
 class FastW2VError(Exception):

@@ -58,29 +58,34 @@ class LocalBackend(Backend):
         if state.corpus is None:
             raise ConfigError("this model has no corpus to train on: build_vocab() first, or load "
                               "a checkpoint whose encoded corpus is still there")
-        plan = TrainingPlan(state.config, state.vocab, state.corpus)
-        if state.progress is None or state.progress.next_job >= len(plan.jobs):
-            state.progress = Progress(state.config.epochs)
+        try:
+            plan = TrainingPlan(state.config, state.vocab, state.corpus)
+            if state.progress is None or state.progress.next_job >= len(plan.jobs):
+                state.progress = Progress(state.config.epochs)
+            progress = state.progress
+            start, words_before = time.perf_counter(), progress.words
+            self._run(plan, state, show_progress, checkpoint)
+        except KeyboardInterrupt:  # wherever it lands, the jobs done so far are kept
+            if checkpoint:
+                state.save(checkpoint.path, checkpoint.run, True, state.progress)
+            raise
+        seconds = time.perf_counter() - start
+        words = progress.words - words_before
+        return Trained({"words": words, "seconds": seconds, "words_per_second": words / max(seconds, 1e-9),
+                        "pairs": int(progress.pairs.sum())})
+
+    @staticmethod
+    def _run(plan, state, show_progress, checkpoint):
+        """The plan's remaining jobs on the threads, checkpointed every `checkpoint.every` seconds."""
         progress = state.progress
         V, U = state.vectors, state.outputs.matrix(output_rows(state.config, len(state.vocab)))
-        start, words_before = time.perf_counter(), progress.words
         with tqdm(total=plan.total_words, initial=progress.words, unit="word", unit_scale=True,
                   disable=not show_progress, smoothing=0.1, dynamic_ncols=True) as bar:
             while progress.next_job < len(plan.jobs):
                 deadline = time.monotonic() + checkpoint.every if checkpoint else None
-                try:
-                    run_threads(plan, V, U, progress, bar, deadline)
-                except KeyboardInterrupt:
-                    if checkpoint:
-                        state.save(checkpoint.path, checkpoint.run, True, progress)
-                    raise
+                run_threads(plan, V, U, progress, bar, deadline)
                 if checkpoint and progress.next_job < len(plan.jobs):
                     state.save(checkpoint.path, checkpoint.run, True, progress)
-        seconds = time.perf_counter() - start
-        words = progress.words - words_before
-        return Trained({"words": words, "seconds": seconds,
-                                  "words_per_second": words / max(seconds, 1e-9),
-                                  "pairs": int(progress.pairs.sum())})
 
 
 def source_paths(corpus_file):

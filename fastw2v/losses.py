@@ -212,7 +212,8 @@ def neg_pairs_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
     shares with the next one (the center's path, its row) are scored for the next context while
     this one updates them; the scores are the same ones a separate pass would compute. A context
     equal to the next one breaks the chain (its row moves in between)."""
-    sentence, targets, n_targets, grad_rows = scratch.sentence, scratch.targets, scratch.n_targets, scratch.grad_rows
+    sentence, targets, n_targets, grad_rows = (scratch.sentence, scratch.targets, scratch.n_targets,
+                                               scratch.grad_rows)
     dim = V.shape[1]
     loss = 0.0
     slot = 0

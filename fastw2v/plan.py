@@ -68,10 +68,12 @@ class TrainingPlan:
         if self.hot_rows == 0 and self.hot_nodes == 0:
             return None
         per_thread = self.hot_rows + self.hot_nodes
-        first = output_rows(self.config, self.n_words) - self.config.workers * per_thread + thread * per_thread
+        first = (output_rows(self.config, self.n_words) - self.config.workers * per_thread
+                 + thread * per_thread)
         words = HotRows(U, self.hot_rows, first) if self.hot_rows else None
         nodes = (HotRows(U, self.hot_nodes, first + self.hot_rows,
-                         source=self.hs_row0 + self.tree.n_inner - self.hot_nodes) if self.hot_nodes else None)
+                         source=self.hs_row0 + self.tree.n_inner - self.hot_nodes)
+                 if self.hot_nodes else None)
         return ThreadRows(words, nodes)
 
     def job_words(self, job):
@@ -212,7 +214,7 @@ class Progress:
                     SMOOTHING * self.smoothed_loss + (1.0 - SMOOTHING) * mean
 
     def epoch_mean_losses(self):
-        return [float(l / p) if p else float("nan") for l, p in zip(self.loss, self.pairs)]
+        return [float(loss / p) if p else float("nan") for loss, p in zip(self.loss, self.pairs)]
 
 
 class LossCurve:

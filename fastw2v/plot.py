@@ -3,11 +3,11 @@
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import numpy as np  # noqa: E402
-from matplotlib.ticker import EngFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import EngFormatter
 
-from fastw2v.atomic import atomic_write  # noqa: E402
+from fastw2v.atomic import atomic_write
 
 MAX_EPOCH_LABELS = 20  # more epochs than this: boundaries are marked, not labelled
 

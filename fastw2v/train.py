@@ -105,7 +105,8 @@ class Word2Vec:
         self.vocab, self.corpus = prepared.vocab, prepared.corpus
         self.corpus_dir, self._workdir = prepared.corpus_dir, prepared.workdir
         n = len(self.vocab)
-        self.wv = KeyedVectors(self.vocab.words, initial_vectors(n, self.config.vector_size, self.config.seed))
+        self.wv = KeyedVectors(self.vocab.words,
+                               initial_vectors(n, self.config.vector_size, self.config.seed))
         self.outputs = OutputRows(self.config, n)
         self.progress = None
 
@@ -121,7 +122,8 @@ class Word2Vec:
             self.
         """
         backend = self._backend_for(self.cluster is not None or "cluster" in self.saved_run)
-        state = TrainingState(self.config, self.vocab, self.corpus, None if self.wv is None else self.wv.vectors,
+        state = TrainingState(self.config, self.vocab, self.corpus,
+                              None if self.wv is None else self.wv.vectors,
                               self.outputs, self.progress, self.saved_run, self.cluster, self._save_state)
         try:
             trained = backend.train(state, progress, checkpoint)

@@ -46,7 +46,8 @@ class KeyedVectors:
         if binary is None:
             found = formats.detect_format(path)
             if found == formats.NATIVE:
-                raise FormatError(f"{path}: a fastw2v native file, not word2vec format; use KeyedVectors.load")
+                raise FormatError(f"{path}: a fastw2v native file, not word2vec format; "
+                                  f"use KeyedVectors.load")
             binary = found == formats.BINARY
         load = formats.load_word2vec_binary if binary else formats.load_word2vec_text
         return cls(*load(path, unicode_errors))

@@ -27,7 +27,8 @@ def initial_vectors(n_words, dim, seed):
     all-zero saddle (docs/performance.md has the measurement).
     """
     rng = np.random.default_rng(seed)
-    return (rng.random((n_words, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0)) / np.float32(dim)
+    return ((rng.random((n_words, dim), dtype=np.float32) * np.float32(2.0) - np.float32(1.0))
+            / np.float32(dim))
 
 
 def word_output_rows(config, n_words):

@@ -18,6 +18,9 @@ EXPECTED_TESTS = (
     "bench/test_peers.py::test_fastw2v_training[default-1]",
     "bench/test_peers.py::test_fastw2v_training[shared-1]",
     "bench/test_peers.py::test_gensim_training[1]",
+    "bench/test_peers.py::test_word2vec_c_training[1]",
+    "bench/test_peers.py::test_fasttext_training[no subwords-1]",
+    "bench/test_peers.py::test_fasttext_training[subwords 3-6-1]",
     "bench/test_kernel.py::test_training_against_corpus_size[100k-default-1]",
     "bench/test_kernel.py::test_training_against_corpus_size[300k-shared-1]",
     "bench/test_end_to_end.py::test_fastw2v_end_to_end",
@@ -95,6 +98,9 @@ def results():
             speed("fs2", "training", 0.125, "fastw2v", "shared", 2),    # 8M: 2.00× own 1 thread
             speed("g1", "training", 1.2, "gensim", "corpus_file", 1),
             speed("g2", "training", 0.7, "gensim", "corpus_file", 2),
+            # an external peer, timed end to end (2.4 s: 0.50× gensim), a median 1.55 s of it training (0.77×)
+            speed("c1", "training", 2.4, "word2vec.c", "end to end", 1, train_seconds=[1.6, 1.5, None],
+                  reported_words_per_s=[700_000.0, 650_000.0, 600_000.0]),
             speed("e2e-f", "end-to-end", 1.0, "fastw2v", "default", 1, words=500_000),
             speed("e2e-g", "end-to-end", 1.8, "gensim", "corpus_file", 1, words=500_000),
             speed("a-sh", "architectures", 0.2, "fastw2v", "sg-hs", 1),        # 5M: 2.40× gensim
@@ -170,7 +176,8 @@ def test_report_goals_say_what_was_not_measured(results):
     assert found["kernel, one thread, × gensim corpus_file (default mode)"] == ("not measured", None)
     assert found["shared mode, one thread, × gensim corpus_file"] == ("not measured", None)
     assert found["sg-hs, one thread, × gensim's sg-hs (default mode)"] == ("not measured", None)
-    assert found["warm start (fresh process, import → end of first epoch, tiny corpus)"] == ("not measured", None)
+    assert (found["warm start (fresh process, import → end of first epoch, tiny corpus)"]
+            == ("not measured", None))
     assert found["memory flat in corpus size"] == ("not met", 0.2)
     assert found["two threads × one thread, default mode (fastest rounds)"] == ("not met", 1.8182)
 
@@ -204,6 +211,8 @@ def test_report_tables_hold_the_ratios(results):
         "| warm (kernels from the cache) | 500 ms | 800 ms |",
         "| 16,000,000 | 20,000 | 84.0 | 1.05 | 184.0 | 106.0 |",
         "| gensim | cbow-hs | 3 | 0.850 ± 0.020 | 0.081 ± 0.003 |",
+        "| training | word2vec.c | end to end | 1 | 1,000,000 | 416,667 | 0.50 | 1.00 |  |",
+        "| word2vec.c | end to end | 1 | 416,667 | 0.50 | 645,161 | 0.77 | 650,000 |",
         "| test_new_thing | 700 ms | widgets=3, share=0.125 |",
     ):
         assert row in text, row

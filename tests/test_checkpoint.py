@@ -34,7 +34,8 @@ def test_saved_model_loads_with_everything_it_needs(tmp_path, corpus):
     assert loaded.syn1neg.tobytes() == model.syn1neg.tobytes()
     assert loaded.saved_run == {"note": "kept"}
     assert loaded.corpus is None  # a temporary corpus is not part of the file
-    assert loaded.wv.most_similar(model.vocab.words[3], topn=3) == model.wv.most_similar(model.vocab.words[3], topn=3)
+    assert (loaded.wv.most_similar(model.vocab.words[3], topn=3)
+            == model.wv.most_similar(model.vocab.words[3], topn=3))
 
 
 def test_a_hierarchical_softmax_file_with_the_zero_syn1neg_of_earlier_versions_still_loads(tmp_path, corpus):

@@ -116,7 +116,8 @@ def test_a_corpus_without_newlines_trains(tmp_path):
     (["--cbow"], dict(sg=0)),
     (["--hs", "--negative", "0"], dict(hs=1, negative=0)),
     (["--model", "cbow", "--loss", "hs"], dict(sg=0, loss="hs")),
-    (["--cbow", "--cbow-sum", "--loss", "hs+neg", "--alpha", "0.01"], dict(sg=0, cbow_mean=0, loss="hs+neg", alpha=0.01)),
+    (["--cbow", "--cbow-sum", "--loss", "hs+neg", "--alpha", "0.01"],
+     dict(sg=0, cbow_mean=0, loss="hs+neg", alpha=0.01)),
 ])
 def test_every_architecture_trains_from_the_cli_as_from_the_api(tmp_path, flags, settings):
     sentences = topic_sentences(300)

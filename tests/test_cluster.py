@@ -137,7 +137,8 @@ def _kill_a_busy_worker(client, timeout=20.0):
     raise AssertionError("no worker ran a stretch")
 
 
-def test_an_interrupted_run_resumes_from_its_checkpoint(reference_run, client, planted, tmp_path, monkeypatch):
+def test_an_interrupted_run_resumes_from_its_checkpoint(reference_run, client, planted, tmp_path,
+                                                        monkeypatch):
     path = str(tmp_path / "run.ckpt")
     model = Word2Vec(cluster=on_cluster(client), **SETTINGS)
     model.build_vocab(corpus_file=planted[0], corpus_dir=path + ".corpus")
@@ -330,8 +331,8 @@ def test_a_diverging_run_stops_with_a_clear_error(client, planted):
 
     # Adding up four lanes' changes every 30,000 words each overshoots on this corpus.
     with pytest.raises(ConfigError, match="training diverged .* smaller --sync-words"):
-        Word2Vec(corpus_file=planted[0], cluster=on_cluster(client, sync_words=30_000, lanes=4, combine="sum"),
-                 **SETTINGS)
+        Word2Vec(corpus_file=planted[0],
+                 cluster=on_cluster(client, sync_words=30_000, lanes=4, combine="sum"), **SETTINGS)
 
 
 def test_lanes_run_in_turn_compute_what_the_cluster_does(client, planted):
@@ -361,8 +362,8 @@ def test_a_task_that_kills_its_workers_ends_in_one_clear_error():
         os._exit(1)
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
-                                     silence_logs=logging.CRITICAL) as cluster, \
+            distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                     dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster, \
             distributed.Client(cluster) as client:
         with pytest.raises(ClusterError, match="counting corpus.txt: a task killed its worker"):
             gather(client, client.map(crash, [1], pure=False), "counting corpus.txt")

@@ -109,7 +109,8 @@ def _step_chaining_through_a_repeated_context(V, U, scratch, i, lo, hi, buf, lr,
     return likelihood, 0.0, slot
 
 
-@pytest.mark.parametrize("step,loss", [(_step_counting_repeats_once, "neg"), (_step_updating_input_first, "neg"),
+@pytest.mark.parametrize("step,loss", [(_step_counting_repeats_once, "neg"),
+                                       (_step_updating_input_first, "neg"),
                                        (_step_chaining_through_a_repeated_context, "hs")])
 def test_a_planted_kernel_bug_is_caught(step, loss):
     result = diff.run(precision="float64", kernel=kernels.compile_span(step, per_pair=True), loss=loss)

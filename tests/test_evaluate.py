@@ -23,7 +23,8 @@ DIM, N_WORDS, RESTRICT = 16, 120, 80
 # with four variants before RESTRICT and a fifth after it (gensim reads only five answers)
 NAMED = {2: "Paris", 25: "paris", 95: "PARIS", 4: "France", 40: "FRANCE", 6: "berlin", 50: "Berlin",
          7: "Germany", 9: "Japan", 90: "tokyo", 10: "cat", 11: "Cat", 12: "CAT", 13: "cAt", 14: "caT",
-         85: "CAt", 16: "dog", 17: "kitten", 18: "puppy", 19: "Rome", 20: "italy", 21: "Straße", 23: "STRASSE"}
+         85: "CAt", 16: "dog", 17: "kitten", 18: "puppy", 19: "Rome", 20: "italy", 21: "Straße",
+         23: "STRASSE"}
 COPY = 110  # beyond RESTRICT: a copy of the query w31 - w30 + w32
 CAPITALS = ["paris france berlin germany", "PARIS France Berlin GERMANY", "Paris France Rome Italy",
             "berlin germany paris france", "paris france tokyo japan", "Paris France Berlin Germany"]
@@ -78,9 +79,10 @@ def data(tmp_path_factory):
     questions = folder / "questions.txt"
     random_questions = [" ".join(rng.choice(words[:RESTRICT + 10], 4, replace=False)) for _ in range(60)]
     sections = {"capitals": CAPITALS, "planted": planted, "random": random_questions,
-                "crowded": ["cat kitten dog puppy", "CAT Kitten Dog PUPPY"], "unknown": ["zzz a b c", "paris x y z"],
-                "restricted": ["w30 w31 w32 w33"]}
-    questions.write_text("".join(f": {name}\n" + "".join(f"{q}\n" for q in lines) for name, lines in sections.items()),
+                "crowded": ["cat kitten dog puppy", "CAT Kitten Dog PUPPY"],
+                "unknown": ["zzz a b c", "paris x y z"], "restricted": ["w30 w31 w32 w33"]}
+    questions.write_text("".join(f": {name}\n" + "".join(f"{q}\n" for q in lines)
+                                 for name, lines in sections.items()),
                          encoding="utf-8")
     pairs = folder / "pairs.tsv"
     lines = [f"{a}\t{b}\t{score}\n" for a, b, score in _pairs(rng, words, vectors)]
@@ -109,8 +111,9 @@ def _pairs(rng, words, vectors):
             first = first.upper()
         pairs.append((first, second, score))
     # 'straße'.upper() is 'STRASSE' (gensim folds with str.upper), while 'STRASSE'.lower() is 'strasse'
-    return pairs + [("zzz", "w3", 0.5), ("paris", "berlin", 0.7), ("PARIS", "FRANCE", 0.9), ("tokyo", "Japan", 0.8),
-                    ("strasse", "w3", 0.2), ("STRASSE", "w5", 0.3), ("straße", "w7", 0.1), ("Strasse", "w9", 0.4)]
+    return pairs + [("zzz", "w3", 0.5), ("paris", "berlin", 0.7), ("PARIS", "FRANCE", 0.9),
+                    ("tokyo", "Japan", 0.8), ("strasse", "w3", 0.2), ("STRASSE", "w5", 0.3),
+                    ("straße", "w7", 0.1), ("Strasse", "w9", 0.4)]
 
 
 def _gensim_analogies(data, **settings):
@@ -164,7 +167,8 @@ def test_five_variants_above_the_answer_count_as_wrong_like_gensim(data):
     questions = read_analogies(data["questions"])
     for restrict, expected in ((RESTRICT, (2, 2)), (N_WORDS, (0, 2))):
         result = evaluate_analogies(data["ours"], questions, restrict_vocab=restrict)
-        assert result.sections["crowded"] == expected == _gensim_analogies(data, restrict_vocab=restrict)[3]["crowded"]
+        assert (result.sections["crowded"] == expected
+                == _gensim_analogies(data, restrict_vocab=restrict)[3]["crowded"])
 
 
 def _cosmul_reference(theirs, question, restrict):
@@ -178,7 +182,8 @@ def _cosmul_reference(theirs, question, restrict):
     a, b, c, d = (word.upper() for word in question)
     if not all(w in lookup for w in (a, b, c, d)):
         return None
-    answers = theirs.most_similar_cosmul(positive=[lookup[b], lookup[c]], negative=[lookup[a]], topn=len(theirs))
+    answers = theirs.most_similar_cosmul(positive=[lookup[b], lookup[c]], negative=[lookup[a]],
+                                         topn=len(theirs))
     best = [word.upper() for word, _ in answers if theirs.get_index(word) < restrict][:5]
     allowed = [word for word in best if word not in {a, b, c}]
     return (allowed[0] if allowed else best[-1]) == d
@@ -206,7 +211,8 @@ def test_cosmul_answers_match_gensim_most_similar_cosmul(data, tmp_path):
         questions += [(a, b, c, cosmul), (a, b, c, cosadd)]
     path = tmp_path / "one-section-per-question.txt"
     path.write_text("".join(f": q{i}\n{' '.join(q)}\n" for i, q in enumerate(questions)), encoding="utf-8")
-    result = evaluate_analogies(data["ours"], read_analogies(str(path)), restrict_vocab=RESTRICT, method="cosmul")
+    result = evaluate_analogies(data["ours"], read_analogies(str(path)), restrict_vocab=RESTRICT,
+                                method="cosmul")
     expected = [_cosmul_reference(theirs, q, RESTRICT) for q in questions]
     assert [None if total == 0 else bool(right) for right, total in result.sections.values()] == expected
     assert sum(e is True for e in expected) > 20 and sum(e is False for e in expected) > 20
@@ -305,14 +311,16 @@ def test_command_default_is_gensim_default(data, capsys):
     correct, total, _, sections = _gensim_analogies(data)
     assert found["analogy_accuracy"] == pytest.approx(correct / total)
     assert {name: (s["correct"], s["total"]) for name, s in found["analogy_sections"].items()} == sections
-    assert found["pairs_spearman"] is None and found["pairs_oov"] is None and found["analogy_method"] == "cosadd"
+    assert (found["pairs_spearman"] is None and found["pairs_oov"] is None
+            and found["analogy_method"] == "cosadd")
 
 
 def test_command_method_and_case_options_change_the_figures(data, capsys):
     figures = []
     for options in ([], ["--method", "cosmul"], ["--case-sensitive"], ["--restrict-vocab", str(RESTRICT)],
                     ["--restrict-vocab", "0"]):
-        assert cli.main(["evaluate", data["vectors"], "--analogies", data["questions"], "--json", *options]) == 0
+        assert cli.main(["evaluate", data["vectors"], "--analogies", data["questions"], "--json",
+                         *options]) == 0
         found = json.loads(capsys.readouterr().out)
         figures.append((found["analogy_accuracy"], found["analogy_coverage"]))
     cosmul = evaluate_analogies(data["ours"], read_analogies(data["questions"]), method="cosmul")
@@ -321,7 +329,8 @@ def test_command_method_and_case_options_change_the_figures(data, capsys):
 
 
 def test_command_prints_readable_tables(data, capsys):
-    assert cli.main(["evaluate", data["vectors"], "--analogies", data["questions"], "--pairs", data["pairs"]]) == 0
+    assert cli.main(["evaluate", data["vectors"], "--analogies", data["questions"],
+                     "--pairs", data["pairs"]]) == 0
     out = capsys.readouterr().out
     result = evaluate_analogies(data["ours"], read_analogies(data["questions"]))
     lines = [line.split() for line in out.splitlines()]
@@ -345,7 +354,8 @@ def test_command_errors_are_one_line_and_exit_1(data, tmp_path):
 def test_missing_files_are_named(data, tmp_path, which, capsys):
     paths = {"vectors": data["vectors"], "analogies": data["questions"], "pairs": data["pairs"]}
     paths[which] = str(tmp_path / "gone")
-    assert cli.main(["evaluate", paths["vectors"], "--analogies", paths["analogies"], "--pairs", paths["pairs"]]) == 1
+    assert cli.main(["evaluate", paths["vectors"], "--analogies", paths["analogies"],
+                     "--pairs", paths["pairs"]]) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == f"fastw2v: error: {tmp_path / 'gone'}: no such file\n"
 
@@ -367,7 +377,8 @@ def test_empty_vector_file_is_an_error(data, tmp_path, capsys):
     assert capsys.readouterr().err.startswith(f"fastw2v: error: {empty}: ")
 
 
-@pytest.mark.parametrize("arguments", [[], ["--method", "cos3"], ["--restrict-vocab", "-1"], ["--restrict-vocab", "x"]])
+@pytest.mark.parametrize("arguments", [[], ["--method", "cos3"], ["--restrict-vocab", "-1"],
+                                       ["--restrict-vocab", "x"]])
 def test_usage_errors_exit_2(data, arguments, capsys):
     extra = [] if not arguments else ["--pairs", data["pairs"]]
     with pytest.raises(SystemExit) as exited:

@@ -70,7 +70,8 @@ def test_c_tool_files_read_as_written(tmp_path, binary):
     words = words[:-1]
     path = tmp_path / "c-tool"
     path.write_bytes(c_tool_bytes(words, vectors, binary))
-    expected = vectors if binary else np.array([[float(f"{x:f}") for x in row] for row in vectors], dtype=np.float32)
+    expected = (vectors if binary
+                else np.array([[float(f"{x:f}") for x in row] for row in vectors], dtype=np.float32))
     found = read_vectors(path)
     assert found.format == (BINARY if binary else TEXT) and found.words == words
     np.testing.assert_array_equal(found.vectors, expected)
@@ -156,7 +157,8 @@ BAD_FILES = {
                        "ends after 2"),
     "text header claims more dims": (text_file("2 4", "a 1.0 2.0 3.0", "b 1.0 2.0 3.0"),
                                      r":2: expected a word and 4 numbers, found 3"),
-    "text row too long": (text_file("2 2", "a 1 2", "b 1 2 3"), r":3: expected a word and 2 numbers, found 3"),
+    "text row too long": (text_file("2 2", "a 1 2", "b 1 2 3"),
+                          r":3: expected a word and 2 numbers, found 3"),
     "text empty line": (text_file("2 2", "a 1 2", "", "b 1 2"), r":3: .*empty line"),
     "text non-numeric": (text_file("2 3", "a 1 2 3", "b 1 x 3"), r":3: number 2, b'x', is not a number"),
     "text nan": (text_file("2 2", "a 1 2", "b nan 2"), r":3: number 1, b'nan', is not a finite"),
@@ -164,13 +166,17 @@ BAD_FILES = {
     "text duplicate": (text_file("3 2", "a 1 2", "b 1 2", "a 3 4"), r":4: word 'a' repeats line 2"),
     "text extra rows": (text_file("1 2", "a 1 2", "b 3 4"), r":3: more rows than the 1"),
     "binary header claims more words": (binary_file("5 4", [("a", ROW), ("b", ROW)]), "declares 5 words"),
-    "binary header claims more dims": (binary_file("2 40", [("a", ROW), ("b", ROW)]), "declares 2 words of 40"),
+    "binary header claims more dims": (binary_file("2 40", [("a", ROW), ("b", ROW)]),
+                                       "declares 2 words of 40"),
     "binary truncated": (binary_file("3 4", [("ab", ROW), ("cd", ROW), ("ef", ROW)])[:-6],
                          r"word 2 \(byte \d+\): the file ends inside"),
-    "binary duplicate": (binary_file("2 4", [("a", ROW), ("a", ROW)]), r"word 1 \(byte \d+\): word 'a' repeats word 0"),
-    "binary nan": (binary_file("2 4", [("a", ROW), ("b", [1, np.nan, 2, 3])]), r"word 1 'b' has a value that is not"),
+    "binary duplicate": (binary_file("2 4", [("a", ROW), ("a", ROW)]),
+                         r"word 1 \(byte \d+\): word 'a' repeats word 0"),
+    "binary nan": (binary_file("2 4", [("a", ROW), ("b", [1, np.nan, 2, 3])]),
+                   r"word 1 'b' has a value that is not"),
     "binary extra data": (binary_file("1 4", [("a", ROW), ("b", ROW)]), "data after the 1 words"),
-    "binary empty word": (binary_file("2 4", [("a", ROW), ("", ROW)]), r"word 1 \(byte \d+\): a space where a word"),
+    "binary empty word": (binary_file("2 4", [("a", ROW), ("", ROW)]),
+                          r"word 1 \(byte \d+\): a space where a word"),
 }
 
 
@@ -219,7 +225,8 @@ def test_words_that_collide_once_replaced_say_so(tmp_path):
     (["a", "\ud800"], np.zeros((2, 2)), "cannot be encoded"),
     (["a", "b"], np.array([[0, 1], [np.inf, 0]]), "word 1 'b' has a value that is not a finite"),
 ])
-def test_writers_refuse_what_readers_would_refuse_and_keep_the_old_file(tmp_path, kind, words, vectors, message):
+def test_writers_refuse_what_readers_would_refuse_and_keep_the_old_file(tmp_path, kind, words, vectors,
+                                                                        message):
     path = tmp_path / "v"
     path.write_text("old")
     with pytest.raises(FormatError, match=message):
@@ -264,7 +271,8 @@ def intact_files(tmp_path_factory):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from([TEXT, BINARY, NATIVE]), keep=st.floats(0, 1),
        changes=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=3))
-def test_damaged_files_either_read_or_fail_with_a_format_error(intact_files, tmp_path_factory, kind, keep, changes):
+def test_damaged_files_either_read_or_fail_with_a_format_error(intact_files, tmp_path_factory, kind, keep,
+                                                               changes):
     data = bytearray(intact_files[kind])
     for where, value in changes:
         data[int(where * (len(data) - 1))] = value

@@ -45,7 +45,8 @@ def textbook_default(sentence, V, U, negative):
                 continue
             context = sentence[j]
             v = V[context].copy()
-            outputs = [(center, 1.0, 1)] + ([(NEGATIVE_WORD, 0.0, negative)] if center != NEGATIVE_WORD else [])
+            outputs = [(center, 1.0, 1)] + ([(NEGATIVE_WORD, 0.0, negative)]
+                                            if center != NEGATIVE_WORD else [])
             grads = [(w, count * (label - sigmoid(U[w] @ v)) * LR) for w, label, count in outputs]
             loss += sum(-count * np.log(sigmoid((2 * label - 1) * (U[w] @ v))) for w, label, count in outputs)
             V[context] += sum(g * U[w] for w, g in grads)

@@ -90,11 +90,13 @@ def header_lying_about_its_shape(tmp_path, path):
     """A valid file whose vectors member claims 10**12 rows in a few bytes."""
     save_native(tmp_path / "valid.npz", *model())
     header = io.BytesIO()
-    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (10**12, 4)})
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False,
+                                                  "shape": (10**12, 4)})
     with zipfile.ZipFile(tmp_path / "valid.npz") as source, zipfile.ZipFile(path, "w") as target:
         for info in source.infolist():
             data = source.read(info)
-            target.writestr(info.filename, header.getvalue() + data[-16:] if info.filename == "vectors.npy" else data)
+            target.writestr(info.filename,
+                            header.getvalue() + data[-16:] if info.filename == "vectors.npy" else data)
 
 
 def tampered(change_members=None, change_meta=None, savez=np.savez):
@@ -150,7 +152,8 @@ BAD_NATIVE = {
     "other format": (tampered(change_meta=lambda meta: meta.update(format="other")), "names format 'other'"),
     "newer version": (tampered(change_meta=lambda meta: meta.update(version=2)), "version 2"),
     "compressed": (tampered(savez=np.savez_compressed), "compressed"),
-    "header lies about its shape": (header_lying_about_its_shape, r"shape \(1000000000000, 4\) .* does not fit"),
+    "header lies about its shape": (header_lying_about_its_shape,
+                                    r"shape \(1000000000000, 4\) .* does not fit"),
     "zip magic then garbage": (raw(b"PK\x03\x04" + b"\x00" * 100), "damaged native file"),
 }
 

@@ -52,7 +52,8 @@ def test_projection_puts_two_planted_groups_on_opposite_sides_of_the_first_axis(
     coords = project_2d(two_groups().vectors)
     assert coords.shape == (12, 2) and coords.dtype == np.float64
     first = coords[:, 0]
-    assert np.all(np.sign(first[:6]) == np.sign(first[0])) and np.all(np.sign(first[6:]) == -np.sign(first[0]))
+    assert (np.all(np.sign(first[:6]) == np.sign(first[0]))
+            and np.all(np.sign(first[6:]) == -np.sign(first[0])))
     assert np.min(np.abs(first)) > 0.8  # the groups' gap, not the noise, is the first axis
     assert np.allclose(coords.mean(axis=0), 0.0, atol=1e-9)
 
@@ -65,7 +66,8 @@ def test_word_projection_figure_is_a_readable_png(tmp_path):
 
 def test_plot_command_writes_a_png(vector_file, tmp_path):
     out = tmp_path / "words.png"
-    done = run_cli("plot", str(vector_file), "--words", "a0", "a1", "b0", "b1", "-o", str(out), "--title", "T")
+    done = run_cli("plot", str(vector_file), "--words", "a0", "a1", "b0", "b1", "-o", str(out),
+                   "--title", "T")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "" and str(out) in done.stderr
     assert_png(out)
@@ -88,7 +90,8 @@ def test_plot_command_needs_two_different_words(vector_file, tmp_path, words, ca
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("target, message", [("missing/w.png", "cannot write there"), (".", "is a directory")])
+@pytest.mark.parametrize("target, message", [("missing/w.png", "cannot write there"),
+                                             (".", "is a directory")])
 def test_plot_command_output_path_problems_are_one_line_and_leave_no_file(vector_file, tmp_path, target,
                                                                           message, capsys):
     out = tmp_path / target

@@ -75,7 +75,8 @@ def test_bad_file_is_one_error_line_naming_it_and_exit_1(files):
 @pytest.mark.parametrize("kind", ["text", "binary", "native"])
 def test_every_format_answers_the_same(files, kind, capsys):
     assert cli.main(["similar", files[kind], "king", "-n", "4"]) == 0
-    assert capsys.readouterr().out.splitlines() == expected_lines(planted_analogies().most_similar("king", topn=4))
+    assert (capsys.readouterr().out.splitlines()
+            == expected_lines(planted_analogies().most_similar("king", topn=4)))
 
 
 @pytest.mark.parametrize("kind, format_line", [("text", "format: word2vec text"),
@@ -83,10 +84,12 @@ def test_every_format_answers_the_same(files, kind, capsys):
 def test_info_on_word2vec_files_says_settings_are_not_recorded(files, kind, format_line, capsys):
     assert cli.main(["info", files[kind]]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert format_line in lines and "words: 12" in lines and lines[-1].startswith("training settings: not recorded")
+    assert (format_line in lines and "words: 12" in lines
+            and lines[-1].startswith("training settings: not recorded"))
 
 
-@pytest.mark.parametrize("command", [["similar", "missing.txt", "king"], ["analogy", "missing.txt", "a", "b", "c"],
+@pytest.mark.parametrize("command", [["similar", "missing.txt", "king"],
+                                     ["analogy", "missing.txt", "a", "b", "c"],
                                      ["info", "missing.txt"]])
 def test_missing_file_is_an_error_naming_it(tmp_path, command, capsys):
     command = [tmp_path / word if word == "missing.txt" else word for word in command]

@@ -139,11 +139,13 @@ def test_hierarchical_softmax_gradients_match_finite_differences(vocab, dim):
         _, grad_center, grad_nodes = ref.hierarchical_softmax_loss_and_gradient(center, word, nodes, tree)
         np.testing.assert_allclose(
             grad_center, numerical_gradient(
-                lambda c: ref.hierarchical_softmax_loss_and_gradient(c, word, nodes, tree)[0], center),
+                lambda c, word=word: ref.hierarchical_softmax_loss_and_gradient(c, word, nodes, tree)[0],
+                center),
             rtol=1e-6, atol=1e-8)
         np.testing.assert_allclose(
             grad_nodes, numerical_gradient(
-                lambda u: ref.hierarchical_softmax_loss_and_gradient(center, word, u, tree)[0], nodes),
+                lambda u, word=word: ref.hierarchical_softmax_loss_and_gradient(center, word, u, tree)[0],
+                nodes),
             rtol=1e-6, atol=1e-8)
         off_path = np.setdiff1d(np.arange(vocab - 1), tree.path(word)[0])
         assert not grad_nodes[off_path].any()

@@ -23,15 +23,18 @@ RECORDED_ON = ("znver3", "0.68.1")  # llvmlite's host CPU name, numba's version
 SETTINGS = dict(vector_size=24, window=4, min_count=2, epochs=2, workers=1, seed=7)
 CASES = {
     "sg-neg": (dict(), "fc9ced54bf6134f9b021d0e4fbd9f99dfec9b74674598704250d45913ee1149e"),
-    "sg-neg-shared": (dict(mode="shared"), "36cb250f04b335f2ed8cdabb66ac1c2a7764fa3ec4ff97e7b56d6f1a7b21f445"),
+    "sg-neg-shared": (dict(mode="shared"),
+                      "36cb250f04b335f2ed8cdabb66ac1c2a7764fa3ec4ff97e7b56d6f1a7b21f445"),
     "sg-hs": (dict(loss="hs"), "30290368f067d71740671b17b4a78a9026edfd584cbf98d0547a6218fd794d07"),
     "sg-hs+neg": (dict(loss="hs+neg"), "2ef85294a685c055f98512bda76d8ffd6f1eff7bab77d3be5ad405c62876f90e"),
     "sg-softmax": (dict(loss="softmax"), "cf80853572b61a73ba98db062ee09681e81d92688a1b945a06d563cf1f982518"),
     "cbow-neg": (dict(sg=0), "5d882704297b1248c97be2d426f3646f28f724144c6a168aa69033c9fbc420ac"),
     "cbow-sum-hs": (dict(sg=0, cbow_mean=0, loss="hs"),
                     "e976a7adeb39d3aa6157e28d82f948378574af653754caba8149c7bd3e3cc292"),
-    "cbow-hs+neg": (dict(sg=0, loss="hs+neg"), "7947e18dfb437de9a721cd3989c9a1f6fdcb96496caac1cdeb4de58f127f9437"),
-    "cbow-softmax": (dict(sg=0, loss="softmax"), "a2c78763e85b649c04f71201c1c1e7abfb49ec651f4db302045e604023a2310a"),
+    "cbow-hs+neg": (dict(sg=0, loss="hs+neg"),
+                    "7947e18dfb437de9a721cd3989c9a1f6fdcb96496caac1cdeb4de58f127f9437"),
+    "cbow-softmax": (dict(sg=0, loss="softmax"),
+                     "a2c78763e85b649c04f71201c1c1e7abfb49ec651f4db302045e604023a2310a"),
 }
 CLI_BINARY = "b9bc107d26c26e94ca4f38bb8e5432ce889ae7e9a2478d7195f58bad0b0d21e3"
 

@@ -45,12 +45,14 @@ def within_minus_across(model, words_per_topic=20):
     return within - np.mean(a @ b.T)
 
 
-@pytest.mark.parametrize("mode,workers,loss", [("default", 1, "neg"), ("default", 2, "neg"), ("shared", 1, "neg"),
-                                               ("default", 1, "hs"), ("shared", 2, "hs+neg"),
-                                               ("cbow", 1, "neg"), ("cbow", 2, "hs"), ("cbow-sum", 1, "neg"),
-                                               ("shared", 2, "neg"), ("default", 2, "softmax")])
+@pytest.mark.parametrize("mode,workers,loss", [("default", 1, "neg"), ("default", 2, "neg"),
+                                               ("shared", 1, "neg"), ("default", 1, "hs"),
+                                               ("shared", 2, "hs+neg"), ("cbow", 1, "neg"), ("cbow", 2, "hs"),
+                                               ("cbow-sum", 1, "neg"), ("shared", 2, "neg"),
+                                               ("default", 2, "softmax")])
 def test_two_disjoint_topics_end_up_separated(mode, workers, loss):
-    architecture = dict(mode=mode) if not mode.startswith("cbow") else dict(sg=0, cbow_mean=int(mode == "cbow"))
+    architecture = (dict(mode=mode) if not mode.startswith("cbow")
+                    else dict(sg=0, cbow_mean=int(mode == "cbow")))
     model = Word2Vec(sentences=topic_sentences(), workers=workers, seed=1, loss=loss, **architecture, **SMALL)
     assert within_minus_across(model) > 0.3
     nearest = [word for word, _ in model.wv.most_similar("a3", topn=10)]
@@ -152,7 +154,8 @@ def test_several_threads_keep_the_nodes_nearest_the_root_private():
     assert 0 < hot_nodes(both, vocab_words) < vocab_words - 1
     assert hot_nodes(TrainConfig(workers=2, loss="hs"), 10) == 9
     assert output_rows(both, vocab_words) == (vocab_words + vocab_words - 1
-                                              + 2 * (hot_rows(both, vocab_words) + hot_nodes(both, vocab_words)))
+                                              + 2 * (hot_rows(both, vocab_words)
+                                                     + hot_nodes(both, vocab_words)))
 
 
 def test_only_several_threads_drawing_negatives_use_hot_rows():

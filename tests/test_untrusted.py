@@ -26,7 +26,8 @@ def mutate(data, keep, changes):
     return bytes(data[:round(keep * len(data))])
 
 
-MUTATIONS = dict(keep=st.floats(0, 1), changes=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=4))
+MUTATIONS = dict(keep=st.floats(0, 1),
+                 changes=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=4))
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,8 @@ LYING_PAYLOADS = st.one_of(
 
 @FUZZ
 @given(which=st.integers(0, 100), payload=LYING_PAYLOADS)
-def test_model_files_with_one_member_replaced_fail_with_our_error(model_file, tmp_path_factory, which, payload):
+def test_model_files_with_one_member_replaced_fail_with_our_error(model_file, tmp_path_factory, which,
+                                                                  payload):
     """A well-formed zip whose parts lie: shapes, dtypes, headers, word lists, metadata."""
     source = zipfile.ZipFile(io.BytesIO(model_file))
     names = source.namelist()

@@ -35,7 +35,8 @@ def _add_diff(commands):
                     "(of the first precision run).",
         epilog=DIFF_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_argument("--loss", choices=LOSSES, default="neg", help="the loss to check (default %(default)s)")
-    sub.add_argument("--mode", choices=MODES, default="default", help="the neg kernel's mode (default %(default)s)")
+    sub.add_argument("--mode", choices=MODES, default="default",
+                     help="the neg kernel's mode (default %(default)s)")
     sub.add_argument("--corpus", metavar="FILE",
                      help=f"text corpus (default: a generated one, {diff.DEFAULT_CORPUS_TOKENS} tokens)")
     sub.add_argument("--precision", choices=("both",) + tuple(diff.PRECISIONS), default="both",

@@ -26,7 +26,8 @@ def register(commands):
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
     sub.add_argument("--analogies", metavar="FILE",
-                     help="questions-words file: ': section' lines, then 'a b c d' lines (a is to b as c is to d)")
+                     help="questions-words file: ': section' lines, then 'a b c d' lines "
+                          "(a is to b as c is to d)")
     sub.add_argument("--pairs", metavar="FILE",
                      help="word pairs, 'word1 word2 score' a line, tab or space separated, '#' comments")
     sub.add_argument("--method", choices=sorted(METHOD_NAMES), default="cosadd",
@@ -64,7 +65,8 @@ def _run_evaluate(args):
     if len(vectors) == 0:
         raise FastW2VError(f"{args.vectors}: no vectors to evaluate")
     settings = dict(restrict_vocab=args.restrict_vocab or None, case_insensitive=not args.case_sensitive)
-    analogies = None if questions is None else evaluate_analogies(vectors, questions, method=args.method, **settings)
+    analogies = (None if questions is None
+                 else evaluate_analogies(vectors, questions, method=args.method, **settings))
     scores = None if pairs is None else evaluate_word_pairs(vectors, pairs, **settings)
     if args.json:
         _print_json(analogies, scores)
@@ -85,8 +87,10 @@ def report(analogies, scores):
         found.update(
             analogy_accuracy=analogies.accuracy if analogies.total else None,
             analogy_coverage=analogies.coverage, analogy_method=analogies.method,
-            analogy_correct=analogies.correct, analogy_total=analogies.total, analogy_skipped=analogies.skipped,
-            analogy_sections={name: {"correct": right, "total": asked, "accuracy": right / asked if asked else None}
+            analogy_correct=analogies.correct, analogy_total=analogies.total,
+            analogy_skipped=analogies.skipped,
+            analogy_sections={name: {"correct": right, "total": asked,
+                                     "accuracy": right / asked if asked else None}
                               for name, (right, asked) in analogies.sections.items()})
     if scores is not None:
         found.update(pairs_spearman=scores.spearman, pairs_pearson=scores.pearson, pairs_oov=scores.oov,

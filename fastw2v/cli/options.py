@@ -26,13 +26,18 @@ def print_scores(pairs):
 
 def add_model_options(sub, defaults):
     """The settings `train` and `diff` share, with defaults from a dict of TrainConfig names."""
-    sub.add_argument("--dim", type=positive_int, default=defaults["vector_size"], help="vector dimensions (default %(default)s)")
-    sub.add_argument("--window", type=positive_int, default=defaults["window"], help="largest window (default %(default)s)")
+    sub.add_argument("--dim", type=positive_int, default=defaults["vector_size"],
+                     help="vector dimensions (default %(default)s)")
+    sub.add_argument("--window", type=positive_int, default=defaults["window"],
+                     help="largest window (default %(default)s)")
     sub.add_argument("--negative", type=non_negative_int, default=defaults["negative"],
                      help="negatives per pair; 0 only with --hs (default %(default)s)")
-    sub.add_argument("--sample", type=float, default=defaults["sample"], help="sub-sampling threshold, 0 for none (default %(default)s)")
-    sub.add_argument("--min-count", type=positive_int, default=defaults["min_count"], help="drop rarer words (default %(default)s)")
-    sub.add_argument("--epochs", type=positive_int, default=defaults["epochs"], help="passes over the corpus (default %(default)s)")
+    sub.add_argument("--sample", type=float, default=defaults["sample"],
+                     help="sub-sampling threshold, 0 for none (default %(default)s)")
+    sub.add_argument("--min-count", type=positive_int, default=defaults["min_count"],
+                     help="drop rarer words (default %(default)s)")
+    sub.add_argument("--epochs", type=positive_int, default=defaults["epochs"],
+                     help="passes over the corpus (default %(default)s)")
     sub.add_argument("--alpha", type=float, default=defaults.get("alpha"),
                      help="start learning rate (default: %s)" % (
                          defaults["alpha"] if defaults.get("alpha") else "0.025 skip-gram, 0.05 CBOW"))
@@ -40,9 +45,11 @@ def add_model_options(sub, defaults):
     sub.add_argument("--model", choices=("sg", "cbow"), default="sg",
                      help="sg: skip-gram, each context word predicts the center; cbow: the mean of "
                           "the window predicts it (default %(default)s)")
-    sub.add_argument("--cbow", dest="model", action="store_const", const="cbow", help="the same as --model cbow")
+    sub.add_argument("--cbow", dest="model", action="store_const", const="cbow",
+                     help="the same as --model cbow")
     sub.add_argument("--cbow-sum", action="store_true",
-                     help="CBOW's input is the sum of the context rows, not their mean (the C tool's -cbow_mean 0)")
+                     help="CBOW's input is the sum of the context rows, not their mean "
+                          "(the C tool's -cbow_mean 0)")
 
 
 def model_settings(args):

@@ -25,7 +25,8 @@ def _add_similar(commands):
         epilog=SIMILAR_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
     sub.add_argument("word", metavar="WORD", help="the query word")
-    sub.add_argument("-n", "--topn", type=positive_int, default=10, help="how many words (default %(default)s)")
+    sub.add_argument("-n", "--topn", type=positive_int, default=10,
+                     help="how many words (default %(default)s)")
     sub.set_defaults(handler=_run_similar)
 
 
@@ -51,7 +52,8 @@ def _add_analogy(commands):
     sub.add_argument("a", metavar="A")
     sub.add_argument("b", metavar="B")
     sub.add_argument("c", metavar="C")
-    sub.add_argument("-n", "--topn", type=positive_int, default=5, help="how many words (default %(default)s)")
+    sub.add_argument("-n", "--topn", type=positive_int, default=5,
+                     help="how many words (default %(default)s)")
     sub.set_defaults(handler=_run_analogy)
 
 
@@ -90,7 +92,8 @@ def _run_info(args):
     if found.format != "native":
         print("training settings: not recorded (word2vec files hold only words and vectors)")
         return 0
-    print("arrays: " + ", ".join(f"{name} {array.dtype} {array.shape}" for name, array in found.arrays.items()))
+    print("arrays: " + ", ".join(f"{name} {array.dtype} {array.shape}"
+                                 for name, array in found.arrays.items()))
     settings = found.metadata.get("config")
     if isinstance(settings, dict):
         print("training settings:")

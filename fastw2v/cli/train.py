@@ -50,7 +50,8 @@ def _add_train(commands):
     sub.add_argument("--min-alpha", type=float, default=None, help="end learning rate (default alpha·1e-4)")
     sub.add_argument("--threads", type=positive_int, default=None, help="threads (default: every core)")
     sub.add_argument("--mode", choices=MODES, default=defaults["mode"],
-                     help="default: fresh negatives per pair; shared: one set per center (default %(default)s)")
+                     help="default: fresh negatives per pair; shared: one set per center "
+                          "(default %(default)s)")
     sub.add_argument("--loss", choices=LOSSES, default=defaults["loss"],
                      help="neg: negative sampling; hs: hierarchical softmax (a Huffman tree of the "
                           "counts); hs+neg: both, summed; softmax: the full softmax, O(vocabulary) "
@@ -81,7 +82,8 @@ def _add_cluster_options(sub, resume):
                             + (" (default: the checkpoint's)" if resume else ""))
     where.add_argument("--dask-scheduler-file", metavar="FILE", help="join the scheduler that wrote FILE")
     group.add_argument("--dask-timeout", type=positive_float, default=DEFAULT_CONNECT_SECONDS,
-                       metavar="SECONDS", help="seconds to wait for the scheduler and a worker (default %(default)s)")
+                       metavar="SECONDS",
+                       help="seconds to wait for the scheduler and a worker (default %(default)s)")
     if not resume:
         group.add_argument("--sync-words", type=positive_int, default=None, metavar="N",
                            help=f"words each worker trains between synchronisations (default "
@@ -202,7 +204,7 @@ def _train_and_write(model, checkpoint, output, output_format, quiet, start, los
         stats = model.stats
         print(f"fastw2v: {len(model.vocab)} words in the vocabulary, {stats['words']} words trained "
               f"at {stats['words_per_second']:,.0f} words/s on {_trained_on(model)}; "
-              f"loss per pair by epoch: {', '.join(f'{l:.4f}' for l in model.epoch_losses)}; "
+              f"loss per pair by epoch: {', '.join(f'{loss:.4f}' for loss in model.epoch_losses)}; "
               f"{time.perf_counter() - start:.1f} s in all; {output_format} output: {output}"
               + (f"; loss plot: {loss_plot}" if loss_plot else ""), file=sys.stderr)
 

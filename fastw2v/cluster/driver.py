@@ -220,7 +220,8 @@ def _train(state, run, session, show_progress, checkpoint):
                 if checkpoint:
                     save_checkpoint(state, run, checkpoint)
                 raise
-            rate = learning_rate(config.alpha, config.min_alpha, float(state.progress.words), schedule.total_words)
+            rate = learning_rate(config.alpha, config.min_alpha, float(state.progress.words),
+                                 schedule.total_words)
             bar.set_postfix(lr=f"{rate:.4g}", loss=f"{state.progress.smoothed_loss:.4f}", refresh=True)
             if checkpoint and state.progress.next_job < len(schedule.jobs) and time.monotonic() >= deadline:
                 save_checkpoint(state, run, checkpoint)
@@ -245,7 +246,8 @@ def _refuse_divergence(results, first_loss, run):
     loss = sum(r.loss for r in results) / pairs
     if first_loss is not None and not loss <= DIVERGED * first_loss:
         raise ConfigError(f"training diverged (loss per pair {loss:.3g}, {first_loss:.3g} in the first "
-                          f"round): adding up the changes of {run.lanes} lanes every {run.sync_words:,} words "
+                          f"round): adding up the changes of {run.lanes} lanes every "
+                          f"{run.sync_words:,} words "
                           f"each overshoots; use a smaller --sync-words (sync_words=)")
     return loss if first_loss is None else first_loss
 

@@ -177,8 +177,8 @@ def train_stretch(snapshot, task):
             raise DatasetError(f"{shard_dir}: a worker cannot read this encoded shard ({exc})") from None
         piece_seed = int(seed_state(seed, task.epoch, task.lane, task.round, index)) >> 1
         piece = plan.piece(lo, hi, task.words_before + words, task.total_words, piece_seed)
-        w, p, l = piece.run_job((0, 0), V, U, scratch)
-        words, pairs, loss = words + int(w), pairs + int(p), loss + float(l)
+        w, p, piece_loss = piece.run_job((0, 0), V, U, scratch)
+        words, pairs, loss = words + int(w), pairs + int(p), loss + float(piece_loss)
     seconds = time.perf_counter() - start
     (v_rows, v_delta), (u_rows, u_delta) = changed_rows(V, snapshot.V), changed_rows(U, snapshot.U)
     return StretchResult(task.lane, words, pairs, loss, (v_rows, u_rows), (v_delta, u_delta), seconds)

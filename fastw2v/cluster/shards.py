@@ -149,7 +149,8 @@ def count_shard(source, shard_dir):
         staging = tempfile.mkdtemp(prefix=".tmp-raw-", dir=shard_dir)
         try:
             first_bad = []
-            raw = corpus.read(iter_source_batches(source, lambda label, line: first_bad.append((label, line))),
+            raw = corpus.read(iter_source_batches(source,
+                                                  lambda label, line: first_bad.append((label, line))),
                               staging)
             np.save(os.path.join(staging, "counts.npy"), raw.counts)
             with open(os.path.join(staging, "words.txt"), "wb") as handle:
