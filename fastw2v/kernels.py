@@ -118,50 +118,51 @@ def _subsample(ids, start, stop, keep_threshold, sentence, state):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _output_row(word, private):
-    """The row of U that holds a word's output vector for this thread: words below
-    private.words (the most frequent) live in the thread's private block."""
-    return word + private.word_offset if word < private.words else word
+def _output_row(word, hot_rows, hot_offset):
+    """The row of U that holds a word's output vector for this thread: words below hot_rows
+    (the most frequent) live in the thread's private block at word + hot_offset."""
+    return word + hot_offset if word < hot_rows else word
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _draw_targets(center, sampling, tree, private, scratch, buf, slot, state, record):
-    """The output rows one input is trained against, for predicting `center`, into
-    scratch.targets/counts[buf, slot], with signed counts: a count c > 0 is a target of label 1
-    taken c times, c < 0 one of label 0 taken -c times.
+def _draw_targets(center, negative, noise_prob, noise_alias, tree, hot_rows, hot_offset, targets,
+                  counts, buf, slot, state, record):
+    """The output rows one input is trained against, for predicting `center`, with signed counts:
+    a count c > 0 is a target of label 1 taken c times, c < 0 one of label 0 taken -c times.
 
-    Hierarchical softmax (tree.first_row ≥ 0) first: the inner nodes on the center's Huffman path,
-    at rows first_row + node (or the thread's private copy, `PrivateRows`), label 1 where the path
-    turns to child 0. Negative sampling (negative > 0) then: the center's own row (label 1), and
-    the distinct negatives of K draws (label 0); a draw equal to the center is skipped, a repeated
-    one counts twice. Returns (number of targets, state).
+    Hierarchical softmax (hs_row0 ≥ 0) first: the inner nodes on the center's Huffman path, at
+    rows hs_row0 + node (nodes from hot_node_first on, the ones nearest the root, at this thread's
+    private copy: hot_node_offset + node - hot_node_first), label 1 where the path turns to
+    child 0. Negative sampling (negative > 0) then: the center's own row (label 1), and the
+    distinct negatives of K draws (label 0); a draw equal to the center is skipped, a repeated one
+    counts twice. Returns (number of targets, state).
     """
-    targets, counts = scratch.targets, scratch.counts
+    tree_nodes, tree_codes, tree_offsets, hs_row0, hot_node_first, hot_node_offset = tree
     n_targets = 0
-    if tree.first_row >= 0:
-        for p in range(tree.offsets[center], tree.offsets[center + 1]):
-            node = tree.nodes[p]
-            targets[buf, slot, n_targets] = (private.node_offset + node - private.nodes_from
-                                             if node >= private.nodes_from else tree.first_row + node)
-            counts[buf, slot, n_targets] = 1 - 2 * np.int64(tree.codes[p])
+    if hs_row0 >= 0:
+        for p in range(tree_offsets[center], tree_offsets[center + 1]):
+            node = tree_nodes[p]
+            targets[buf, slot, n_targets] = (hot_node_offset + node - hot_node_first
+                                             if node >= hot_node_first else hs_row0 + node)
+            counts[buf, slot, n_targets] = 1 - 2 * np.int64(tree_codes[p])
             n_targets += 1
-    if sampling.negative == 0:
-        if tree.first_row < 0:  # the full softmax: the center alone, scored against every row
+    if negative == 0:
+        if hs_row0 < 0:  # the full softmax: the center alone, scored against every row
             targets[buf, slot, 0] = center
             counts[buf, slot, 0] = 1
             n_targets = 1
         return n_targets, state
-    targets[buf, slot, n_targets] = _output_row(center, private)
+    targets[buf, slot, n_targets] = _output_row(center, hot_rows, hot_offset)
     counts[buf, slot, n_targets] = 1
     n_targets += 1
     first_negative = n_targets
-    for k in range(sampling.negative):
+    for k in range(negative):
         state = rng.next_state(state)
-        word = draw(sampling.noise_prob, sampling.noise_alias, rng.output(state))
+        word = draw(noise_prob, noise_alias, rng.output(state))
         note_draw(record, buf, slot, k, word)
         if word == center:
             continue
-        word = _output_row(word, private)
+        word = _output_row(word, hot_rows, hot_offset)
         slot_of_word = n_targets
         for t in range(first_negative, n_targets):
             if targets[buf, slot, t] == word:
@@ -180,30 +181,32 @@ def _draw_targets(center, sampling, tree, private, scratch, buf, slot, state, re
 def _shared_targets(center, negative, tree):
     """How many leading targets every set of `center` has in common (`_draw_targets`): its
     Huffman path, then its own row when negatives are drawn (the full softmax's is the center)."""
-    path = tree.offsets[center + 1] - tree.offsets[center] if tree.first_row >= 0 else 0
-    return path + 1 if negative > 0 or tree.first_row < 0 else path
+    tree_offsets, hs_row0 = tree[2], tree[3]
+    path = tree_offsets[center + 1] - tree_offsets[center] if hs_row0 >= 0 else 0
+    return path + 1 if negative > 0 or hs_row0 < 0 else path
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _draw_center(n, i, per_pair, V, U, sampling, tree, private, scratch, buf, state, record):
+def _draw_center(sentence, n, i, window, negative, per_pair, noise_prob, noise_alias, tree,
+                 hot_rows, hot_offset, V, U, targets, counts, n_targets, buf, state, record):
     """Draw center i's window reach and its targets into buffer `buf`, and prefetch the rows
     it will touch. per_pair: one set of targets per context (else one shared set).
 
     Returns (reach, state).
     """
-    sentence, window = scratch.sentence, sampling.window
     state = rng.next_state(state)
     reach = window - rng.below(rng.output(state), window)
     contexts = min(n, i + reach + 1) - max(0, i - reach) - 1
     sets = contexts if per_pair else min(contexts, 1)
     # Every set starts with the same rows (the center's path, then its own row): fetched once.
-    shared = _shared_targets(sentence[i], sampling.negative, tree)
+    shared = _shared_targets(sentence[i], negative, tree)
     for slot in range(sets):
-        count, state = _draw_targets(sentence[i], sampling, tree, private, scratch, buf, slot, state,
+        count, state = _draw_targets(sentence[i], negative, noise_prob, noise_alias, tree,
+                                     hot_rows, hot_offset, targets, counts, buf, slot, state,
                                      record)
-        scratch.n_targets[buf, slot] = count
+        n_targets[buf, slot] = count
         for t in range(0 if slot == 0 else shared, count):
-            prefetch_row(U, scratch.targets[buf, slot, t])
+            prefetch_row(U, targets[buf, slot, t])
     if i + reach < n:
         prefetch_row(V, sentence[i + reach])
     return reach, state
@@ -217,37 +220,48 @@ def span_loop(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule,
     center_step: the compiled step that trains one center's window (`losses.neg_pairs_step`,
     ...); per_pair: whether each context gets its own targets. Both are constants of each
     public kernel, resolved when it compiles (the step is inlined: no call through a pointer).
+
+    The bundles are unpacked here, once per span, and the helpers and steps take their fields
+    one by one: an array taken out of a tuple in per-pair code costs a reference count each time.
     """
     prefer_256_bit_vectors()
+    ids, offsets = corpus
+    keep_threshold, noise_prob, noise_alias, window, negative = sampling
+    hot_rows, hot_offset = private.words, private.word_offset
+    paths = (tree.nodes, tree.codes, tree.offsets, tree.first_row, private.nodes_from, private.node_offset)
+    alpha, min_alpha, words_before, total_words = schedule
+    sentence, targets, counts, n_targets, coefs, grad_rows = scratch
     words = 0
     pairs = 0
     loss = 0.0
     likelihood = 1.0
-    coefs = scratch.coefs
     for s in range(sent_lo, sent_hi):
-        start, stop = corpus.offsets[s], corpus.offsets[s + 1]
+        start, stop = offsets[s], offsets[s + 1]
         # The rate in the weights' precision, through the scratch: every constant of the step
         # stays in that precision.
-        coefs[0, 0] = learning_rate(schedule.alpha, schedule.min_alpha, schedule.words_before + words,
-                                    schedule.total_words)
+        coefs[0, 0] = learning_rate(alpha, min_alpha, words_before + words, total_words)
         lr = coefs[0, 0]
         words += stop - start
-        n, state = _subsample(corpus.ids, start, stop, sampling.keep_threshold, scratch.sentence, state)
+        n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
         if n == 0:
             continue
         # Pipelined: the next center's negatives are drawn (and their rows prefetched) before
         # the current center trains, so the memory loads overlap the arithmetic.
-        reach, state = _draw_center(n, 0, per_pair, V, U, sampling, tree, private, scratch, 0, state,
-                                    record)
+        reach, state = _draw_center(sentence, n, 0, window, negative, per_pair, noise_prob,
+                                    noise_alias, paths, hot_rows, hot_offset, V, U, targets,
+                                    counts, n_targets, 0, state, record)
         for i in range(n):
             buf = i & 1
             next_reach = 0
             if i + 1 < n:
-                next_reach, state = _draw_center(n, i + 1, per_pair, V, U, sampling, tree, private,
-                                                 scratch, 1 - buf, state, record)
+                next_reach, state = _draw_center(sentence, n, i + 1, window, negative, per_pair,
+                                                 noise_prob, noise_alias, paths, hot_rows,
+                                                 hot_offset, V, U, targets, counts, n_targets,
+                                                 1 - buf, state, record)
             lo, hi = max(0, i - reach), min(n, i + reach + 1)
-            likelihood, folded, trained = center_step(V, U, scratch, i, lo, hi, buf, lr, likelihood,
-                                                      record)
+            likelihood, folded, trained = center_step(
+                V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+                likelihood, record)
             loss += folded
             pairs += trained
             reach = next_reach

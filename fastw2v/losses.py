@@ -4,15 +4,16 @@ Each step has the same arguments and return value, so the span loop (`fastw2v.ke
 whichever one a kernel was compiled with and never asks which loss runs (fastText's ``Loss``
 interface, resolved at compile time):
 
-    step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record)
-        -> (likelihood, loss folded out, pairs trained)
+    step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+         likelihood, record) -> (likelihood, loss folded out, pairs trained)
 
-scratch is the kernels' `Scratch` bundle: center ``sentence[i]``, its contexts
-``sentence[lo:hi]`` except i; targets/counts/n_targets[buf] hold the output rows to train and
-their signed counts as `kernels` drew them (per context slot, or slot 0 when shared):
-hierarchical softmax's path nodes, the center's row, the negatives; coefs and grad_rows are
-work space. ``likelihood`` is a running float64 product of pair likelihoods (one log per many
-pairs); ``record`` is None or a `recording.Recorder`'s buffers.
+center ``sentence[i]``, its contexts ``sentence[lo:hi]`` except i; targets/counts/n_targets[buf]
+hold the output rows to train and their signed counts as `kernels` drew them (per context slot,
+or slot 0 when shared): hierarchical softmax's path nodes, the center's row, the negatives; coefs
+and grad_rows are work space (all of them the fields of the kernels' `Scratch` bundle, unpacked
+once per span: an array taken out of a tuple in the per-pair code costs a reference count);
+``likelihood`` is a running float64 product of pair likelihoods (one log per many pairs);
+``record`` is None or a `recording.Recorder`'s buffers.
 
 Orientation as in `fastw2v.kernels`: the context's row of V is the input, the center's row of U
 the output target. Every score of a step comes from the weights before the step; the input
@@ -45,7 +46,8 @@ def sigmoid_pair(score):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def score_pair(V, U, context, scratch, buf, slot, n_targets, lr, row, ready, likelihood):
+def score_pair(V, U, context, targets, counts, buf, slot, n_targets, lr, coefs, row, ready,
+               likelihood):
     """Gradient coefficients of one input row against its targets, into coefs[row, :n_targets].
 
     coefs[row, t] = |c_t| · (label_t - σ(u_tᵀv)) · lr with the signed count c_t of
@@ -58,7 +60,6 @@ def score_pair(V, U, context, scratch, buf, slot, n_targets, lr, row, ready, lik
 
     Returns (likelihood, loss): loss is what was folded out of the product (float64).
     """
-    targets, counts, coefs = scratch.targets, scratch.counts, scratch.coefs
     dim = V.shape[1]
     for t in range(ready, n_targets):
         target = targets[buf, slot, t]
@@ -89,20 +90,21 @@ def score_pair(V, U, context, scratch, buf, slot, n_targets, lr, row, ready, lik
 
 
 @njit(nogil=True, cache=True, inline="always")
-def logistic_output(X, x, U, scratch, n_targets, buf, slot, lr, likelihood):
+def logistic_output(X, x, U, targets, counts, n_targets, buf, slot, lr, coefs, grad_rows, likelihood):
     """The binary-logistic output layer (negative sampling, hierarchical softmax, both): input row
     X[x] against the targets of (buf, slot). Updates the targets' rows of U in place (every score
     and every gradient from the rows before), and leaves dJ/dx · (-lr), to be added to the input,
-    in scratch.grad_rows[0] (X[x] itself is not changed).
+    in grad_rows[0] (X[x] itself is not changed).
 
     Returns (likelihood, loss folded out of it).
     """
-    return chained_logistic_output(X, x, U, scratch, n_targets, buf, slot, lr, 0, 0, X, x, 0, likelihood)
+    return chained_logistic_output(X, x, U, targets, counts, n_targets, buf, slot, lr, coefs, 0, 0,
+                                   X, x, 0, grad_rows, likelihood)
 
 
 @njit(nogil=True, cache=True, inline="always")
-def chained_logistic_output(X, x, U, scratch, n_targets, buf, slot, lr, row, ready, next_X, next_x,
-                            share, likelihood):
+def chained_logistic_output(X, x, U, targets, counts, n_targets, buf, slot, lr, coefs, row, ready,
+                            next_X, next_x, share, grad_rows, likelihood):
     """`logistic_output` for one of a chain of pairs: the scores of targets [0, ready) are already
     in coefs[row] (`score_pair`), and while it updates targets [0, share) it also scores them
     against the next pair's input next_X[next_x], into coefs[1 - row, :share]: one pass over each
@@ -112,13 +114,13 @@ def chained_logistic_output(X, x, U, scratch, n_targets, buf, slot, lr, row, rea
 
     Returns (likelihood, loss folded out of it).
     """
-    targets, coefs, grad_rows = scratch.targets, scratch.coefs, scratch.grad_rows
     dim = X.shape[1]
     for d in range(dim):
         grad_rows[0, d] = _ZERO
     if n_targets == 0:  # hierarchical softmax over a one-word vocabulary: nothing to predict
         return likelihood, 0.0
-    likelihood, loss = score_pair(X, U, x, scratch, buf, slot, n_targets, lr, row, ready, likelihood)
+    likelihood, loss = score_pair(X, U, x, targets, counts, buf, slot, n_targets, lr, coefs, row,
+                                  ready, likelihood)
     for t in range(n_targets):
         g = coefs[row, t]
         target = targets[buf, slot, t]
@@ -140,16 +142,15 @@ def chained_logistic_output(X, x, U, scratch, n_targets, buf, slot, lr, row, rea
 
 
 @njit(nogil=True, cache=True, inline="always")
-def softmax_output(X, x, U, scratch, n_targets, buf, slot, lr, likelihood):
+def softmax_output(X, x, U, targets, counts, n_targets, buf, slot, lr, coefs, grad_rows, likelihood):
     """The full-softmax output layer, with `logistic_output`'s arguments and contract: input row
     X[x] predicts the word `targets[buf, slot, 0]` among all rows of U (O(Vocab · D)).
 
     J = -log softmax(U x)[w]: coefs[0, v] = lr · (y_v - ŷ_v), every score from the rows before;
     the normaliser is summed in float64. Returns (likelihood unchanged, the loss).
     """
-    coefs, grad_rows = scratch.coefs, scratch.grad_rows
     dim, n_words = X.shape[1], U.shape[0]
-    word = scratch.targets[buf, slot, 0]
+    word = targets[buf, slot, 0]
     for v in range(n_words):
         score = X[x, 0] * _ZERO
         for d in range(dim):
@@ -182,10 +183,10 @@ def softmax_output(X, x, U, scratch, n_targets, buf, slot, lr, likelihood):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _skip_gram_pairs(V, U, scratch, i, lo, hi, buf, lr, likelihood, record, output):
+def _skip_gram_pairs(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                     grad_rows, likelihood, record, output):
     """Skip-gram, one exact SGD step per (context, center) pair: the context's row of V against
     the center's targets of its own slot, through `output`. Returns (likelihood, loss, pairs)."""
-    sentence, n_targets, grad_rows = scratch.sentence, scratch.n_targets, scratch.grad_rows
     dim = V.shape[1]
     loss = 0.0
     slot = 0
@@ -194,8 +195,8 @@ def _skip_gram_pairs(V, U, scratch, i, lo, hi, buf, lr, likelihood, record, outp
             continue
         context = sentence[j]
         note_pair(record, True, context, sentence[i], lr, buf, slot)
-        likelihood, folded = output(V, context, U, scratch, n_targets[buf, slot], buf, slot, lr,
-                                    likelihood)
+        likelihood, folded = output(V, context, U, targets, counts, n_targets[buf, slot], buf, slot,
+                                    lr, coefs, grad_rows, likelihood)
         loss += folded
         for d in range(dim):
             V[context, d] += grad_rows[0, d]
@@ -204,7 +205,8 @@ def _skip_gram_pairs(V, U, scratch, i, lo, hi, buf, lr, likelihood, record, outp
 
 
 @njit(nogil=True, cache=True, inline="always")
-def neg_pairs_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
+def neg_pairs_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                   grad_rows, likelihood, record):
     """Skip-gram, default mode: one exact SGD step per (context, center) pair, each with its own
     targets (negatives and/or hierarchical-softmax path). Returns (likelihood, loss, pairs).
 
@@ -212,8 +214,6 @@ def neg_pairs_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
     shares with the next one (the center's path, its row) are scored for the next context while
     this one updates them; the scores are the same ones a separate pass would compute. A context
     equal to the next one breaks the chain (its row moves in between)."""
-    sentence, targets, n_targets, grad_rows = (scratch.sentence, scratch.targets, scratch.n_targets,
-                                               scratch.grad_rows)
     dim = V.shape[1]
     loss = 0.0
     slot = 0
@@ -231,8 +231,9 @@ def neg_pairs_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
             while share < most and targets[buf, slot + 1, share] == targets[buf, slot, share]:
                 share += 1
         note_pair(record, True, context, sentence[i], lr, buf, slot)
-        likelihood, folded = chained_logistic_output(V, context, U, scratch, count, buf, slot, lr,
-                                                     slot & 1, ready, V, next_context, share, likelihood)
+        likelihood, folded = chained_logistic_output(V, context, U, targets, counts, count, buf, slot,
+                                                     lr, coefs, slot & 1, ready, V, next_context,
+                                                     share, grad_rows, likelihood)
         loss += folded
         for d in range(dim):
             V[context, d] += grad_rows[0, d]
@@ -243,14 +244,14 @@ def neg_pairs_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _cbow(V, U, scratch, i, lo, hi, buf, lr, likelihood, record, output, mean):
+def _cbow(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+          likelihood, record, output, mean):
     """CBOW: the mean (or sum) of the window's context rows of V predicts the center through
     `output` (targets of slot 0); every context row then gets the step on the input, -lr·dJ/dh,
     whole, as the C tool and gensim do: for the sum that is each row's exact gradient step, for
     the mean the window's size times it (the exact step, divided by the size, learns several
-    times slower: see docs/performance.md). The input h lives in grad_rows[1]. Returns (likelihood, loss,
+    times slower: see docs/design.md). The input h lives in grad_rows[1]. Returns (likelihood, loss,
     1 prediction or 0)."""
-    sentence, grad_rows = scratch.sentence, scratch.grad_rows
     dim = V.shape[1]
     m = hi - lo - 1
     if m < 1:
@@ -269,7 +270,8 @@ def _cbow(V, U, scratch, i, lo, hi, buf, lr, likelihood, record, output, mean):
     share = one / m if mean else one
     for d in range(dim):
         grad_rows[1, d] *= share
-    likelihood, loss = output(grad_rows, 1, U, scratch, scratch.n_targets[buf, 0], buf, 0, lr, likelihood)
+    likelihood, loss = output(grad_rows, 1, U, targets, counts, n_targets[buf, 0], buf, 0, lr, coefs,
+                              grad_rows, likelihood)
     for j in range(lo, hi):
         if j != i:
             context = sentence[j]
@@ -279,41 +281,48 @@ def _cbow(V, U, scratch, i, lo, hi, buf, lr, likelihood, record, output, mean):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def cbow_mean_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
+def cbow_mean_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                   grad_rows, likelihood, record):
     """CBOW with the mean of the context rows (gensim's default), binary-logistic outputs."""
-    return _cbow(V, U, scratch, i, lo, hi, buf, lr, likelihood, record, logistic_output, True)
+    return _cbow(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+                 likelihood, record, logistic_output, True)
 
 
 @njit(nogil=True, cache=True, inline="always")
-def cbow_sum_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
+def cbow_sum_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                  grad_rows, likelihood, record):
     """CBOW with the sum of the context rows (the C tool's cbow_mean=0), binary-logistic outputs."""
-    return _cbow(V, U, scratch, i, lo, hi, buf, lr, likelihood, record, logistic_output, False)
+    return _cbow(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+                 likelihood, record, logistic_output, False)
 
 
 @njit(nogil=True, cache=True, inline="always")
-def cbow_softmax_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
+def cbow_softmax_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                      grad_rows, likelihood, record):
     """CBOW (mean) with the full-softmax output."""
-    return _cbow(V, U, scratch, i, lo, hi, buf, lr, likelihood, record, softmax_output, True)
+    return _cbow(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+                 likelihood, record, softmax_output, True)
 
 
 @njit(nogil=True, cache=True, inline="always")
-def neg_shared_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
+def neg_shared_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                    grad_rows, likelihood, record):
     """Shared mode: one exact SGD step on the summed loss of the center's window, one set of
     negatives for all its contexts, every score from the weights before the step.
 
     Returns (likelihood, loss folded out of it, pairs trained).
     """
-    sentence, targets, coefs, grad_rows = scratch.sentence, scratch.targets, scratch.coefs, scratch.grad_rows
     dim = V.shape[1]
     loss = 0.0
     if hi - lo < 2:
         return likelihood, loss, 0
-    count = scratch.n_targets[buf, 0]
+    count = n_targets[buf, 0]
     m = 0
     for j in range(lo, hi):
         if j != i:
             note_pair(record, m == 0, sentence[j], sentence[i], lr, buf, 0)
-            likelihood, folded = score_pair(V, U, sentence[j], scratch, buf, 0, count, lr, m, 0, likelihood)
+            likelihood, folded = score_pair(V, U, sentence[j], targets, counts, buf, 0, count, lr,
+                                            coefs, m, 0, likelihood)
             loss += folded
             m += 1
     # Input gradients first (they read U before its update) ...
@@ -348,7 +357,9 @@ def neg_shared_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def softmax_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
+def softmax_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                 grad_rows, likelihood, record):
     """Skip-gram with the full softmax: one exact SGD step per (context, center) pair over the
     whole vocabulary (`softmax_output`); no negatives are drawn. Returns (likelihood, loss, pairs)."""
-    return _skip_gram_pairs(V, U, scratch, i, lo, hi, buf, lr, likelihood, record, softmax_output)
+    return _skip_gram_pairs(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                            grad_rows, likelihood, record, softmax_output)

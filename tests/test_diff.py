@@ -54,16 +54,18 @@ def test_recording_does_not_change_what_the_kernel_computes():
 
 
 @njit(nogil=True, inline="always")
-def _step_counting_repeats_once(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
+def _step_counting_repeats_once(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                                grad_rows, likelihood, record):
     """Planted bug: a negative drawn twice is trained once."""
-    np.maximum(scratch.counts[buf], -1, scratch.counts[buf])
-    return losses.neg_pairs_step(V, U, scratch, i, lo, hi, buf, lr, likelihood, record)
+    np.maximum(counts[buf], -1, counts[buf])
+    return losses.neg_pairs_step(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr,
+                                       coefs, grad_rows, likelihood, record)
 
 
 @njit(nogil=True, inline="always")
-def _step_updating_input_first(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
+def _step_updating_input_first(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs,
+                               grad_rows, likelihood, record):
     """Planted bug: the input row moves before the output rows, which then see the moved row."""
-    sentence, targets, coefs = scratch.sentence, scratch.targets, scratch.coefs
     center = sentence[i]
     slot = 0
     for j in range(lo, hi):
@@ -71,8 +73,9 @@ def _step_updating_input_first(V, U, scratch, i, lo, hi, buf, lr, likelihood, re
             continue
         context = sentence[j]
         losses.note_pair(record, True, context, center, lr, buf, slot)
-        count = scratch.n_targets[buf, slot]
-        likelihood, _ = losses.score_pair(V, U, context, scratch, buf, slot, count, lr, 0, 0, likelihood)
+        count = n_targets[buf, slot]
+        likelihood, _ = losses.score_pair(V, U, context, targets, counts, buf, slot, count, lr, coefs, 0, 0,
+                                            likelihood)
         for d in range(V.shape[1]):
             step = 0.0
             for t in range(count):
@@ -86,10 +89,10 @@ def _step_updating_input_first(V, U, scratch, i, lo, hi, buf, lr, likelihood, re
 
 
 @njit(nogil=True, inline="always")
-def _step_chaining_through_a_repeated_context(V, U, scratch, i, lo, hi, buf, lr, likelihood, record):
+def _step_chaining_through_a_repeated_context(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf,
+                                              lr, coefs, grad_rows, likelihood, record):
     """Planted bug: a context equal to the next one does not break the chain of pairs, so the next
     pair's shared scores come from its row before this pair moved it."""
-    sentence, targets, n_targets = scratch.sentence, scratch.targets, scratch.n_targets
     slot, ready = 0, 0
     for j in range(lo, hi):
         if j == i:
@@ -102,9 +105,9 @@ def _step_chaining_through_a_repeated_context(V, U, scratch, i, lo, hi, buf, lr,
                 share += 1
         losses.note_pair(record, True, sentence[j], sentence[i], lr, buf, slot)
         likelihood, _ = losses.chained_logistic_output(
-            V, sentence[j], U, scratch, count, buf, slot, lr, slot & 1, ready, V,
-            sentence[min(following, hi - 1)], share, likelihood)
-        V[sentence[j]] += scratch.grad_rows[0]
+            V, sentence[j], U, targets, counts, count, buf, slot, lr, coefs, slot & 1, ready, V,
+            sentence[min(following, hi - 1)], share, grad_rows, likelihood)
+        V[sentence[j]] += grad_rows[0]
         ready, slot = share, slot + 1
     return likelihood, 0.0, slot
 
