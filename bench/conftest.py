@@ -2,11 +2,17 @@
 
 FASTW2V_BENCH_QUICK=1 shrinks every workload so the whole suite runs in a few minutes on 2 cores.
 Generated corpora are kept in $FASTW2V_BENCH_DATA (default bench/.data, git-ignored).
+FASTW2V_BENCH_CORPUS=FILE trains the speed benchmarks on a real text file instead of the generated
+Zipfian corpus (`train_corpus`: test_peers.py, test_kernel.py's largest point, test_cluster.py);
+FASTW2V_BENCH_CORPUS_TOKENS=N takes its first whole lines up to N tokens (written once to the data
+folder). The word2vec C tool and fastText are found from FASTW2V_BENCH_WORD2VEC_C and
+FASTW2V_BENCH_FASTTEXT, else as `word2vec` and `fasttext` on PATH (`external_tool`).
 The saved JSON's machine_info gets a ``fastw2v_bench`` entry (quick or full, library versions),
 which `python -m bench.report` prints with the results.
 """
 
 import os
+import shutil
 
 import pytest
 
@@ -15,6 +21,9 @@ from fastw2v.synthetic import write_zipf_corpus
 
 QUICK = os.environ.get("FASTW2V_BENCH_QUICK", "") not in ("", "0")
 DATA_DIR = os.environ.get("FASTW2V_BENCH_DATA", os.path.join(os.path.dirname(__file__), ".data"))
+# A real training corpus, and a prefix of it in tokens (0: the whole file).
+REAL_CORPUS = os.environ.get("FASTW2V_BENCH_CORPUS") or None
+REAL_CORPUS_TOKENS = int(os.environ.get("FASTW2V_BENCH_CORPUS_TOKENS") or 0)
 
 # (tokens, distinct words): text8-sized by default (17M tokens, ~80k words), 1M when quick.
 TRAIN_CORPUS = (1_000_000, 30_000) if QUICK else (17_000_000, 80_000)
@@ -85,8 +94,56 @@ def probe_cores(benchmark, threads):
     return probe
 
 
+def corpus_prefix(path, tokens):
+    """Path of a file holding `path`'s first whole lines up to `tokens` whitespace-separated
+    tokens (the line that crosses the limit is left out), written on first use and rewritten when
+    `path` is newer; `path` itself when `tokens` is 0. A line is read whole, so a one-line corpus
+    (text8) needs a file cut into lines first.
+    """
+    if not tokens:
+        return path
+    os.makedirs(DATA_DIR, exist_ok=True)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    prefix = os.path.join(DATA_DIR, f"prefix-{stem}-{tokens}.txt")
+    if os.path.exists(prefix) and os.path.getmtime(prefix) >= os.path.getmtime(path):
+        return prefix
+    taken = 0
+    partial = prefix + ".part"
+    with open(path, "rb") as source, open(partial, "wb") as out:
+        for line in source:
+            taken += len(line.split())
+            if taken > tokens:
+                break
+            out.write(line)
+    os.replace(partial, prefix)
+    return prefix
+
+
+def count_tokens(path):
+    """Whitespace-separated tokens in a text file, read as fastw2v reads it."""
+    from fastw2v.corpus import iter_text_chunks
+
+    return sum(len(piece.split()) for piece in iter_text_chunks(path))
+
+
+def external_tool(variable, name):
+    """Path of an external trainer: $variable if set (a path or a command name), else `name` on
+    PATH; skips the test with the reason when neither names an executable file."""
+    given = os.environ.get(variable)
+    found = shutil.which(given or name)
+    if found is None:
+        where = f"${variable}={given!r} is not an executable" if given else \
+            f"no `{name}` on PATH and ${variable} is not set"
+        pytest.skip(f"{name} not found: {where}")
+    return found
+
+
 @pytest.fixture(scope="session")
 def train_corpus():
+    if REAL_CORPUS:
+        if not os.path.isfile(REAL_CORPUS):
+            pytest.skip(f"$FASTW2V_BENCH_CORPUS={REAL_CORPUS!r} is not a file")
+        return corpus_prefix(REAL_CORPUS, REAL_CORPUS_TOKENS)
     return zipf_corpus(*TRAIN_CORPUS)
 
 
@@ -123,3 +180,5 @@ def pytest_benchmark_update_machine_info(config, machine_info):
         gensim_version = None
     machine_info["fastw2v_bench"] = {"quick": QUICK, "numba": numba.__version__,
                                      "numpy": numpy.__version__, "gensim": gensim_version}
+    if REAL_CORPUS:
+        machine_info["fastw2v_bench"]["corpus"] = {"path": REAL_CORPUS, "tokens": REAL_CORPUS_TOKENS or None}

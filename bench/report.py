@@ -6,10 +6,11 @@ Prints the markdown and writes it, with the charts, to DIR (default bench/result
 threads.png (words/s against threads), corpus_size.png (words/s against corpus size), memory.png
 (memory against corpus size) and sampler.png (draws/s per method), each when its figures are in
 the file. Every figure is a median over rounds, and every ratio is taken within the one run the
-file holds: each fastw2v speed against gensim's with the same threads, each multi-thread speed
-against the same trainer's one-thread speed. The thread-scaling goals compare fastest rounds (the
-medians and the machine's core probe beside them). The goals table says met / not met / not
-measured.
+file holds: each speed against gensim's with the same threads, each multi-thread speed
+against the same trainer's one-thread speed. External peers (the word2vec C tool, fastText) are
+timed end to end, and get a second table with their training-only speed. The thread-scaling goals
+compare fastest rounds (the medians and the machine's core probe beside them). The goals table
+says met / not met / not measured.
 """
 
 import argparse
@@ -143,6 +144,51 @@ def training_section(results):
     lines += ["", "The machine's core probe (bench/machine.py): how many cores the machine gave, "
               "measured on pure arithmetic right before each multi-thread round (2.00× = two whole "
               "cores)."]
+    return lines
+
+
+def peer_rows(results):
+    """[(Speed, extra_info)] of the external peers' training benchmarks (those whose extra_info
+    has train_seconds: test_peers.py's word2vec.c and fastText), in the file's order."""
+    rows = speeds(results, ("training",))
+    return [(_row_of(rows, "training", info["trainer"], info["threads"], info["mode"]), info)
+            for info in (bench.get("extra_info", {}) for bench in _in_group(results, "training"))
+            if "train_seconds" in info and info.get("words")]
+
+
+def _median_of(values):
+    values = sorted(value for value in values or () if value is not None)
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def peers_section(results):
+    rows = peer_rows(results)
+    if not rows:
+        return []
+    speed_rows = speeds(results, ("training",))
+    lines = ["## External peers: end to end and training only", "",
+             "| trainer | mode | threads | words/s end to end | × gensim | words/s training only | "
+             "× gensim | own progress figure (words/s) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row, info in rows:
+        gensim = _speed_of(speed_rows, "training", "gensim", row.threads)
+        seconds = _median_of(info.get("train_seconds"))
+        training = row.words / seconds if seconds else None
+        reported = _median_of(info.get("reported_words_per_s"))
+        lines.append(f"| {row.trainer} | {row.mode} | {row.threads} | {row.speed:,.0f} | "
+                     f"{_fmt_ratio(_ratio(row.speed, gensim))} | "
+                     f"{'' if training is None else f'{training:,.0f}'} | "
+                     f"{_fmt_ratio(_ratio(training, gensim))} | "
+                     f"{'' if reported is None else f'{reported:,.0f}'} |")
+    lines += ["", "End to end: the process from start to exit (reading the file, counting the vocabulary, "
+              "training, writing the vectors); fastw2v and gensim are timed on training alone. Training "
+              "only: corpus tokens / the median seconds from the tool's \"vocabulary counted\" line to its "
+              "last progress line. Own progress figure: the tool's last words/s per thread × threads "
+              "(the C tool divides by CPU seconds, fastText by wall seconds; both count a token per "
+              "line end). All medians over rounds; × gensim: gensim corpus_file, same threads."]
     return lines
 
 
@@ -437,6 +483,10 @@ def machine_line(results):
     run = machine.get("fastw2v_bench", {})
     versions = ", ".join(f"{name} {run[name]}" for name in ("numba", "numpy", "gensim") if run.get(name))
     kind = {True: "quick run (FASTW2V_BENCH_QUICK=1)", False: "full run"}.get(run.get("quick"), "run")
+    corpus = run.get("corpus")
+    if corpus:
+        kind += (f" on {corpus.get('path')}" +
+                 (f" (its first {corpus['tokens']:,} tokens)" if corpus.get("tokens") else ""))
     return (f"Machine: {cpu.get('brand_raw') or machine.get('processor') or '?'}, "
             f"{cpu.get('count', '?')} cores, {machine.get('system', '')} {machine.get('machine', '')}; "
             f"Python {machine.get('python_version', '?')}" + (f", {versions}" if versions else "") +
@@ -446,9 +496,9 @@ def machine_line(results):
 def markdown(results):
     """The whole report: the goals first, then every section whose figures the file holds."""
     lines = ["# fastw2v benchmarks", "", machine_line(results), ""]
-    for section in (goals_section, training_section, architectures_section, size_section, reference_section,
-                    sampler_section, corpus_section, startup_section, memory_section, quality_section,
-                    other_section):
+    for section in (goals_section, training_section, peers_section, architectures_section, size_section,
+                    reference_section, sampler_section, corpus_section, startup_section, memory_section,
+                    quality_section, other_section):
         body = section(results)
         if body:
             lines += body + [""]
