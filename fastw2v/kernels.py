@@ -62,8 +62,8 @@ softmax)."""
 PrivateRows = namedtuple("PrivateRows", "words word_offset nodes_from node_offset")
 PrivateRows.__doc__ = """A thread's private copies of the hottest output rows (`plan.HotRows`):
 the output vectors of words below `words` are read and written at row word + word_offset of U;
-inner nodes from `nodes_from` on at row node_offset + node - nodes_from. NO_PRIVATE_ROWS: every
-row at its own place."""
+inner nodes from `nodes_from` on at row node_offset + node - nodes_from. (0, 0, NO_HOT_NODE, 0):
+every row at its own place (one thread, `plan.NO_PRIVATE_ROWS`)."""
 
 Schedule = namedtuple("Schedule", "alpha min_alpha words_before total_words")
 Schedule.__doc__ = """The learning-rate clock (`learning_rate`): alpha, min_alpha: float, its ends;
@@ -75,9 +75,6 @@ Scratch.__doc__ = """Per-thread buffers, allocated once (`allocate_scratch`): se
 longest sentence); targets and counts int64 (2, 2·window, columns); n_targets int64 (2,
 2·window); coefs V.dtype (2·window, columns); grad_rows V.dtype (2·window, D), where columns is
 `Objective.target_columns`."""
-
-NO_PRIVATE_ROWS = PrivateRows(0, 0, NO_HOT_NODE, 0)
-
 
 def allocate_scratch(window, columns, dim, longest_sentence, dtype, isolate=None):
     """A thread's `Scratch` for `window`, `columns` targets per input, `dim` dimensions.
