@@ -13,6 +13,7 @@ which `python -m bench.report` prints with the results.
 
 import os
 import shutil
+import tempfile
 
 import pytest
 
@@ -121,9 +122,11 @@ def corpus_prefix(path, tokens):
 
 def count_tokens(path):
     """Whitespace-separated tokens in a text file, read as fastw2v reads it."""
-    from fastw2v.corpus import iter_text_chunks
+    from fastw2v import reader
 
-    return sum(len(piece.split()) for piece in iter_text_chunks(path))
+    with tempfile.TemporaryDirectory(prefix="fastw2v-count-") as spool:
+        raw = reader.read_text(reader.plan_pieces([path], 1), spool)
+        return raw.n_tokens
 
 
 def external_tool(variable, name):

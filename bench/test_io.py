@@ -2,11 +2,13 @@
 
 The text8-sized corpus of test_peers.py (17M tokens, ~83 MB; 1M tokens when quick), in
 `Word2Vec.build_vocab`'s three steps, each timed on its own:
-- tokenize: `corpus.read(iter_token_batches(...))`: read the file in 1 MB chunks, split on
-  whitespace, count the words and spool provisional ids to disk;
-- vocabulary: `build_vocabulary(raw.word_counts(), ...)` with min_count 5, and its word index;
-- encode: `corpus.encode`: map the ids to vocabulary ids (out-of-vocabulary dropped) into the
-  memory-mapped .npy files, with sentence offsets.
+- tokenize: `reader.read_text` on one thread: read the file in 1 MB buffers, tokenize in compiled
+  code, count the words and spool provisional ids to disk;
+- vocabulary: `vocab.vocabulary_of(raw.words, raw.counts, ...)` with min_count 5;
+- encode: `corpus.encode` on one thread: map the ids to vocabulary ids (out-of-vocabulary dropped)
+  into the memory-mapped .npy files, with sentence offsets.
+(bench/test_reader.py measures the reader on one and two threads beside the reader it replaced
+and gensim's vocabulary scan.)
 MB/s = the text file's bytes (10^6 bytes per MB) / median seconds, for both passes, so the report's
 tokenize+encode MB/s = bytes / (tokenize + encode medians). Rounds: 3, each into an emptied folder.
 """
@@ -15,21 +17,25 @@ import os
 import shutil
 import tempfile
 
+import numpy as np
 import pytest
 
 from bench.conftest import STANDARD
 from fastw2v import corpus as corpus_mod
-from fastw2v.vocab import build_vocabulary
+from fastw2v import reader
+from fastw2v.vocab import vocabulary_of
 
 
 def read(path, directory):
-    return corpus_mod.read(corpus_mod.iter_token_batches(corpus_mod.input_files([path])), directory)
+    return reader.read_text(reader.plan_pieces([path], 1), directory)
 
 
 def make_vocabulary(raw):
-    vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, STANDARD["min_count"])
-    vocab.index  # noqa: B018  built once per vocabulary, as encode needs it
-    return vocab
+    """(Vocabulary, each raw word's vocabulary id or -1), as the local backend builds them."""
+    vocab, kept = vocabulary_of(raw.words, raw.counts, raw.n_tokens, STANDARD["min_count"])
+    vocab_ids = np.full(len(raw.words), -1, dtype=np.int32)
+    vocab_ids[kept] = np.arange(kept.size, dtype=np.int32)
+    return vocab, vocab_ids
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +50,7 @@ def folders():
 @pytest.fixture(scope="module")
 def raw_corpus(train_corpus, folders):
     raw = read(train_corpus, folders[0])
-    return train_corpus, raw, make_vocabulary(raw)
+    return train_corpus, raw, make_vocabulary(raw)[0]
 
 
 def emptied(folder):
@@ -71,7 +77,7 @@ def test_tokenize(benchmark, raw_corpus, folders):
 def test_vocabulary(benchmark, raw_corpus):
     path, raw, expected = raw_corpus
     benchmark.group = "corpus"
-    vocab = benchmark.pedantic(make_vocabulary, args=(raw,), rounds=3)
+    vocab, _ = benchmark.pedantic(make_vocabulary, args=(raw,), rounds=3)
     assert vocab.words == expected.words
     record(benchmark, "vocabulary", path, raw, vocab)
 
@@ -79,7 +85,8 @@ def test_vocabulary(benchmark, raw_corpus):
 def test_encode(benchmark, raw_corpus, folders):
     path, raw, vocab = raw_corpus
     benchmark.group = "corpus"
-    encoded = benchmark.pedantic(lambda folder: corpus_mod.encode(raw, vocab.index, folder),
+    vocab_ids = make_vocabulary(raw)[1]
+    encoded = benchmark.pedantic(lambda folder: corpus_mod.encode(raw, vocab_ids, folder),
                                  setup=emptied(folders[1]), rounds=3)
     assert encoded.n_words == vocab.train_words
     record(benchmark, "encode", path, raw, vocab)

@@ -1,270 +1,22 @@
-"""The corpus: text streamed from files, split on whitespace, encoded once to a flat id array.
+"""The encoded corpus: every in-vocabulary token as an int32 word id, in sentences.
 
-Text is read in chunks of bytes (a file with no newline at all streams like any other), decoded as
-UTF-8 with replacement characters, and split with ``str.split()``. A line is a sentence; a longer
-one is cut into sentences of at most `MAX_SENTENCE_WORDS` in-vocabulary words (the C tool cuts at
-1,000; gensim at 10,000 — we follow gensim so long lines keep their long contexts). The encoded
-corpus is a memory-mapped ``int32`` .npy of word ids (out-of-vocabulary words dropped) plus an
-``int64`` .npy of sentence offsets; no epoch holds the corpus as Python objects.
+`encode` maps a `fastw2v.reader.RawCorpus` (provisional ids spooled in parts) to vocabulary ids,
+out-of-vocabulary tokens dropped, into a memory-mapped ``int32`` .npy of word ids plus an
+``int64`` .npy of sentence offsets; no epoch holds the corpus as Python objects. A line is a
+sentence; a longer one is cut into sentences of at most `MAX_SENTENCE_WORDS` in-vocabulary words
+(the C tool cuts at 1,000; gensim at 10,000 — we follow gensim so long lines keep their long
+contexts). The parts are encoded on every thread, each into its place in the one ids file.
 """
 
-import bz2
-import contextlib
-import gzip
-import math
 import os
-import sys
+import threading
 from dataclasses import dataclass
 
 import numpy as np
-
-from fastw2v.errors import DatasetError
+from numba import njit
 
 MAX_SENTENCE_WORDS = 10000
-CHUNK_BYTES = 1 << 20
-MAX_TOKEN_BYTES = 1 << 20  # longer runs without whitespace are refused: not text
-NEWLINE, NUL = b"\n", b"\0"
-_ASCII_WHITESPACE = (b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c")
-
-
-STDIN = "-"
-
-
-def input_files(inputs):
-    """The files a list of inputs names: a file as given, a directory as every file directly in
-    it (sorted by name, hidden files skipped), ``-`` as standard input.
-
-    Raises:
-        DatasetError: a path that does not exist, or a directory with no file in it.
-    """
-    files = []
-    for path in map(os.fspath, inputs):
-        if path == STDIN or os.path.isfile(path):
-            files.append(path)
-        elif os.path.isdir(path):
-            inside = sorted(os.path.join(path, name) for name in os.listdir(path) if not name.startswith("."))
-            inside = [name for name in inside if os.path.isfile(name)]
-            if not inside:
-                raise DatasetError(f"{path}: directory has no files to read")
-            files.extend(inside)
-        else:
-            raise DatasetError(f"{path}: no such file or directory")
-    return files
-
-
-def _open_binary(path):
-    if path == STDIN:
-        return os.fdopen(os.dup(sys.stdin.fileno()), "rb")
-    opener = {".gz": gzip.open, ".bz2": bz2.open}.get(os.path.splitext(path)[1], open)
-    try:
-        return opener(path, "rb")
-    except OSError as exc:
-        raise DatasetError(f"{path}: cannot open ({exc.strerror or exc})") from exc
-
-
-def iter_text_chunks(path, chunk_bytes=CHUNK_BYTES, on_bad_utf8=None, byte_range=None, label=None):
-    """Yield the decoded text of a file in pieces that never split a token.
-
-    Each piece ends at an ASCII whitespace byte (the bytes after the last one are carried into
-    the next piece), so no token and no UTF-8 character is cut in two. Bytes that are not UTF-8
-    become U+FFFD, and each piece that holds some calls ``on_bad_utf8(label, line)`` (or None).
-
-    Args:
-        byte_range: None (the whole file; ``.gz``, ``.bz2`` and ``-`` too), or (start, stop):
-            bytes [start, stop) of a plain file, its lines counted from `start`.
-        label: how messages name the input (default: the path).
-    Raises:
-        DatasetError: a NUL byte (binary data, or UTF-16 text), more than `MAX_TOKEN_BYTES`
-            without whitespace, or a failed read; the message names the input and line.
-    """
-    label = path if label is None else label
-    carry, line = b"", 1
-    with _open_range(path, byte_range, label) as (handle, remaining):
-        while remaining > 0:
-            block = _read_block(handle, label, min(chunk_bytes, remaining))
-            if not block:
-                break
-            remaining -= len(block)
-            _refuse_binary(block, label, line)  # the carry holds no newline
-            block = carry + block
-            cut = max(block.rfind(byte) for byte in _ASCII_WHITESPACE)
-            carry = block[cut + 1:]
-            if len(carry) > MAX_TOKEN_BYTES:
-                where = line + block.count(NEWLINE, 0, cut + 1)
-                raise DatasetError(f"{label}:{where}: more than {MAX_TOKEN_BYTES:,} bytes without "
-                                   "whitespace: not a text corpus")
-            if cut >= 0:
-                yield _decode(block[:cut + 1], label, line, on_bad_utf8)
-                line += block.count(NEWLINE, 0, cut + 1)
-    if carry:
-        yield _decode(carry, label, line, on_bad_utf8)
-
-
-@contextlib.contextmanager
-def _open_range(path, byte_range, label):
-    """(binary handle at the range's start, bytes to read: unbounded for a whole file)."""
-    if byte_range is None:
-        with _open_binary(path) as handle:
-            yield handle, math.inf
-        return
-    start, stop = byte_range
-    try:
-        handle = open(path, "rb")
-    except OSError as exc:
-        raise DatasetError(f"{label}: cannot open ({exc.strerror or exc})") from exc
-    with handle:
-        handle.seek(start)
-        yield handle, stop - start
-
-
-def _read_block(handle, path, size):
-    try:
-        return handle.read(size)
-    except (OSError, EOFError) as exc:
-        raise DatasetError(f"{path}: read failed ({exc})") from exc
-
-
-def _refuse_binary(block, path, line):
-    nul = block.find(NUL)
-    if nul >= 0:
-        where = line + block.count(NEWLINE, 0, nul)
-        raise DatasetError(f"{path}:{where}: a NUL byte: binary data (or UTF-16 text), not the "
-                           "UTF-8 text fastw2v reads")
-
-
-def _decode(raw, path, line, on_bad_utf8):
-    """raw as text, bytes that are not UTF-8 as U+FFFD; calls on_bad_utf8(path, line of the first
-    such byte) when there are some."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if on_bad_utf8 is not None:
-            on_bad_utf8(path, line + raw.count(NEWLINE, 0, exc.start))
-        return raw.decode("utf-8", errors="replace")
-
-
-def iter_token_batches(paths, chunk_bytes=CHUNK_BYTES, on_bad_utf8=None):
-    """Yield (tokens, line_ends) per chunk of the files: a list of str, and the token counts at
-    which a line ended (sentence boundaries), ascending. A file's end ends a line.
-
-    on_bad_utf8: called as ``on_bad_utf8(path, line)`` once, for the first bytes of the whole
-    input that are not UTF-8 (they are read as U+FFFD), or None.
-    """
-    reported = []
-
-    def report_once(path, line):
-        if not reported and on_bad_utf8 is not None:
-            reported.append(path)
-            on_bad_utf8(path, line)
-
-    for path in paths:
-        yield from iter_chunk_batches(iter_text_chunks(path, chunk_bytes, report_once))
-
-
-def iter_chunk_batches(chunks):
-    """(tokens, line_ends) of each text piece of one input (`iter_text_chunks`), then the
-    input's end, which ends a line: ([], [0])."""
-    for text in chunks:
-        tokens, line_ends = [], []
-        lines = text.split("\n")
-        for number, line in enumerate(lines):
-            tokens.extend(line.split())
-            if number < len(lines) - 1:
-                line_ends.append(len(tokens))
-        yield tokens, line_ends
-    yield [], [0]
-
-
-def iter_sentence_batches(sentences, batch_words=1 << 20):
-    """Yield (tokens, line_ends) batches from an iterable of sentences (lists of str)."""
-    tokens, line_ends = [], []
-    for sentence in sentences:
-        tokens.extend(sentence)
-        line_ends.append(len(tokens))
-        if len(tokens) >= batch_words:
-            yield tokens, line_ends
-            tokens, line_ends = [], []
-    if tokens or line_ends:
-        yield tokens, line_ends
-
-
-@dataclass(frozen=True, eq=False)
-class RawCorpus:
-    """A corpus read once: every token as a provisional id (ids in order of first appearance).
-
-    Attributes:
-        words: list of str, the provisional id's word.
-        counts: int64 array (len(words),), each word's count.
-        ids_path: file of int32 provisional ids, one per token (raw bytes, native order).
-        ends_path: file of int64 token positions where a line ended, ascending, no repeats.
-    """
-
-    words: list
-    counts: np.ndarray
-    ids_path: str
-    ends_path: str
-
-    @property
-    def n_tokens(self):
-        return int(self.counts.sum())
-
-    def word_counts(self):
-        """dict str -> int."""
-        return dict(zip(self.words, self.counts.tolist()))
-
-    def ids(self):
-        """The provisional ids, memory-mapped: int32 (n_tokens,)."""
-        return _map_raw(self.ids_path, np.int32)
-
-    def line_ends(self):
-        """The line ends, memory-mapped: int64, ascending."""
-        return _map_raw(self.ends_path, np.int64)
-
-
-def _map_raw(path, dtype):
-    if os.path.getsize(path) == 0:
-        return np.zeros(0, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode="r")
-
-
-def _detached(word):
-    """A fresh copy of `word`. A kept word that still lived among the batch's strings would pin
-    their memory pools after the batch is gone: the heap would grow with the corpus."""
-    return (word + " ")[:-1]
-
-
-def read(batches, directory):
-    """Read a batch stream once: count the words and spool provisional ids and line ends to
-    ``directory``; the memory held stays O(vocabulary) whatever the corpus size.
-
-    Only words never seen before cost Python work; the rest is C-level set, dict and numpy
-    operations, so this runs at the speed of splitting the text.
-
-    Returns:
-        RawCorpus.
-    """
-    index, words = {}, []
-    counts = np.zeros(0, dtype=np.int64)
-    position, last_end = 0, 0
-    ids_path = os.path.join(directory, "raw-ids.bin")
-    ends_path = os.path.join(directory, "raw-ends.bin")
-    with open(ids_path, "wb") as id_spool, open(ends_path, "wb") as end_spool:
-        for tokens, line_ends in batches:
-            for word in set(tokens).difference(index):
-                word = _detached(word)
-                index[word] = len(words)
-                words.append(word)
-            ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-            id_spool.write(ids.tobytes())
-            batch_counts = np.bincount(ids, minlength=len(words))
-            counts = np.concatenate([counts, np.zeros(len(words) - counts.size, dtype=np.int64)])
-            counts += batch_counts
-            ends = np.unique(position + np.asarray(line_ends, dtype=np.int64))
-            ends = ends[ends > last_end]  # empty lines end nothing new
-            end_spool.write(ends.tobytes())
-            last_end = int(ends[-1]) if ends.size else last_end
-            position += len(tokens)
-    return RawCorpus(words=words, counts=counts, ids_path=ids_path, ends_path=ends_path)
+BLOCK_IDS = 1 << 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -316,72 +68,191 @@ class EncodedCorpus:
         return np.unique(np.concatenate([starts, [self.n_sentences]])).astype(np.int64)
 
 
-def encode(raw, index, directory, max_sentence_words=MAX_SENTENCE_WORDS, block=1 << 18):
+def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, threads=1, block=BLOCK_IDS):
     """Map a raw corpus to vocabulary ids into ``directory/ids.npy`` and ``offsets.npy``, and open it.
 
-    Tokens whose word is not in `index` are dropped; line ends become sentence boundaries, and
-    longer sentences are cut at `max_sentence_words`. Both files are written block by block with
-    plain reads and writes, so the memory this pass holds is one block whatever the corpus size.
+    Tokens whose word has no vocabulary id are dropped; line ends become sentence boundaries, and
+    longer sentences are cut at `max_sentence_words`. The parts are read `block` ids at a time,
+    so the memory this pass holds is a few blocks a thread whatever the corpus size.
 
     Args:
-        raw: RawCorpus. index: dict str -> vocabulary id. directory: an existing folder.
+        raw: `fastw2v.reader.RawCorpus`. vocab_ids: int array (len(raw.words),), each raw
+            word's vocabulary id or -1 (`RawCorpus.vocab_ids`). directory: an existing folder.
+        threads: int ≥ 1, parts encoded at once.
     Returns:
         EncodedCorpus (ids and offsets memory-mapped).
     """
-    table = np.fromiter((index.get(word, -1) for word in raw.words), dtype=np.int32, count=len(raw.words))
-    kept_total = int(raw.counts[table >= 0].sum())
-    line_ends = raw.line_ends()
-    bounds_path = os.path.join(directory, "bounds.bin")
-    with open(raw.ids_path, "rb") as source, open(os.path.join(directory, "ids.npy"), "wb") as target, \
-            open(bounds_path, "wb") as bounds_file:
-        _write_npy_header(target, np.int32, kept_total)
-        bounds = _BoundaryWriter(bounds_file, max_sentence_words)
-        start = kept = 0
-        while True:
-            raw_block = np.fromfile(source, dtype=np.int32, count=block)
-            if raw_block.size == 0:
-                break
-            mapped = table[raw_block]
-            known = mapped >= 0
-            kept_here = np.cumsum(known, dtype=np.int64)
-            target.write(mapped[known].tobytes())
-            # A line that ends after raw token p (p in this block) ends after the kept tokens before it.
-            lo = np.searchsorted(line_ends, start + 1, side="left")
-            hi = np.searchsorted(line_ends, start + raw_block.size, side="right")
-            bounds.add(kept + kept_here[line_ends[lo:hi] - start - 1])
-            kept += int(kept_here[-1])
-            start += raw_block.size
-        bounds.add(np.array([kept_total], dtype=np.int64))
-        n_bounds = bounds.written
-    _raw_to_npy(bounds_path, os.path.join(directory, "offsets.npy"), np.int64, n_bounds)
+    vocab_ids = np.asarray(vocab_ids, dtype=np.int32)
+    maps = [vocab_ids[mapping] for mapping in raw.maps]
+    kept = _in_parallel(lambda part: _count_kept(raw, part, maps[part["map"]], block), raw.parts, threads)
+    starts = np.concatenate([[0], np.cumsum(kept, dtype=np.int64)])
+    ids_path = os.path.join(directory, "ids.npy")
+    with open(ids_path, "wb") as target:
+        _write_npy_header(target, np.int32, int(starts[-1]))
+        header = target.tell()
+    fd = os.open(ids_path, os.O_WRONLY)
+    try:
+        jobs = list(zip(raw.parts, starts[:-1].tolist(), range(len(raw.parts))))
+        _in_parallel(lambda job: _encode_part(raw, job[0], maps[job[0]["map"]], fd, header, job[1],
+                                              os.path.join(directory, f"bounds-{job[2]:06d}.bin"), block),
+                     jobs, threads)
+    finally:
+        os.close(fd)
+    _write_offsets(directory, len(raw.parts), int(starts[-1]), max_sentence_words)
     return EncodedCorpus.load(directory)
 
 
-class _BoundaryWriter:
-    """Writes ascending sentence boundaries (int64) to a file as they come, starting with 0:
-    repeats (empty sentences) dropped, sentences longer than `max_len` cut every `max_len` words."""
+def _in_parallel(function, items, threads):
+    """[function(item) for item in items], on up to `threads` threads (the function releases the
+    GIL where it works); the first exception is raised once all are done."""
+    results, errors = [None] * len(items), []
+    lock, next_item = threading.Lock(), [0]
 
-    def __init__(self, handle, max_len):
-        self.handle, self.max_len = handle, max_len
-        self.last = 0
-        self.written = 1
-        handle.write(np.zeros(1, dtype=np.int64).tobytes())
+    def work():
+        while True:
+            with lock:
+                k = next_item[0]
+                if k >= len(items) or errors:
+                    return
+                next_item[0] += 1
+            try:
+                results[k] = function(items[k])
+            except BaseException as exc:  # noqa: B036  (re-raised in the caller's thread)
+                errors.append(exc)
 
-    def add(self, ends):
-        """ends: int64 array, ascending, none below the last one added."""
-        bounds = _sentence_offsets(np.concatenate([[self.last], ends]), self.max_len)[1:]
-        if bounds.size:
-            self.handle.write(bounds.tobytes())
-            self.written += bounds.size
-            self.last = int(bounds[-1])
+    if threads <= 1 or len(items) <= 1:
+        work()
+    else:
+        pool = [threading.Thread(target=work, daemon=True) for _ in range(min(threads, len(items)))]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
-def _sentence_offsets(ends, max_len):
-    """Sorted, de-duplicated sentence boundaries with every sentence cut to at most max_len words."""
-    bounds = np.unique(ends)
-    too_long = np.nonzero(np.diff(bounds) > max_len)[0]
-    extra = [np.arange(bounds[i] + max_len, bounds[i + 1], max_len) for i in too_long]
-    return np.unique(np.concatenate([bounds] + extra)).astype(np.int64)
+def _id_blocks(path, block):
+    """The int32 ids of a spool file, `block` at a time, into one reused buffer."""
+    buffer = np.empty(block, dtype=np.int32)
+    view = memoryview(buffer).cast("B")
+    with open(path, "rb", buffering=0) as handle:
+        while True:
+            got = handle.readinto(view)
+            if not got:
+                return
+            yield buffer[:got // 4]
+
+
+def _count_kept(raw, part, vocab_of, block):
+    """How many of a part's tokens are in the vocabulary."""
+    return sum(_kept_in(ids, vocab_of) for ids in _id_blocks(raw.path(part["ids"]), block))
+
+
+def _encode_part(raw, part, vocab_of, fd, header, start, bounds_path, block):
+    """Write a part's in-vocabulary ids at id `start` of the ids file, and its line ends, as
+    positions in the encoded corpus, to `bounds_path` (int64, ascending)."""
+    ends = np.asarray(_map_raw(raw.path(part["ends"]), np.int64))
+    out = np.empty(block, dtype=np.int32)
+    bounds = np.empty(ends.size, dtype=np.int64)
+    read = kept = n_ends = 0
+    for ids in _id_blocks(raw.path(part["ids"]), block):
+        n_ends_here = int(np.searchsorted(ends, read + ids.size, side="left"))
+        n = _encode_block(ids, vocab_of, out, ends[n_ends:n_ends_here], read, kept,
+                          bounds[n_ends:n_ends_here])
+        _write_at(fd, out[:n], header + 4 * (start + kept))
+        read, kept, n_ends = read + ids.size, kept + n, n_ends_here
+    bounds[n_ends:] = start + kept  # ends after the part's last token (its end, for a file's end)
+    bounds[:n_ends] += start
+    bounds.tofile(bounds_path)
+    del ends
+
+
+def _write_at(fd, array, offset):
+    view = memoryview(array).cast("B")
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def _map_raw(path, dtype):
+    if os.path.getsize(path) == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r")
+
+
+@njit(cache=True, nogil=True)
+def _kept_in(ids, vocab_of):
+    n = 0
+    for i in ids:
+        if vocab_of[i] >= 0:
+            n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _encode_block(ids, vocab_of, out, ends, read, kept, bounds):
+    """Map ids (tokens read..read + len(ids) of a part) to vocabulary ids, the kept ones into `out`;
+    `ends`: the part's line ends before read + len(ids) (ascending, none before `read`), each
+    set in `bounds` to the kept tokens before it, counted from the part's start (kept: those
+    before this block). Returns the number kept."""
+    n = e = 0
+    for k in range(ids.size):
+        while e < ends.size and ends[e] <= read + k:
+            bounds[e] = kept + n
+            e += 1
+        v = vocab_of[ids[k]]
+        if v >= 0:
+            out[n] = v
+            n += 1
+    while e < ends.size:
+        bounds[e] = kept + n
+        e += 1
+    return n
+
+
+def _write_offsets(directory, n_parts, total, max_len):
+    """offsets.npy from the parts' bounds files (removed): 0, the line ends with repeats dropped and
+    every sentence longer than `max_len` cut every `max_len` words, and `total`."""
+    raw_path = os.path.join(directory, "offsets.bin")
+    written, last = 1, 0
+    with open(raw_path, "wb") as out:
+        out.write(np.zeros(1, dtype=np.int64).tobytes())
+        for k in range(n_parts):
+            path = os.path.join(directory, f"bounds-{k:06d}.bin")
+            ends = np.fromfile(path, dtype=np.int64)
+            os.remove(path)
+            written, last = _append_bounds(out, ends, last, max_len, written)
+        written, last = _append_bounds(out, np.array([total], dtype=np.int64), last, max_len, written)
+    _raw_to_npy(raw_path, os.path.join(directory, "offsets.npy"), np.int64, written)
+
+
+def _append_bounds(out, ends, last, max_len, written):
+    extra = max(0, int(ends[-1]) - last) // max_len if ends.size else 0
+    bounds = np.empty(ends.size + extra, dtype=np.int64)
+    n, last = _cut_sentences(ends, last, max_len, bounds)
+    out.write(bounds[:n].tobytes())
+    return written + n, last
+
+
+@njit(cache=True, nogil=True)
+def _cut_sentences(ends, last, max_len, bounds):
+    """The sentence boundaries after `last` up to the ascending line ends `ends`: ends at or
+    before the last boundary dropped, a gap longer than max_len cut every max_len. Returns
+    (boundaries written into `bounds`, the last boundary)."""
+    n = 0
+    for end in ends:
+        if end <= last:
+            continue
+        while end - last > max_len:
+            last += max_len
+            bounds[n] = last
+            n += 1
+        bounds[n] = end
+        n += 1
+        last = end
+    return n, last
 
 
 def _write_npy_header(handle, dtype, length):

@@ -9,7 +9,7 @@ CACHE_LINE_BYTES = 64
 
 
 @intrinsic
-def _prefetch_element(typingctx, matrix, row, column):
+def prefetch_element(typingctx, matrix, row, column):
     """llvm.prefetch of &matrix[row, column] (2-D array) with write intent, kept in all cache levels.
 
     Every prefetched row is about to be updated: asking for the line in exclusive state spares the
@@ -44,7 +44,7 @@ def prefetch_row(matrix, row):
     """Ask the CPU to start loading every cache line of matrix[row] (a C-contiguous 2-D array) for writing."""
     step = max(1, CACHE_LINE_BYTES // matrix.itemsize)
     for column in range(0, matrix.shape[1], step):
-        _prefetch_element(matrix, row, column)
+        prefetch_element(matrix, row, column)
 
 
 @intrinsic

@@ -6,13 +6,15 @@ import tempfile
 import time
 import warnings
 
+import numpy as np
 from tqdm import tqdm
 
 from fastw2v import corpus as corpus_mod
+from fastw2v import reader
 from fastw2v.backend import Backend, Prepared, Trained
 from fastw2v.errors import ConfigError, DatasetError, InputWarning
 from fastw2v.plan import Progress, TrainingPlan, run_threads
-from fastw2v.vocab import build_vocabulary
+from fastw2v.vocab import vocabulary_of
 from fastw2v.weights import output_rows
 
 
@@ -29,11 +31,7 @@ class LocalBackend(Backend):
         """
         if (sentences is None) == (corpus_file is None):
             raise ConfigError("give exactly one of sentences= or corpus_file=")
-        if corpus_file is not None:
-            batches = corpus_mod.iter_token_batches(corpus_mod.input_files(source_paths(corpus_file)),
-                                                    on_bad_utf8=_warn_bad_utf8)
-        else:
-            batches = corpus_mod.iter_sentence_batches(sentences)
+        files = None if corpus_file is None else reader.input_files(source_paths(corpus_file))
         workdir = None
         if corpus_dir is None:
             workdir = tempfile.TemporaryDirectory(prefix="fastw2v-corpus-")
@@ -41,14 +39,21 @@ class LocalBackend(Backend):
         else:
             os.makedirs(corpus_dir, exist_ok=True)
             corpus_dir = directory = os.path.abspath(corpus_dir)
-        raw = corpus_mod.read(batches, directory)
+        if files is None:
+            raw = reader.read_sentences(sentences, directory)
+        else:
+            raw = reader.read_text(reader.plan_pieces(files, config.workers), directory, config.workers,
+                                   _warn_bad_utf8)
         try:
-            vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, config.min_count, config.max_vocab_size)
+            vocab, kept = vocabulary_of(raw.words, raw.counts, raw.n_tokens, config.min_count,
+                                        config.max_vocab_size)
+            vocab_ids = np.full(len(raw.words), -1, dtype=np.int32)
+            vocab_ids[kept] = np.arange(kept.size, dtype=np.int32)
+            corpus = corpus_mod.encode(raw, vocab_ids, directory, threads=config.workers)
         except DatasetError as exc:
             raise DatasetError(f"{describe_source(corpus_file)}: {exc}") from None
-        corpus = corpus_mod.encode(raw, vocab.index, directory)
-        os.remove(raw.ids_path)
-        os.remove(raw.ends_path)
+        finally:
+            raw.remove()
         return Prepared(vocab, corpus, corpus_dir, workdir)
 
     def train(self, state, show_progress, checkpoint):

@@ -53,16 +53,32 @@ def build_vocabulary(word_counts, total_words, min_count=5, max_vocab_size=None)
     Raises:
         DatasetError: no word reaches `min_count`.
     """
-    kept = [(word, count) for word, count in word_counts.items() if count >= min_count]
-    if not kept:
+    counts = np.fromiter(word_counts.values(), dtype=np.int64, count=len(word_counts))
+    return vocabulary_of(list(word_counts), counts, total_words, min_count, max_vocab_size)[0]
+
+
+def vocabulary_of(words, counts, total_words, min_count=5, max_vocab_size=None):
+    """`build_vocabulary` of distinct words and their counts given as a list and an array.
+
+    Args:
+        words: list of N distinct str. counts: int array (N,).
+    Returns:
+        (Vocabulary, kept): kept is int64 (V,), the index in `words` of each vocabulary id.
+    Raises:
+        DatasetError: no word reaches `min_count`.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    kept = np.flatnonzero(counts >= min_count)
+    if not kept.size:
         raise DatasetError(f"no word occurs {min_count} or more times (min_count={min_count}); "
-                           f"the corpus has {total_words} tokens, {len(word_counts)} distinct")
-    kept.sort(key=lambda item: (-item[1], item[0]))
+                           f"the corpus has {total_words} tokens, {len(words)} distinct")
+    kept_words = np.array([words[i] for i in kept.tolist()], dtype=str)
+    kept = kept[np.lexsort((kept_words, -counts[kept]))]  # by count, descending; ties by word
     if max_vocab_size is not None:
         kept = kept[:max_vocab_size]
-    words = tuple(word for word, _ in kept)
-    counts = np.fromiter((count for _, count in kept), dtype=np.int64, count=len(kept))
-    return Vocabulary(words=words, counts=counts, total_words=int(total_words))
+    vocab = Vocabulary(words=tuple(words[i] for i in kept.tolist()), counts=counts[kept].copy(),
+                       total_words=int(total_words))
+    return vocab, kept
 
 
 def keep_probabilities(counts, sample):

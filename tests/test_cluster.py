@@ -15,12 +15,14 @@ import pytest
 distributed = pytest.importorskip("distributed", reason="dask is not installed: pip install 'fastw2v[dask]'")
 
 from fastw2v import corpus as corpus_mod  # noqa: E402
+from fastw2v import reader  # noqa: E402
 from fastw2v.cli import main  # noqa: E402
 from fastw2v.cluster import ClusterError, ClusterSettings, driver, rounds, shards  # noqa: E402
 from fastw2v.evaluate import evaluate_analogies, read_analogies  # noqa: E402
 from fastw2v.synthetic import write_planted_corpus  # noqa: E402
 from fastw2v.train import Checkpointing, Word2Vec  # noqa: E402
 from fastw2v.vectors import KeyedVectors  # noqa: E402
+from tests.test_reader import raw_tokens  # noqa: E402
 
 SETTINGS = dict(vector_size=16, epochs=2, seed=3, alpha=0.05)
 TOKENS = 300_000
@@ -261,7 +263,11 @@ def test_a_one_line_file_is_cut_at_spaces(tmp_path):
     path.write_bytes(b" ".join(b"w%d" % (i % 97) for i in range(100_000)))
     sources = shards.plan_sources([str(path)], lanes=2, target_bytes=100_000)
     assert len(sources) > 3
-    tokens = [t for s in sources for batch, _ in shards.iter_source_batches(s) for t in batch]
+    tokens = []
+    for k, source in enumerate(sources):
+        spool = tmp_path / f"spool-{k}"
+        spool.mkdir()
+        tokens.extend(raw_tokens(reader.read_text([shards.source_piece(source)], str(spool))))
     assert tokens == path.read_text().split()
 
 

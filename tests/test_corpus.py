@@ -1,57 +1,21 @@
-"""Streaming tokenizer, sentence boundaries and the encoded corpus."""
-
-import gzip
+"""The encoded corpus: sentence boundaries, out-of-vocabulary words dropped, spans."""
 
 import numpy as np
 import pytest
 
-from fastw2v import corpus
-from fastw2v.vocab import build_vocabulary
+from fastw2v import corpus, reader
+from fastw2v.vocab import vocabulary_of
 
-TEXT = "the quick  brown fox\njumps over\tthe lazy dog\n\nthe end"
-
-
-def tokens_and_lines(paths, chunk_bytes):
-    tokens, ends = [], []
-    for batch, line_ends in corpus.iter_token_batches(paths, chunk_bytes):
-        ends.extend(len(tokens) + e for e in line_ends)
-        tokens.extend(batch)
-    return tokens, sorted(set(ends))
-
-
-@pytest.mark.parametrize("chunk_bytes", [1, 3, 7, 64, 1 << 20])
-def test_chunking_never_splits_a_token_or_a_line(tmp_path, chunk_bytes):
-    path = tmp_path / "c.txt"
-    path.write_text(TEXT + " caf\u00e9 na\u00efve", encoding="utf-8")
-    tokens, ends = tokens_and_lines([str(path)], chunk_bytes)
-    assert tokens == (TEXT + " caf\u00e9 na\u00efve").split()
-    assert ends == [4, 9, 13]
-
-
-def test_invalid_utf8_becomes_replacement_characters(tmp_path):
-    path = tmp_path / "bad.txt"
-    path.write_bytes(b"ok \xff\xfe word\n")
-    tokens, _ = tokens_and_lines([str(path)], 1 << 20)
-    assert tokens == ["ok", "\ufffd\ufffd", "word"]
-
-
-def test_gzip_input_reads_like_plain_text(tmp_path):
-    plain, packed = tmp_path / "a.txt", tmp_path / "a.txt.gz"
-    plain.write_text(TEXT)
-    with gzip.open(packed, "wt") as handle:
-        handle.write(TEXT)
-    assert tokens_and_lines([str(packed)], 5) == tokens_and_lines([str(plain)], 5)
-
-
-def encode_text(tmp_path, text, min_count=1, max_sentence_words=corpus.MAX_SENTENCE_WORDS, block=5):
+def encode_text(tmp_path, text, min_count=1, max_sentence_words=corpus.MAX_SENTENCE_WORDS, block=5,
+                threads=1, piece_bytes=None):
     path = tmp_path / "corpus.txt"
     path.write_text(text)
-    workdir = tmp_path / "enc"
+    workdir = tmp_path / f"enc-{threads}-{piece_bytes}-{block}"
     workdir.mkdir()
-    raw = corpus.read(corpus.iter_token_batches([str(path)], chunk_bytes=16), str(workdir))
-    vocab = build_vocabulary(raw.word_counts(), raw.n_tokens, min_count=min_count)
-    return vocab, corpus.encode(raw, vocab.index, str(workdir), max_sentence_words=max_sentence_words,
-                                block=block)
+    raw = reader.read_text(reader.plan_pieces([str(path)], threads, piece_bytes), str(workdir), threads)
+    vocab, _ = vocabulary_of(raw.words, raw.counts, raw.n_tokens, min_count=min_count)
+    return vocab, corpus.encode(raw, raw.vocab_ids(vocab.index), str(workdir),
+                                max_sentence_words=max_sentence_words, threads=threads, block=block)
 
 
 def test_encoding_drops_rare_words_and_keeps_sentences(tmp_path):
@@ -72,26 +36,30 @@ def expected_sentences(text, known, max_len):
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("block", [1, 3, 64])
-def test_encoding_matches_its_plain_definition_across_blocks(tmp_path, seed, block):
+@pytest.mark.parametrize("block, threads, piece_bytes", [(1, 1, None), (3, 2, 7), (64, 3, 1)])
+def test_encoding_matches_its_plain_definition(tmp_path, seed, block, threads, piece_bytes):
     rng = np.random.default_rng(seed)
     lines = [" ".join(f"w{int(rng.zipf(1.5)) % 40}" for _ in range(int(rng.integers(0, 25))))
              for _ in range(int(rng.integers(1, 30)))]
     text = "\n".join(lines)
-    vocab, encoded = encode_text(tmp_path, text, min_count=3, max_sentence_words=4, block=block)
+    vocab, encoded = encode_text(tmp_path, text, min_count=3, max_sentence_words=4, block=block,
+                                 threads=threads, piece_bytes=piece_bytes)
     decoded = [[vocab.words[i] for i in encoded.ids[encoded.offsets[s]:encoded.offsets[s + 1]]]
                for s in range(encoded.n_sentences)]
     assert decoded == expected_sentences(text, set(vocab.words), 4)
     assert encoded.longest_sentence() == max(map(len, decoded), default=0)
 
 
-def test_raw_corpus_counts_every_token(tmp_path):
-    path = tmp_path / "c.txt"
-    path.write_text("b a b\nc b")
-    raw = corpus.read(corpus.iter_token_batches([str(path)], chunk_bytes=3), str(tmp_path))
-    assert raw.word_counts() == {"a": 1, "b": 3, "c": 1}
-    assert [raw.words[i] for i in raw.ids()] == ["b", "a", "b", "c", "b"]
-    assert raw.line_ends().tolist()[:2] == [3, 5]
+def test_the_encoding_does_not_depend_on_threads_or_pieces(tmp_path):
+    rng = np.random.default_rng(7)
+    text = "\n".join(" ".join(f"w{int(rng.zipf(1.3)) % 500}" for _ in range(int(rng.integers(0, 40))))
+                     for _ in range(400))
+    first_vocab, first = encode_text(tmp_path, text, min_count=2, max_sentence_words=7)
+    for threads, piece_bytes in [(2, 100), (3, 1000), (2, None)]:
+        vocab, encoded = encode_text(tmp_path, text, min_count=2, max_sentence_words=7, threads=threads,
+                                     piece_bytes=piece_bytes, block=64)
+        assert vocab.words == first_vocab.words
+        assert np.array_equal(encoded.ids, first.ids) and np.array_equal(encoded.offsets, first.offsets)
 
 
 def test_a_file_without_newlines_is_cut_into_bounded_sentences(tmp_path):

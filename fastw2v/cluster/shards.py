@@ -7,7 +7,7 @@ publishes its output by renaming a finished folder: a task that is rerun (its wo
 Dask ran it twice) finds the output there or writes the same output again.
 
 Work folder layout: ``vocab/`` (``words.txt``: one word a line, id order; ``counts.npy``), and
-one ``shard-NNNNN/`` per shard holding ``raw/`` (provisional ids from `corpus.read`, removed once
+one ``shard-NNNNN/`` per shard holding ``raw/`` (provisional ids from `reader.read_text`, removed once
 encoded) and ``encoded/`` (`corpus.encode`'s ``ids.npy`` and ``offsets.npy``).
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fastw2v import corpus
+from fastw2v import corpus, reader, textscan
 from fastw2v.atomic import atomic_write
 from fastw2v.cluster.connect import gather
 from fastw2v.errors import ConfigError, DatasetError, InputWarning
@@ -60,7 +60,7 @@ def plan_sources(inputs, lanes, target_bytes=None):
     whole, in input order.
 
     Args:
-        inputs: paths of files or directories (as `corpus.input_files` reads them).
+        inputs: paths of files or directories (as `reader.input_files` reads them).
         lanes: int, the run's lanes; the target is SHARDS_PER_LANE shards per lane.
         target_bytes: int, bytes per shard (None: from the input's size and `lanes`).
     Returns:
@@ -69,8 +69,8 @@ def plan_sources(inputs, lanes, target_bytes=None):
         ConfigError: standard input among the inputs (workers cannot read it).
         DatasetError: a missing input, or a file that cannot be opened.
     """
-    files = corpus.input_files(inputs)
-    if corpus.STDIN in files:
+    files = reader.input_files(inputs)
+    if reader.STDIN in files:
         raise ConfigError("standard input (-) cannot be read by the cluster's workers: save it to "
                           "a file on a filesystem every worker shares")
     files = [os.path.abspath(path) for path in files]
@@ -100,9 +100,9 @@ def cut_points(path, size, parts):
                 mark = max(k * size // parts - 1, cuts[-1] if cuts else 0)
                 handle.seek(mark)
                 block = handle.read(CUT_SEARCH_BYTES)
-                at = block.find(corpus.NEWLINE)
+                at = block.find(b"\n")
                 if at < 0:
-                    at = min((i for i in map(block.find, corpus._ASCII_WHITESPACE) if i >= 0), default=-1)
+                    at = min((i for i in map(block.find, textscan.CUT_BYTES) if i >= 0), default=-1)
                 cut = mark + at + 1
                 if at >= 0 and cut < size and (not cuts or cut > cuts[-1]):
                     cuts.append(cut)
@@ -111,13 +111,12 @@ def cut_points(path, size, parts):
     return cuts
 
 
-def iter_source_batches(source, on_bad_utf8=None):
-    """Yield (tokens, line_ends) batches of a shard, as `corpus.iter_token_batches` yields them
-    for a file (the end of a byte range ends a line, as a file's end does); messages name the
-    shard's `label`."""
-    byte_range = None if source.stop is None else (source.start, source.stop)
-    yield from corpus.iter_chunk_batches(corpus.iter_text_chunks(
-        source.path, on_bad_utf8=on_bad_utf8, byte_range=byte_range, label=source.label))
+def source_piece(source):
+    """The shard as the reader's piece: its end ends a line, as a file's end does; messages name
+    the shard's `label` and count lines from its start."""
+    if source.stop is None:
+        return reader.file_piece(source.path, source.label)
+    return reader.Piece(source.path, source.start, source.stop, True, source.label)
 
 
 @dataclass(frozen=True)
@@ -149,22 +148,19 @@ def count_shard(source, shard_dir):
         staging = tempfile.mkdtemp(prefix=".tmp-raw-", dir=shard_dir)
         try:
             first_bad = []
-            raw = corpus.read(iter_source_batches(source,
-                                                  lambda label, line: first_bad.append((label, line))),
-                              staging)
-            np.save(os.path.join(staging, "counts.npy"), raw.counts)
-            with open(os.path.join(staging, "words.txt"), "wb") as handle:
-                handle.write("\n".join(raw.words).encode("utf-8"))
+            raw = reader.read_text([source_piece(source)], staging,
+                                   on_bad_utf8=lambda label, line: first_bad.append((label, line)))
+            raw.save()
             with open(os.path.join(staging, "info.json"), "w", encoding="utf-8") as handle:
                 json.dump({"bad_utf8": first_bad[0] if first_bad else None}, handle)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         _publish(staging, final)
-    counts = np.load(os.path.join(final, "counts.npy"))
+    raw = reader.RawCorpus.load(final)
     with open(os.path.join(final, "info.json"), encoding="utf-8") as handle:
         bad = json.load(handle)["bad_utf8"]
-    return ShardCount(_read_words(os.path.join(final, "words.txt")), counts, tuple(bad) if bad else None)
+    return ShardCount(raw.words, raw.counts, tuple(bad) if bad else None)
 
 
 def _publish(staging, final):
@@ -194,14 +190,10 @@ def encode_shard(shard_dir, vocab_dir):
     """
     final = os.path.join(shard_dir, ENCODED)
     if not os.path.isdir(final):
-        raw_dir = os.path.join(shard_dir, RAW)
-        raw = corpus.RawCorpus(words=_read_words(os.path.join(raw_dir, "words.txt")),
-                               counts=np.load(os.path.join(raw_dir, "counts.npy")),
-                               ids_path=os.path.join(raw_dir, "raw-ids.bin"),
-                               ends_path=os.path.join(raw_dir, "raw-ends.bin"))
+        raw = reader.RawCorpus.load(os.path.join(shard_dir, RAW))
         staging = tempfile.mkdtemp(prefix=".tmp-encoded-", dir=shard_dir)
         try:
-            corpus.encode(raw, read_vocabulary(vocab_dir).index, staging)
+            corpus.encode(raw, raw.vocab_ids(read_vocabulary(vocab_dir).index), staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

@@ -1,0 +1,501 @@
+"""Reading a corpus once: files -> pieces -> compiled tokenizer on every thread -> word counts and
+provisional ids spooled to disk (`RawCorpus`).
+
+A plain file larger than a piece is cut into byte ranges at whitespace (a range's end is not a
+line's end); compressed files and standard input are read whole, as streams. Each thread takes
+the next piece, reads it buffer by buffer into one preallocated buffer and tokenizes it into its
+own word table (`fastw2v.textscan`), spooling the piece's ids (int32, ids of the thread's table)
+and line ends (int64 token counts) to two files. The tables are then merged and their words
+decoded once; the result, up to the order of the provisional ids, does not depend on the number
+of threads, and neither does anything built from it. Memory: one buffer and one table per thread,
+O(vocabulary + buffers) whatever the corpus size.
+
+Python sentences (lists of str) take another road into the same `RawCorpus` (`read_sentences`).
+"""
+
+import bz2
+import contextlib
+import gzip
+import json
+import os
+import sys
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from fastw2v import textscan, wordtable
+from fastw2v.errors import DatasetError
+
+STDIN = "-"
+CHUNK_BYTES = 1 << 20
+MAX_TOKEN_BYTES = 1 << 20  # longer runs without whitespace are refused: not text
+MIN_PIECE_BYTES = 4 << 20
+MAX_PIECE_BYTES = 64 << 20
+PIECES_PER_THREAD = 4  # a few pieces a thread even out the threads' ends
+COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open}
+MANIFEST = "raw.json"
+
+
+def input_files(inputs):
+    """The files a list of inputs names: a file as given, a directory as every file directly in
+    it (sorted by name, hidden files skipped), ``-`` as standard input.
+
+    Raises:
+        DatasetError: a path that does not exist, or a directory with no file in it.
+    """
+    files = []
+    for path in map(os.fspath, inputs):
+        if path == STDIN or os.path.isfile(path):
+            files.append(path)
+        elif os.path.isdir(path):
+            inside = sorted(os.path.join(path, name) for name in os.listdir(path) if not name.startswith("."))
+            inside = [name for name in inside if os.path.isfile(name)]
+            if not inside:
+                raise DatasetError(f"{path}: directory has no files to read")
+            files.extend(inside)
+        else:
+            raise DatasetError(f"{path}: no such file or directory")
+    return files
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A part of the input read by one thread in one go.
+
+    Attributes:
+        path: a file, or ``-``. start, stop: bytes [start, stop) of a plain file (stop: its size
+            when the reading was planned), or 0 and None for a stream (compressed, standard input).
+        ends_line: whether the piece's end ends a line (a file's end; not a cut inside a file).
+        label: how messages name it; consecutive pieces with one label count lines on from each other.
+    """
+
+    path: str
+    start: int = 0
+    stop: int = None
+    ends_line: bool = True
+    label: str = None
+
+    @property
+    def name(self):
+        return self.label if self.label is not None else self.path
+
+
+def plan_pieces(files, threads, piece_bytes=None):
+    """Cut the input files into pieces for `threads` threads.
+
+    Args:
+        files: paths (`input_files`' list). threads: int ≥ 1.
+        piece_bytes: bytes per piece of a plain file (None: the files' size over
+            PIECES_PER_THREAD·threads pieces, within [MIN_PIECE_BYTES, MAX_PIECE_BYTES]; one
+            piece a file on one thread).
+    Returns:
+        list of Piece, in input order.
+    Raises:
+        DatasetError: a file that cannot be opened.
+    """
+    sizes = {path: _plain_size(path) for path in files}
+    if piece_bytes is None:
+        total = sum(size for size in sizes.values() if size is not None)
+        share = -(-total // (PIECES_PER_THREAD * threads)) if threads > 1 else total
+        piece_bytes = min(MAX_PIECE_BYTES, max(MIN_PIECE_BYTES, share)) if threads > 1 else max(1, share)
+    pieces = []
+    for path in files:
+        size = sizes[path]
+        if size is None:
+            pieces.append(Piece(path))
+            continue
+        bounds = [0] + _cut_points(path, size, piece_bytes) + [size]
+        pieces.extend(Piece(path, lo, hi, ends_line=(hi == size)) for lo, hi in zip(bounds, bounds[1:]))
+    return pieces
+
+
+def file_piece(path, label=None):
+    """A whole file as one piece (a plain file's size read now)."""
+    size = _plain_size(path)
+    return Piece(path, 0, size, True, label)
+
+
+def _plain_size(path):
+    """The size of a plain file, None for a stream (standard input, .gz, .bz2)."""
+    if path == STDIN or os.path.splitext(path)[1] in COMPRESSED:
+        return None
+    try:
+        return os.path.getsize(path)
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot open ({exc.strerror or exc})") from exc
+
+
+def _cut_points(path, size, piece_bytes):
+    """Offsets in (0, size), ascending, each just after a cut byte (whitespace) at or after a
+    multiple of `piece_bytes`; none where no whitespace comes within MAX_TOKEN_BYTES (the read
+    reports that run)."""
+    cuts = []
+    window = np.empty(MAX_TOKEN_BYTES, dtype=np.uint8)
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            for mark in range(piece_bytes, size, piece_bytes):
+                mark = max(mark, cuts[-1] if cuts else 0)
+                handle.seek(mark)
+                got = handle.readinto(window)
+                at = textscan.first_cut(window, 0, got or 0)
+                if at >= 0 and mark + at + 1 < size and (not cuts or mark + at + 1 > cuts[-1]):
+                    cuts.append(mark + at + 1)
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot open ({exc.strerror or exc})") from exc
+    return cuts
+
+
+@dataclass(frozen=True, eq=False)
+class RawCorpus:
+    """A corpus read once: its distinct words, their counts, and every token's provisional id
+    spooled in parts.
+
+    Attributes:
+        directory: the folder of the spool files (part files are named relative to it).
+        words: list of distinct str; counts: int64 (len(words),), each word's count.
+        parts: list of dicts, in corpus order: ``ids`` (file of int32 provisional ids, raw, native
+            order), ``ends`` (file of int64 token counts, within the part, at which a line ended;
+            ascending, a repeat possible only at 0), ``tokens`` (int) and ``map`` (index into `maps`).
+        maps: list of int64 arrays: maps[k][i] is the index in `words` of provisional id i.
+    """
+
+    directory: str
+    words: list
+    counts: np.ndarray
+    parts: list
+    maps: list
+
+    @property
+    def n_tokens(self):
+        return int(self.counts.sum())
+
+    def word_counts(self):
+        """dict str -> int."""
+        return dict(zip(self.words, self.counts.tolist()))
+
+    def vocab_ids(self, vocab_index):
+        """int32 (len(words),): each word's id in `vocab_index` (dict str -> id), -1 if none."""
+        return np.fromiter((vocab_index.get(word, -1) for word in self.words), dtype=np.int32,
+                           count=len(self.words))
+
+    def path(self, name):
+        return os.path.join(self.directory, name)
+
+    def remove(self):
+        """Delete the spool files (the words and counts stay in memory)."""
+        for part in self.parts:
+            for key in ("ids", "ends"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(self.path(part[key]))
+
+    def save(self, directory=None):
+        """Write words, counts and maps beside the spool (`load` reads them back)."""
+        directory = self.directory if directory is None else directory
+        with open(os.path.join(directory, "words.txt"), "wb") as handle:
+            handle.write("\n".join(self.words).encode("utf-8"))
+        np.save(os.path.join(directory, "counts.npy"), self.counts)
+        for k, mapping in enumerate(self.maps):
+            np.save(os.path.join(directory, f"map-{k}.npy"), mapping)
+        with open(os.path.join(directory, MANIFEST), "w", encoding="utf-8") as handle:
+            json.dump({"parts": self.parts, "maps": len(self.maps)}, handle)
+
+    @classmethod
+    def load(cls, directory):
+        """The RawCorpus `save` wrote into `directory`."""
+        with open(os.path.join(directory, MANIFEST), encoding="utf-8") as handle:
+            manifest = json.load(handle)
+        with open(os.path.join(directory, "words.txt"), "rb") as handle:
+            text = handle.read().decode("utf-8")
+        maps = [np.load(os.path.join(directory, f"map-{k}.npy")) for k in range(manifest["maps"])]
+        counts = np.load(os.path.join(directory, "counts.npy"))
+        return cls(directory, text.split("\n") if text else [], counts, manifest["parts"], maps)
+
+
+class _PieceFailure(Exception):
+    """A piece that is not text: `message` names no file or line; `line` is 0-based in the piece."""
+
+    def __init__(self, line, message):
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+@dataclass
+class _Scanned:
+    """One piece's result: its spool files, tokens, newlines, the 0-based line of its first byte
+    that is not UTF-8 (-1: none) and the thread (table) that read it."""
+
+    ids: str
+    ends: str
+    tokens: int
+    lines: int
+    bad_line: int
+    table: int
+
+
+class _Worker:
+    """One thread's table and buffers, reused for every piece it reads."""
+
+    def __init__(self, number, directory):
+        self.number, self.directory = number, directory
+        self.table = wordtable.new_table(1 << 15, 1 << 18)
+        self.buffer = np.empty(CHUNK_BYTES + MAX_TOKEN_BYTES, dtype=np.uint8)
+        capacity = textscan.buffer_capacity(self.buffer.size)
+        self.ids = np.empty(capacity, dtype=np.int32)
+        self.ends = np.empty(capacity, dtype=np.int64)
+
+    def read_piece(self, piece, index):
+        """Tokenize a piece into this thread's table and spool it. Returns _Scanned.
+
+        Raises:
+            _PieceFailure: a NUL byte or a run without whitespace longer than MAX_TOKEN_BYTES.
+            DatasetError: the file cannot be read, or changed while it was read.
+        """
+        names = (f"part-{index:06d}.ids", f"part-{index:06d}.ends")
+        state, carry = textscan.new_state(), 0
+        view = memoryview(self.buffer)
+        with _open_piece(piece) as (read, remaining), \
+                open(os.path.join(self.directory, names[0]), "wb") as ids_file, \
+                open(os.path.join(self.directory, names[1]), "wb") as ends_file:
+            while True:
+                got = read(view[carry:carry + min(CHUNK_BYTES, remaining)]) if remaining > 0 else 0
+                if not got:
+                    break
+                remaining -= got
+                end = carry + got
+                if carry:  # the run the carried bytes began may end in these bytes
+                    first = textscan.first_cut(self.buffer, carry, end)
+                    run_end = first if first >= 0 else end
+                    if run_end > MAX_TOKEN_BYTES:
+                        self._refuse_long_run(run_end, state)
+                cut = textscan.last_cut(self.buffer, carry, end)
+                if cut >= 0:
+                    self._scan(0, cut + 1, state, ids_file, ends_file)
+                    self.buffer[:end - cut - 1] = self.buffer[cut + 1:end]
+                    carry = end - cut - 1
+                else:
+                    carry = end
+                if carry > MAX_TOKEN_BYTES:
+                    self._refuse_long_run(carry, state)
+            if piece.stop is not None and remaining > 0:
+                raise DatasetError(f"{piece.name}: the file ended {remaining:,} bytes short of the "
+                                   f"{piece.stop:,} it had when reading began: it changed while being read")
+            if carry:
+                self._scan(0, carry, state, ids_file, ends_file)
+            if piece.ends_line and textscan.end_line(self.ends, state):
+                ends_file.write(self.ends[:1])
+        return _Scanned(names[0], names[1], int(state[textscan.TOKENS]), int(state[textscan.LINES]),
+                        int(state[textscan.BAD_LINE]), self.number)
+
+    def _scan(self, lo, hi, state, ids_file, ends_file):
+        """Tokenize buffer[lo:hi], growing the table as often as it fills, and spool the ids."""
+        while True:
+            at = textscan.scan(self.buffer, lo, hi, self.table, self.ids, self.ends, state)
+            ids_file.write(self.ids[:state[textscan.N_IDS]])
+            ends_file.write(self.ends[:state[textscan.N_ENDS]])
+            stop = state[textscan.STOP]
+            if stop == textscan.DONE:
+                return
+            if stop == textscan.FOUND_NUL:
+                raise _PieceFailure(int(state[textscan.LINES]), "a NUL byte: binary data (or UTF-16 "
+                                    "text), not the UTF-8 text fastw2v reads")
+            self.table = wordtable.reserve(self.table, self.table.hashes.size, hi - at)
+            lo = at
+
+    def _refuse_long_run(self, run_end, state):
+        """buffer[:run_end] is one run without whitespace, too long."""
+        line = int(state[textscan.LINES])  # the run holds no newline
+        if textscan.find_nul(self.buffer, 0, run_end) >= 0:
+            raise _PieceFailure(line, "a NUL byte: binary data (or UTF-16 text), not the UTF-8 text "
+                                "fastw2v reads")
+        raise _PieceFailure(line, f"more than {MAX_TOKEN_BYTES:,} bytes without whitespace: not a text "
+                            "corpus")
+
+
+@contextlib.contextmanager
+def _open_piece(piece):
+    """(read(memoryview) -> bytes read, the bytes to read: unbounded for a stream)."""
+    try:
+        if piece.path == STDIN:
+            handle = os.fdopen(os.dup(sys.stdin.fileno()), "rb", buffering=0)
+        elif piece.stop is None:
+            handle = COMPRESSED[os.path.splitext(piece.path)[1]](piece.path, "rb")
+        else:
+            handle = open(piece.path, "rb", buffering=0)
+            handle.seek(piece.start)
+    except OSError as exc:
+        raise DatasetError(f"{piece.name}: cannot open ({exc.strerror or exc})") from exc
+
+    def read(view):
+        try:
+            return handle.readinto(view)
+        except (OSError, EOFError, ValueError) as exc:  # gzip and bz2 raise these on damaged data
+            raise DatasetError(f"{piece.name}: read failed ({exc})") from exc
+
+    with handle:
+        yield read, (float("inf") if piece.stop is None else piece.stop - piece.start)
+
+
+def read_text(pieces, directory, threads=1, on_bad_utf8=None):
+    """Read the pieces once on `threads` threads: count the words and spool the ids to `directory`.
+
+    Args:
+        pieces: list of Piece (`plan_pieces`). directory: an existing folder for the spool.
+        on_bad_utf8: called as ``on_bad_utf8(name, line)`` once, for the first bytes of the whole
+            input that are not UTF-8 (their tokens hold U+FFFD for them), or None.
+    Returns:
+        RawCorpus.
+    Raises:
+        DatasetError: the first problem in input order (a file that cannot be read, a NUL byte, a
+            run without whitespace longer than MAX_TOKEN_BYTES), naming the file and line.
+    """
+    workers = [_Worker(k, directory) for k in range(max(1, min(threads, len(pieces))))]
+    scanned, failures = _run_workers(workers, pieces)
+    if failures:
+        _remove_spools(directory, len(pieces))
+    lines_before = _lines_before(pieces, scanned)
+    if failures:
+        index = min(failures)
+        failure = failures[index]
+        if isinstance(failure, _PieceFailure):
+            raise DatasetError(f"{pieces[index].name}:{lines_before[index] + failure.line + 1}: "
+                               f"{failure.message}")
+        raise failure
+    if on_bad_utf8 is not None:
+        bad = next((i for i, s in enumerate(scanned) if s.bad_line >= 0), None)
+        if bad is not None:
+            on_bad_utf8(pieces[bad].name, lines_before[bad] + scanned[bad].bad_line + 1)
+    words, counts, maps = _merged_words([w.table for w in workers])
+    parts = [{"ids": s.ids, "ends": s.ends, "tokens": s.tokens, "map": s.table} for s in scanned]
+    return RawCorpus(directory, words, counts, parts, maps)
+
+
+def _remove_spools(directory, n_pieces):
+    for index in range(n_pieces):
+        for suffix in ("ids", "ends"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(directory, f"part-{index:06d}.{suffix}"))
+
+
+def _run_workers(workers, pieces):
+    """Every piece read by the next free worker, each worker on its own thread. A failing piece
+    stops the reading of the pieces after it, not before (the first failure is the one reported).
+
+    Returns:
+        (list of _Scanned by piece, dict piece index -> exception for the pieces that failed).
+    """
+    textscan.scan(np.zeros(1, dtype=np.uint8), 0, 0, workers[0].table, workers[0].ids,
+                  workers[0].ends, textscan.new_state())  # loads the compiled code before the threads race to
+    scanned, failures = [None] * len(pieces), {}
+    lock, next_piece = threading.Lock(), [0]
+
+    def work(worker):
+        while True:
+            with lock:
+                index = next_piece[0]
+                if index >= len(pieces) or (failures and index > min(failures)):
+                    return
+                next_piece[0] += 1
+            try:
+                scanned[index] = worker.read_piece(pieces[index], index)
+            except (DatasetError, _PieceFailure) as exc:
+                with lock:
+                    failures[index] = exc
+            except BaseException as exc:  # noqa: B036  (re-raised in the caller's thread)
+                with lock:
+                    failures[index] = exc
+
+    if len(workers) == 1:
+        work(workers[0])
+    else:
+        threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return scanned, failures
+
+
+def _lines_before(pieces, scanned):
+    """For each piece, the newlines in the earlier pieces with its label (0 past a failure)."""
+    before, count, label = [], 0, object()
+    for piece, result in zip(pieces, scanned):
+        if piece.name != label:
+            count, label = 0, piece.name
+        before.append(count)
+        count += result.lines if result is not None else 0
+    return before
+
+
+def _merged_words(tables):
+    """The threads' tables merged and decoded: (words: list of distinct str, counts: int64,
+    maps: per table, int64 provisional id -> index in words). Two byte strings that decode to the
+    same str (bytes that are not UTF-8 become U+FFFD) are one word."""
+    first_words = int(tables[0].sizes[wordtable.WORDS])  # before the others are merged into it
+    merged, remaps = tables[0], [np.arange(first_words, dtype=np.int64)]
+    for table in tables[1:]:
+        merged, remap = wordtable.merge(merged, table)
+        remaps.append(remap)
+    n_words = int(merged.sizes[wordtable.WORDS])
+    decoded = wordtable.words_of(merged)
+    counts = wordtable.counts_of(merged)
+    to_word = np.arange(n_words, dtype=np.int64)
+    if len(set(decoded)) != len(decoded):
+        decoded, counts, to_word = _united(decoded, counts)
+    return decoded, counts, [to_word[remap] for remap in remaps]
+
+
+def _united(words, counts):
+    """Words that repeat after decoding made one: (distinct words, their counts, old -> new index)."""
+    index, kept, to_word = {}, [], np.empty(len(words), dtype=np.int64)
+    for i, word in enumerate(words):
+        to_word[i] = index.setdefault(word, len(kept))
+        if to_word[i] == len(kept):
+            kept.append(word)
+    united = np.zeros(len(kept), dtype=np.int64)
+    np.add.at(united, to_word, counts)
+    return kept, united, to_word
+
+
+def read_sentences(sentences, directory, batch_words=1 << 20):
+    """Read an iterable of sentences (lists of str, each token a word as it is) once, as
+    `read_text` reads text: counts and spooled ids. Empty sentences end nothing.
+
+    Returns:
+        RawCorpus (one part).
+    """
+    index, words = {}, []
+    counts = np.zeros(0, dtype=np.int64)
+    position, last_end = 0, 0
+    names = ("part-000000.ids", "part-000000.ends")
+    with open(os.path.join(directory, names[0]), "wb") as id_spool, \
+            open(os.path.join(directory, names[1]), "wb") as end_spool:
+        for tokens, line_ends in _sentence_batches(sentences, batch_words):
+            for word in set(tokens).difference(index):
+                word = (word + " ")[:-1]  # a copy: a kept word must not pin the batch's memory
+                index[word] = len(words)
+                words.append(word)
+            ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+            id_spool.write(ids.tobytes())
+            counts = np.concatenate([counts, np.zeros(len(words) - counts.size, dtype=np.int64)])
+            counts += np.bincount(ids, minlength=len(words))
+            ends = np.unique(position + np.asarray(line_ends, dtype=np.int64))
+            ends = ends[ends > last_end]
+            end_spool.write(ends.tobytes())
+            last_end = int(ends[-1]) if ends.size else last_end
+            position += len(tokens)
+    parts = [{"ids": names[0], "ends": names[1], "tokens": position, "map": 0}]
+    return RawCorpus(directory, words, counts, parts, [np.arange(len(words), dtype=np.int64)])
+
+
+def _sentence_batches(sentences, batch_words):
+    """(tokens, line_ends) batches: a list of str, and the token counts at which a sentence ended."""
+    tokens, line_ends = [], []
+    for sentence in sentences:
+        tokens.extend(sentence)
+        line_ends.append(len(tokens))
+        if len(tokens) >= batch_words:
+            yield tokens, line_ends
+            tokens, line_ends = [], []
+    if tokens or line_ends:
+        yield tokens, line_ends

@@ -1,0 +1,303 @@
+"""The compiled tokenizer: UTF-8 bytes -> word ids in a `fastw2v.wordtable`, line ends, and what
+is wrong with the text.
+
+It splits exactly where Python's ``bytes.decode("utf-8", "replace").split("\\n")`` then
+``line.split()`` would: a token is a maximal run of bytes that are not whitespace, whitespace
+being every code point for which ``str.isspace()`` holds (the ASCII ones, and U+0085, U+00A0,
+U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F and U+3000 in their UTF-8 form); only
+``\\n`` ends a line. Bytes that are not UTF-8 stay in their token (the vocabulary decodes a
+token's bytes with U+FFFD for them); the line of the first one is reported. A whitespace
+sequence always starts at a lead byte, which no earlier sequence can claim, so matching them
+byte by byte gives the decoder's answer even next to bytes that are not UTF-8.
+
+`scan` keeps its progress in a state array (`ScanState` indices), so one piece of text can be
+scanned buffer by buffer and a scan stopped by a full table goes on where it stopped.
+"""
+
+import numpy as np
+from numba import njit
+
+from fastw2v.intrinsics import prefetch_element
+from fastw2v.wordtable import (ARENA, COUNT, EMPTY, ID_BITS, INFO, KEY, SHORT_BYTES, START, WORDS,
+                               finish_key, long_step)
+
+# Byte classes.
+TOKEN_BYTE, SPACE, NEWLINE, NUL, HIGH = 0, 1, 2, 3, 4
+BYTE_CLASS = np.zeros(256, dtype=np.uint8)
+BYTE_CLASS[list(b" \t\r\x0b\x0c\x1c\x1d\x1e\x1f")] = SPACE
+BYTE_CLASS[ord("\n")] = NEWLINE
+BYTE_CLASS[0] = NUL
+BYTE_CLASS[0x80:] = HIGH
+# Where a buffer may be cut: bytes that end a token whatever follows (the reader's historical set).
+CUT_BYTES = b" \t\n\r\x0b\x0c"
+
+# Indices into the state array (int64, STATE_SIZE): counts over the piece so far, and results.
+TOKENS = 0       # tokens scanned
+LINES = 1        # newlines scanned
+LAST_END = 2     # token count at the last line end written (-1: none yet)
+BAD_LINE = 3     # LINES when the first byte that is not UTF-8 was met (-1: none)
+N_IDS = 4        # ids written into the ids buffer by this call (the caller empties it)
+N_ENDS = 5       # line ends written into the ends buffer by this call
+STOP = 6         # why the last call stopped: DONE, TABLE_FULL or FOUND_NUL
+STATE_SIZE = 7
+DONE, TABLE_FULL, FOUND_NUL = 0, 1, 2
+
+
+def new_state():
+    """A state array for a piece not yet scanned."""
+    state = np.zeros(STATE_SIZE, dtype=np.int64)
+    state[LAST_END] = state[BAD_LINE] = -1
+    return state
+
+
+def buffer_capacity(nbytes):
+    """The ids (and ends) buffer length that one call over `nbytes` bytes can fill."""
+    return nbytes // 2 + 2
+
+
+@njit(cache=True, nogil=True)
+def _space_length(data, i, hi):
+    """Bytes of the multi-byte whitespace character at data[i] (a byte >= 0x80), or 0."""
+    b = data[i]
+    if b == 0xC2:
+        if i + 1 < hi and (data[i + 1] == 0x85 or data[i + 1] == 0xA0):
+            return 2
+    elif b == 0xE2:
+        if i + 2 < hi:
+            b1, b2 = data[i + 1], data[i + 2]
+            if b1 == 0x80 and ((0x80 <= b2 <= 0x8A) or b2 == 0xA8 or b2 == 0xA9 or b2 == 0xAF):
+                return 3
+            if b1 == 0x81 and b2 == 0x9F:
+                return 3
+    elif b == 0xE1:
+        if i + 2 < hi and data[i + 1] == 0x9A and data[i + 2] == 0x80:
+            return 3
+    elif b == 0xE3:
+        if i + 2 < hi and data[i + 1] == 0x80 and data[i + 2] == 0x80:
+            return 3
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def _continues(data, i, hi, low, high):
+    return i < hi and low <= data[i] <= high
+
+
+@njit(cache=True, nogil=True)
+def _utf8_length(data, i, hi):
+    """Bytes of the well-formed UTF-8 sequence that starts at data[i] (a byte >= 0x80), or 0
+    when none does (a stray continuation byte, an overlong form, a surrogate, a code point past
+    U+10FFFF, or a sequence cut short), as Python's strict decoder decides."""
+    b = data[i]
+    if b < 0xC2 or b > 0xF4:
+        return 0
+    if b < 0xE0:
+        return 2 if _continues(data, i + 1, hi, 0x80, 0xBF) else 0
+    if b < 0xF0:
+        low = 0xA0 if b == 0xE0 else 0x80
+        high = 0x9F if b == 0xED else 0xBF
+        if _continues(data, i + 1, hi, low, high) and _continues(data, i + 2, hi, 0x80, 0xBF):
+            return 3
+        return 0
+    low = 0x90 if b == 0xF0 else 0x80
+    high = 0x8F if b == 0xF4 else 0xBF
+    if (_continues(data, i + 1, hi, low, high) and _continues(data, i + 2, hi, 0x80, 0xBF)
+            and _continues(data, i + 3, hi, 0x80, 0xBF)):
+        return 4
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def scan(data, lo, hi, table, ids, ends, state):
+    """Tokenize data[lo:hi] into `table` (each token counted once), writing the tokens' ids.
+
+    The caller cuts buffers only at `CUT_BYTES`, so no token or character crosses `hi`.
+
+    Args:
+        data: uint8 array. table: WordTable (grown in place, never reallocated here).
+        ids: int32 (at least buffer_capacity(hi - lo),): gets the tokens' word ids.
+        ends: int64, as long: gets the piece's token counts at which a line ended (a newline
+            after at least one token since the last one written).
+        state: int64 (STATE_SIZE,), see the module's indices; N_IDS and N_ENDS restart at 0.
+    Returns:
+        int, where the scan stopped: `hi`, or the start of a token that a full table could not
+        take (state[STOP] = TABLE_FULL: reserve room, then scan from there), or a NUL byte
+        (FOUND_NUL; state[LINES] is its line).
+    """
+    slots, keys, hashes, starts, lengths, arena, sizes = table
+    return _scan(data, lo, hi, slots, keys, hashes, starts, lengths, arena, sizes, ids, ends, state)
+
+
+@njit(cache=True, nogil=True)
+def _scan(data, lo, hi, slots, keys, hashes, starts, lengths, arena, sizes, ids, ends, state):
+    """`scan`, on the table's arrays. Each token's row is looked up one token late: its cache
+    line is prefetched when the token has been read, and the next token is read meanwhile (a
+    rare word's row is a cache miss, as long as reading a token). A token that a full table
+    cannot take puts the state back as it was at that token's start."""
+    tokens, lines, last_end, bad_line = state[TOKENS], state[LINES], state[LAST_END], state[BAD_LINE]
+    mask = slots.shape[0] - 1
+    n_ids = n_ends = 0
+    stop = DONE
+    pending = False
+    p_start = p_end = p_slot = p_at = 0
+    p_key = p_h = np.uint64(0)
+    saved = np.zeros(6, dtype=np.int64)  # the state at the pending token's start
+    i = lo
+    while True:
+        # To the next token's start, through whitespace and line ends.
+        while i < hi:
+            kind = BYTE_CLASS[data[i]]
+            if kind == SPACE:
+                i += 1
+            elif kind == NEWLINE:
+                if tokens != last_end:
+                    ends[n_ends] = tokens
+                    n_ends += 1
+                    last_end = tokens
+                lines += 1
+                i += 1
+            elif kind == HIGH:
+                width = _space_length(data, i, hi)
+                if width == 0:
+                    break
+                i += width
+            else:
+                break
+        # The token's bytes, packed into its key.
+        start, found = i, False
+        before_bad = bad_line
+        h = packed = np.uint64(0)
+        shift = width = 0
+        while i < hi:
+            kind = BYTE_CLASS[data[i]]
+            if kind == TOKEN_BYTE:  # most bytes: ASCII letters, digits and punctuation
+                if shift == 64:
+                    h = long_step(h, packed)
+                    packed, shift = np.uint64(0), 0
+                packed |= np.uint64(data[i]) << np.uint64(shift)
+                shift += 8
+                i += 1
+                continue
+            width = 1
+            if kind == HIGH:
+                if _space_length(data, i, hi):
+                    break
+                width = _utf8_length(data, i, hi)
+                if width == 0:
+                    width = 1
+                    if bad_line < 0:
+                        bad_line = lines
+            else:
+                break
+            for k in range(width):  # a character's bytes (one, unless a well-formed sequence)
+                if shift == 64:
+                    h = long_step(h, packed)
+                    packed, shift = np.uint64(0), 0
+                packed |= np.uint64(data[i + k]) << np.uint64(shift)
+                shift += 8
+            i += width
+        nul = i < hi and BYTE_CLASS[data[i]] == NUL
+        if i > start and not nul:
+            found = True
+            key, h = finish_key(h, packed, i - start)
+            slot = np.int64(h & np.uint64(mask))
+            prefetch_element(slots, slot, 0)
+        if pending:
+            # `wordtable.find_or_add`, written out: a call with array arguments here, once per
+            # token, costs reference counting that made the whole scan 3-4x slower.
+            length, skey, q, w = p_end - p_start, np.int64(p_key), p_slot, -1
+            while True:
+                info = slots[q, INFO]
+                if info == EMPTY:
+                    break
+                if slots[q, KEY] == skey and (info >> 32) == length:
+                    same = True
+                    if length > SHORT_BYTES:
+                        at = slots[q, START]
+                        for k in range(length):
+                            if arena[at + k] != data[p_start + k]:
+                                same = False
+                                break
+                    if same:
+                        w = info & ID_BITS
+                        slots[q, COUNT] += 1
+                        break
+                q = (q + 1) & mask
+            if w < 0:
+                w, used = sizes[WORDS], sizes[ARENA]
+                if w >= keys.size or used + length > arena.size:  # back to the token's start
+                    tokens, lines, last_end, bad_line = saved[0], saved[1], saved[2], saved[3]
+                    n_ids, n_ends = saved[4], saved[5]
+                    stop, i = TABLE_FULL, p_start
+                    break
+                keys[w], hashes[w], starts[w], lengths[w] = p_key, p_h, used, length
+                for k in range(length):
+                    arena[used + k] = data[p_start + k]
+                sizes[WORDS], sizes[ARENA] = w + 1, used + length
+                slots[q, KEY], slots[q, INFO], slots[q, COUNT], slots[q, START] = \
+                    skey, w | (length << 32), 1, used
+            ids[p_at] = w
+        if not found:
+            if nul:
+                stop = FOUND_NUL
+            break
+        pending = True
+        p_start, p_end, p_key, p_h, p_slot, p_at = start, i, key, h, slot, n_ids
+        saved[0], saved[1], saved[2], saved[3], saved[4], saved[5] = \
+            tokens, lines, last_end, before_bad, n_ids, n_ends
+        n_ids += 1
+        tokens += 1
+    state[TOKENS], state[LINES], state[LAST_END], state[BAD_LINE] = tokens, lines, last_end, bad_line
+    state[N_IDS], state[N_ENDS], state[STOP] = n_ids, n_ends, stop
+    return i
+
+
+@njit(cache=True, nogil=True)
+def end_line(ends, state):
+    """The end of the piece ends a line (a file's end): writes it as `scan` writes line ends.
+    Returns the number of ends written into `ends` (0 or 1)."""
+    if state[TOKENS] != state[LAST_END]:
+        ends[0] = state[TOKENS]
+        state[LAST_END] = state[TOKENS]
+        return 1
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def last_cut(data, lo, hi):
+    """The index of the last byte in data[lo:hi] that is one of `CUT_BYTES`, or -1."""
+    for i in range(hi - 1, lo - 1, -1):
+        b = data[i]
+        if b == 32 or b == 10 or b == 9 or b == 13 or b == 11 or b == 12:
+            return i
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def first_cut(data, lo, hi):
+    """The index of the first byte in data[lo:hi] that is one of `CUT_BYTES`, or -1."""
+    for i in range(lo, hi):
+        b = data[i]
+        if b == 32 or b == 10 or b == 9 or b == 13 or b == 11 or b == 12:
+            return i
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def count_newlines(data, lo, hi):
+    """How many ``\\n`` bytes data[lo:hi] holds."""
+    n = 0
+    for i in range(lo, hi):
+        if data[i] == 10:
+            n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def find_nul(data, lo, hi):
+    """The index of the first NUL byte in data[lo:hi], or -1."""
+    for i in range(lo, hi):
+        if data[i] == 0:
+            return i
+    return -1
+

@@ -1,0 +1,244 @@
+"""A compiled hash table of byte strings: the corpus reader's word counts, without a Python object
+per word.
+
+A table is a `WordTable` of flat arrays. Word w's bytes are ``arena[starts[w]:starts[w] +
+lengths[w]]``; words get ids 0, 1, 2, ... in order of first insertion, and their bytes lie in
+the arena in that order, back to back; `counts_of` gives their counts.
+
+A word's **key** is its bytes packed into a uint64 when it has at most 8 (a token holds no NUL
+byte, so the packing is one to one), else a 64-bit hash of its bytes; its **slot hash** is the
+key mixed (splitmix64's finaliser). ``slots`` is an open-addressing index (linear probing, a
+power-of-two number of rows, kept at most half full) whose row (`KEY`, `INFO`, `COUNT`,
+`START`) holds a word's key, ``id | length << 32`` (-1: an empty row), its count and the start
+of its bytes: a lookup reads one row (one cache line) and compares one number, and a longer
+word's bytes only when its key and length match. This matters because a lookup per token is most
+of the reader's time, most tokens are short, and a rare word's row is not in the cache.
+
+The compiled functions never allocate: one that would overflow an array reports it, and the
+caller grows the table (`reserve`) and calls again.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+WordTable = namedtuple("WordTable", "slots keys hashes starts lengths arena sizes")
+WordTable.__doc__ = """Arrays of a word table.
+
+slots: int64 (S, 4), S a power of two: rows (key bits, id | length << 32 or -1, count, start).
+keys, hashes: uint64 (W,), each word's key and slot hash. starts, lengths: int64 (W,).
+arena: uint8 (A,). sizes: int64 (2,): the words and the arena bytes in use. W and A are
+capacities: only the first sizes[0] words and sizes[1] arena bytes mean anything."""
+
+WORDS, ARENA = 0, 1  # indices into WordTable.sizes
+KEY, INFO, COUNT, START = 0, 1, 2, 3  # the columns of WordTable.slots
+ROW = 4
+EMPTY = -1
+SHORT_BYTES = 8  # a word this long or shorter is its own key
+ID_BITS = np.int64(0xFFFFFFFF)
+_LONG_SEED = np.uint64(0x9E3779B97F4A7C15)
+_LONG_PRIME = np.uint64(0xFF51AFD7ED558CCD)
+
+
+def new_table(words=1 << 12, arena_bytes=1 << 16):
+    """An empty table with room for `words` words and `arena_bytes` bytes of them."""
+    words = max(16, int(words))
+    return WordTable(slots=_empty_slots(_slot_count(words)),
+                     keys=np.zeros(words, dtype=np.uint64), hashes=np.zeros(words, dtype=np.uint64),
+                     starts=np.zeros(words, dtype=np.int64), lengths=np.zeros(words, dtype=np.int64),
+                     arena=np.zeros(max(64, int(arena_bytes)), dtype=np.uint8),
+                     sizes=np.zeros(2, dtype=np.int64))
+
+
+def _empty_slots(rows):
+    slots = np.zeros((rows, ROW), dtype=np.int64)
+    slots[:, INFO] = EMPTY
+    return slots
+
+
+def _grown_capacity(capacity, need):
+    """`capacity` if it holds `need`, else at least double it."""
+    return capacity if need <= capacity else max(need, 2 * capacity)
+
+
+def _slot_count(words):
+    """The power of two that keeps `words` words at most half the slots."""
+    return 1 << max(4, int(2 * words - 1).bit_length())
+
+
+def reserve(table, more_words, more_bytes):
+    """`table`, or a copy with larger arrays, with room for `more_words` further words holding
+    `more_bytes` further bytes. Capacities at least double when they grow."""
+    n_words, used = int(table.sizes[WORDS]), int(table.sizes[ARENA])
+    words = _grown_capacity(table.keys.size, n_words + int(more_words))
+    arena_bytes = _grown_capacity(table.arena.size, used + int(more_bytes))
+    if words == table.keys.size and arena_bytes == table.arena.size:
+        return table
+
+    def grown(array, size):
+        if array.size == size:
+            return array
+        bigger = np.zeros(size, dtype=array.dtype)
+        bigger[:array.size] = array
+        return bigger
+
+    slots = table.slots
+    if _slot_count(words) != slots.shape[0]:
+        slots = _empty_slots(_slot_count(words))
+        _rehash(table.slots, slots, table.hashes)
+    return WordTable(slots=slots, keys=grown(table.keys, words), hashes=grown(table.hashes, words),
+                     starts=grown(table.starts, words), lengths=grown(table.lengths, words),
+                     arena=grown(table.arena, arena_bytes), sizes=table.sizes)
+
+
+@njit(cache=True, nogil=True)
+def _rehash(old, slots, hashes):
+    """Move every row of `old` to its place in the larger, empty `slots`."""
+    mask = slots.shape[0] - 1
+    for row in range(old.shape[0]):
+        info = old[row, INFO]
+        if info == EMPTY:
+            continue
+        slot = np.int64(hashes[info & ID_BITS] & np.uint64(mask))
+        while slots[slot, INFO] != EMPTY:
+            slot = (slot + 1) & mask
+        slots[slot, :] = old[row, :]
+
+
+def counts_of(table):
+    """int64 (words,): each word's count, in id order."""
+    counts = np.zeros(int(table.sizes[WORDS]), dtype=np.int64)
+    _gather_counts(table.slots, counts)
+    return counts
+
+
+@njit(cache=True, nogil=True)
+def _gather_counts(slots, counts):
+    for row in range(slots.shape[0]):
+        if slots[row, INFO] != EMPTY:
+            counts[slots[row, INFO] & ID_BITS] = slots[row, COUNT]
+
+
+@njit(cache=True, nogil=True)
+def mix(x):
+    """splitmix64's finaliser: every bit of x reaches every bit of the result."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def long_step(h, packed):
+    """Eight more bytes (packed) into a long word's hash."""
+    return (h ^ packed) * _LONG_PRIME + _LONG_SEED
+
+
+@njit(cache=True, nogil=True)
+def finish_key(h, packed, length):
+    """(key, slot hash) of a word from its hash over all but its last bytes (`h`, started at 0:
+    untouched for a short word) and those last 1-8 bytes packed."""
+    if length <= SHORT_BYTES:
+        return packed, mix(packed)
+    h = mix(long_step(h, packed) ^ np.uint64(length))
+    return h, h
+
+
+@njit(cache=True, nogil=True)
+def key_of(data, lo, hi):
+    """(key, slot hash) of the word data[lo:hi] (uint8, no NUL byte), as the scanner computes them."""
+    h = packed = np.uint64(0)
+    shift = 0
+    for i in range(lo, hi):
+        if shift == 64:
+            h = long_step(h, packed)
+            packed, shift = np.uint64(0), 0
+        packed |= np.uint64(data[i]) << np.uint64(shift)
+        shift += 8
+    return finish_key(h, packed, hi - lo)
+
+
+@njit(cache=True, nogil=True)
+def _same_bytes(arena, at, data, lo, length):
+    for k in range(length):
+        if arena[at + k] != data[lo + k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def find_or_add(slots, keys, hashes, starts, lengths, arena, sizes, data, lo, hi, key, h, count):
+    """Add `count` to the word data[lo:hi] (key and slot hash from `key_of`), adding the word if
+    new; returns its id, or -1 (nothing changed) when a new word would not fit: the caller
+    reserves room and calls again. (`textscan.scan` holds the same lookup, written out.)"""
+    mask = slots.shape[0] - 1
+    length = hi - lo
+    skey = np.int64(key)
+    slot = np.int64(h & np.uint64(mask))
+    while True:
+        info = slots[slot, INFO]
+        if info == EMPTY:
+            break
+        if slots[slot, KEY] == skey and (info >> 32) == length:
+            if length <= SHORT_BYTES or _same_bytes(arena, slots[slot, START], data, lo, length):
+                slots[slot, COUNT] += count
+                return info & ID_BITS
+        slot = (slot + 1) & mask
+    w = sizes[WORDS]
+    used = sizes[ARENA]
+    if w >= keys.size or used + length > arena.size:
+        return -1
+    keys[w], hashes[w], starts[w], lengths[w] = key, h, used, length
+    for k in range(length):
+        arena[used + k] = data[lo + k]
+    sizes[WORDS], sizes[ARENA] = w + 1, used + length
+    slots[slot, KEY], slots[slot, INFO] = skey, w | (length << 32)
+    slots[slot, COUNT], slots[slot, START] = count, used
+    return w
+
+
+def merge(into, other):
+    """Add every word of `other` to `into` with its count.
+
+    Returns:
+        (table, remap): the merged table (`into`, or a grown copy), and int64 (other's words,)
+        the id in it of each of `other`'s words.
+    """
+    n_other = int(other.sizes[WORDS])
+    into = reserve(into, n_other, int(other.sizes[ARENA]))
+    remap = np.empty(n_other, dtype=np.int64)
+    _merge(*into, other.keys, other.hashes, other.starts, other.lengths, other.arena, counts_of(other), remap)
+    return into, remap
+
+
+@njit(cache=True, nogil=True)
+def _merge(slots, keys, hashes, starts, lengths, arena, sizes,
+           o_keys, o_hashes, o_starts, o_lengths, o_arena, o_counts, remap):
+    for w in range(o_counts.size):
+        lo = o_starts[w]
+        remap[w] = find_or_add(slots, keys, hashes, starts, lengths, arena, sizes, o_arena,
+                               lo, lo + o_lengths[w], o_keys[w], o_hashes[w], o_counts[w])
+
+
+def words_of(table, errors="replace"):
+    """The table's words as str, in id order, decoded from UTF-8 with `errors` (bytes that are not
+    UTF-8 become U+FFFD by default: two words can decode to the same str). One decode for all:
+    the words joined by newlines, which no word holds and no decoder error swallows."""
+    n_words = int(table.sizes[WORDS])
+    if n_words == 0:
+        return []
+    joined = np.empty(int(table.sizes[ARENA]) + n_words - 1, dtype=np.uint8)
+    _join_words(table.starts, table.lengths, table.arena, n_words, joined)
+    return joined.tobytes().decode("utf-8", errors=errors).split("\n")
+
+
+@njit(cache=True, nogil=True)
+def _join_words(starts, lengths, arena, n_words, out):
+    at = 0
+    for w in range(n_words):
+        if w:
+            out[at] = 10
+            at += 1
+        for k in range(lengths[w]):
+            out[at + k] = arena[starts[w] + k]
+        at += lengths[w]
