@@ -1,4 +1,7 @@
-"""CPU hints for compiled code: prefetching matrix rows (no effect on results, only on speed)."""
+"""CPU-level helpers for compiled code: prefetching matrix rows and a wide byte load (no effect on
+results, only on speed)."""
+
+import sys
 
 from llvmlite import ir
 from numba import njit, types
@@ -63,3 +66,27 @@ def prefer_256_bit_vectors(typingctx):
         return context.get_dummy_value()
 
     return types.void(), codegen
+
+
+@intrinsic
+def load_u64(typingctx, data, index):
+    """The 8 bytes data[index:index + 8] of a 1-D uint8 array as one little-endian uint64, in one
+    unaligned load (the caller keeps index + 8 <= len(data)). A short word's key is this load
+    masked to its length, where a byte-by-byte loop would cost a shift and an or per byte."""
+    if not (isinstance(data, types.Array) and data.ndim == 1 and data.dtype == types.uint8
+            and isinstance(index, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        data_type, index_type = signature.args
+        array = context.make_array(data_type)(context, builder, args[0])
+        position = context.cast(builder, args[1], index_type, types.intp)
+        pointer = cgutils.get_item_pointer2(
+            context, builder, data=array.data, shape=cgutils.unpack_tuple(builder, array.shape),
+            strides=cgutils.unpack_tuple(builder, array.strides), layout=data_type.layout,
+            inds=[position], wraparound=False)
+        wide = builder.bitcast(pointer, ir.IntType(64).as_pointer())
+        value = builder.load(wide, align=1)
+        return builder.bswap(value) if sys.byteorder == "big" else value
+
+    return types.uint64(data, index), codegen

@@ -17,7 +17,7 @@ scanned buffer by buffer and a scan stopped by a full table goes on where it sto
 import numpy as np
 from numba import njit
 
-from fastw2v.intrinsics import prefetch_element
+from fastw2v.intrinsics import load_u64, prefetch_element
 from fastw2v.wordtable import (ARENA, COUNT, EMPTY, ID_BITS, INFO, KEY, SHORT_BYTES, START, WORDS,
                                finish_key, long_step)
 
@@ -28,6 +28,8 @@ BYTE_CLASS[list(b" \t\r\x0b\x0c\x1c\x1d\x1e\x1f")] = SPACE
 BYTE_CLASS[ord("\n")] = NEWLINE
 BYTE_CLASS[0] = NUL
 BYTE_CLASS[0x80:] = HIGH
+# LOW_BYTES[n]: the mask of a uint64's n low bytes (n = 1..8).
+LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
 # Where a buffer may be cut: bytes that end a token whatever follows (the reader's historical set).
 CUT_BYTES = b" \t\n\r\x0b\x0c"
 
@@ -163,23 +165,18 @@ def _scan(data, lo, hi, slots, keys, hashes, starts, lengths, arena, sizes, ids,
                 i += width
             else:
                 break
-        # The token's bytes, packed into its key.
+        # The token's bytes: to its end, then its key.
         start, found = i, False
         before_bad = bad_line
-        h = packed = np.uint64(0)
-        shift = width = 0
         while i < hi:
-            kind = BYTE_CLASS[data[i]]
-            if kind == TOKEN_BYTE:  # most bytes: ASCII letters, digits and punctuation
-                if shift == 64:
-                    h = long_step(h, packed)
-                    packed, shift = np.uint64(0), 0
-                packed |= np.uint64(data[i]) << np.uint64(shift)
-                shift += 8
+            b = data[i]
+            if 32 < b < 128:  # most bytes: ASCII letters, digits and punctuation
                 i += 1
                 continue
-            width = 1
-            if kind == HIGH:
+            kind = BYTE_CLASS[b]
+            if kind == TOKEN_BYTE:
+                i += 1
+            elif kind == HIGH:
                 if _space_length(data, i, hi):
                     break
                 width = _utf8_length(data, i, hi)
@@ -187,18 +184,28 @@ def _scan(data, lo, hi, slots, keys, hashes, starts, lengths, arena, sizes, ids,
                     width = 1
                     if bad_line < 0:
                         bad_line = lines
+                i += width
             else:
                 break
-            for k in range(width):  # a character's bytes (one, unless a well-formed sequence)
-                if shift == 64:
-                    h = long_step(h, packed)
-                    packed, shift = np.uint64(0), 0
-                packed |= np.uint64(data[i + k]) << np.uint64(shift)
-                shift += 8
-            i += width
         nul = i < hi and BYTE_CLASS[data[i]] == NUL
         if i > start and not nul:
             found = True
+            # The key, as `wordtable.key_of` packs it, 8 bytes a load where the array allows.
+            h = np.uint64(0)
+            j = start
+            if i + 8 <= data.size:
+                while i - j > 8:
+                    h = long_step(h, load_u64(data, j))
+                    j += 8
+                packed = load_u64(data, j) & LOW_BYTES[i - j]
+            else:
+                packed, shift = np.uint64(0), 0
+                for k in range(start, i):
+                    if shift == 64:
+                        h = long_step(h, packed)
+                        packed, shift = np.uint64(0), 0
+                    packed |= np.uint64(data[k]) << np.uint64(shift)
+                    shift += 8
             key, h = finish_key(h, packed, i - start)
             slot = np.int64(h & np.uint64(mask))
             prefetch_element(slots, slot, 0)
