@@ -8,6 +8,7 @@ sentence; a longer one is cut into sentences of at most `MAX_SENTENCE_WORDS` in-
 contexts). The parts are encoded on every thread, each into its place in the one ids file.
 """
 
+import mmap
 import os
 import threading
 from dataclasses import dataclass
@@ -46,6 +47,19 @@ class EncodedCorpus:
         ids = np.load(os.path.join(directory, "ids.npy"), mmap_mode="r", allow_pickle=False)
         offsets = np.load(os.path.join(directory, "offsets.npy"), mmap_mode="r", allow_pickle=False)
         return cls(ids=ids, offsets=offsets)
+
+    def release_pages(self, word_lo, word_hi):
+        """Let this process's mapping of ids[word_lo:word_hi] go (the whole pages inside it): the
+        data stays in the OS page cache and is mapped again when next read, so the process's
+        resident memory holds the spans being trained rather than every span read so far."""
+        mapped = getattr(self.ids, "_mmap", None)
+        if mapped is None or not hasattr(mapped, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+            return
+        into = self.ids.offset % mmap.ALLOCATIONGRANULARITY  # where the array starts in the mapping
+        lo = -(-(into + 4 * int(word_lo)) // mmap.PAGESIZE) * mmap.PAGESIZE
+        hi = (into + 4 * int(word_hi)) // mmap.PAGESIZE * mmap.PAGESIZE
+        if hi > lo:
+            mapped.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
     def longest_sentence(self, block=1 << 20):
         """The most words in one sentence (0 for an empty corpus), read block by block."""

@@ -81,6 +81,13 @@ class TrainingPlan:
         _, span = job
         return int(self.corpus.offsets[self.spans[span + 1]] - self.corpus.offsets[self.spans[span]])
 
+    def release_pages(self, job):
+        """Let the OS drop the mapped pages of a trained job's span (`EncodedCorpus.release_pages`)."""
+        release = getattr(self.corpus, "release_pages", None)
+        if release is not None:
+            _, span = job
+            release(self.corpus.offsets[self.spans[span]], self.corpus.offsets[self.spans[span + 1]])
+
     def words_before(self, epoch, span):
         return float(epoch * self.corpus.n_words + self.corpus.offsets[self.spans[span]])
 
@@ -316,6 +323,7 @@ def run_threads(plan, V, U, progress, bar, deadline=None):
                     job = plan.jobs[progress.next_job]
                     progress.next_job += 1
                 words, pairs, loss = plan.run_job(job, V, U, scratch, hot=hot)
+                plan.release_pages(job)
                 if hot is not None:
                     hot.merge(U, merge_lock)
                 progress.add(job[0], words, pairs, loss)
