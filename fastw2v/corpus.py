@@ -1,6 +1,6 @@
 """The encoded corpus: every in-vocabulary token as an int32 word id, in sentences.
 
-`encode` maps a `fastw2v.reader.RawCorpus` (provisional ids spooled in parts) to vocabulary ids,
+`encode` maps a `fastw2v.rawcorpus.RawCorpus` (provisional ids spooled in parts) to vocabulary ids,
 out-of-vocabulary tokens dropped, into a memory-mapped ``int32`` .npy of word ids plus an
 ``int64`` .npy of sentence offsets; no epoch holds the corpus as Python objects. A line is a
 sentence; a longer one is cut into sentences of at most `MAX_SENTENCE_WORDS` in-vocabulary words
@@ -90,7 +90,7 @@ def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, thr
     so the memory this pass holds is a few blocks a thread whatever the corpus size.
 
     Args:
-        raw: `fastw2v.reader.RawCorpus`. vocab_ids: int array (len(raw.words),), each raw
+        raw: `fastw2v.rawcorpus.RawCorpus`. vocab_ids: int array (len(raw.words),), each raw
             word's vocabulary id or -1 (`RawCorpus.vocab_ids`). directory: an existing folder.
         threads: int ≥ 1, parts encoded at once.
     Returns:

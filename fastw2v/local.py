@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from fastw2v import corpus as corpus_mod
 from fastw2v import reader
+from fastw2v.rawcorpus import read_sentences
 from fastw2v.backend import Backend, Prepared, Trained
 from fastw2v.errors import ConfigError, DatasetError, InputWarning
 from fastw2v.plan import Progress, TrainingPlan, run_threads
@@ -40,7 +41,7 @@ class LocalBackend(Backend):
             os.makedirs(corpus_dir, exist_ok=True)
             corpus_dir = directory = os.path.abspath(corpus_dir)
         if files is None:
-            raw = reader.read_sentences(sentences, directory)
+            raw = read_sentences(sentences, directory)
         else:
             raw = reader.read_text(reader.plan_pieces(files, config.workers), directory, config.workers,
                                    _warn_bad_utf8)

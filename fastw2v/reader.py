@@ -10,13 +10,13 @@ decoded once; the result, up to the order of the provisional ids, does not depen
 of threads, and neither does anything built from it. Memory: one buffer and one table per thread,
 O(vocabulary + buffers) whatever the corpus size.
 
-Python sentences (lists of str) take another road into the same `RawCorpus` (`read_sentences`).
+Python sentences (lists of str) take another road into the same `RawCorpus`
+(`RawCorpus.from_sentences`).
 """
 
 import bz2
 import contextlib
 import gzip
-import json
 import os
 import sys
 import threading
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fastw2v import textscan, wordtable
+from fastw2v.rawcorpus import RawCorpus
 from fastw2v.errors import DatasetError
 
 STDIN = "-"
@@ -34,7 +35,6 @@ MIN_PIECE_BYTES = 4 << 20
 MAX_PIECE_BYTES = 64 << 20
 PIECES_PER_THREAD = 4  # a few pieces a thread even out the threads' ends
 COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open}
-MANIFEST = "raw.json"
 
 
 def input_files(inputs):
@@ -144,72 +144,6 @@ def _cut_points(path, size, piece_bytes):
     except OSError as exc:
         raise DatasetError(f"{path}: cannot open ({exc.strerror or exc})") from exc
     return cuts
-
-
-@dataclass(frozen=True, eq=False)
-class RawCorpus:
-    """A corpus read once: its distinct words, their counts, and every token's provisional id
-    spooled in parts.
-
-    Attributes:
-        directory: the folder of the spool files (part files are named relative to it).
-        words: list of distinct str; counts: int64 (len(words),), each word's count.
-        parts: list of dicts, in corpus order: ``ids`` (file of int32 provisional ids, raw, native
-            order), ``ends`` (file of int64 token counts, within the part, at which a line ended;
-            ascending, a repeat possible only at 0), ``tokens`` (int) and ``map`` (index into `maps`).
-        maps: list of int64 arrays: maps[k][i] is the index in `words` of provisional id i.
-    """
-
-    directory: str
-    words: list
-    counts: np.ndarray
-    parts: list
-    maps: list
-
-    @property
-    def n_tokens(self):
-        return int(self.counts.sum())
-
-    def word_counts(self):
-        """dict str -> int."""
-        return dict(zip(self.words, self.counts.tolist()))
-
-    def vocab_ids(self, vocab_index):
-        """int32 (len(words),): each word's id in `vocab_index` (dict str -> id), -1 if none."""
-        return np.fromiter((vocab_index.get(word, -1) for word in self.words), dtype=np.int32,
-                           count=len(self.words))
-
-    def path(self, name):
-        return os.path.join(self.directory, name)
-
-    def remove(self):
-        """Delete the spool files (the words and counts stay in memory)."""
-        for part in self.parts:
-            for key in ("ids", "ends"):
-                with contextlib.suppress(FileNotFoundError):
-                    os.remove(self.path(part[key]))
-
-    def save(self, directory=None):
-        """Write words, counts and maps beside the spool (`load` reads them back)."""
-        directory = self.directory if directory is None else directory
-        with open(os.path.join(directory, "words.txt"), "wb") as handle:
-            handle.write("\n".join(self.words).encode("utf-8"))
-        np.save(os.path.join(directory, "counts.npy"), self.counts)
-        for k, mapping in enumerate(self.maps):
-            np.save(os.path.join(directory, f"map-{k}.npy"), mapping)
-        with open(os.path.join(directory, MANIFEST), "w", encoding="utf-8") as handle:
-            json.dump({"parts": self.parts, "maps": len(self.maps)}, handle)
-
-    @classmethod
-    def load(cls, directory):
-        """The RawCorpus `save` wrote into `directory`."""
-        with open(os.path.join(directory, MANIFEST), encoding="utf-8") as handle:
-            manifest = json.load(handle)
-        with open(os.path.join(directory, "words.txt"), "rb") as handle:
-            text = handle.read().decode("utf-8")
-        maps = [np.load(os.path.join(directory, f"map-{k}.npy")) for k in range(manifest["maps"])]
-        counts = np.load(os.path.join(directory, "counts.npy"))
-        return cls(directory, text.split("\n") if text else [], counts, manifest["parts"], maps)
 
 
 class _PieceFailure(Exception):
@@ -455,47 +389,3 @@ def _united(words, counts):
     united = np.zeros(len(kept), dtype=np.int64)
     np.add.at(united, to_word, counts)
     return kept, united, to_word
-
-
-def read_sentences(sentences, directory, batch_words=1 << 20):
-    """Read an iterable of sentences (lists of str, each token a word as it is) once, as
-    `read_text` reads text: counts and spooled ids. Empty sentences end nothing.
-
-    Returns:
-        RawCorpus (one part).
-    """
-    index, words = {}, []
-    counts = np.zeros(0, dtype=np.int64)
-    position, last_end = 0, 0
-    names = ("part-000000.ids", "part-000000.ends")
-    with open(os.path.join(directory, names[0]), "wb") as id_spool, \
-            open(os.path.join(directory, names[1]), "wb") as end_spool:
-        for tokens, line_ends in _sentence_batches(sentences, batch_words):
-            for word in set(tokens).difference(index):
-                word = (word + " ")[:-1]  # a copy: a kept word must not pin the batch's memory
-                index[word] = len(words)
-                words.append(word)
-            ids = np.fromiter(map(index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-            id_spool.write(ids.tobytes())
-            counts = np.concatenate([counts, np.zeros(len(words) - counts.size, dtype=np.int64)])
-            counts += np.bincount(ids, minlength=len(words))
-            ends = np.unique(position + np.asarray(line_ends, dtype=np.int64))
-            ends = ends[ends > last_end]
-            end_spool.write(ends.tobytes())
-            last_end = int(ends[-1]) if ends.size else last_end
-            position += len(tokens)
-    parts = [{"ids": names[0], "ends": names[1], "tokens": position, "map": 0}]
-    return RawCorpus(directory, words, counts, parts, [np.arange(len(words), dtype=np.int64)])
-
-
-def _sentence_batches(sentences, batch_words):
-    """(tokens, line_ends) batches: a list of str, and the token counts at which a sentence ended."""
-    tokens, line_ends = [], []
-    for sentence in sentences:
-        tokens.extend(sentence)
-        line_ends.append(len(tokens))
-        if len(tokens) >= batch_words:
-            yield tokens, line_ends
-            tokens, line_ends = [], []
-    if tokens or line_ends:
-        yield tokens, line_ends

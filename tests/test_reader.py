@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastw2v import reader, textscan, wordtable
+from fastw2v.rawcorpus import RawCorpus
 from fastw2v.errors import DatasetError
 
 # Byte strings the generated texts are made of: ASCII, every kind of whitespace, well-formed
@@ -235,6 +236,6 @@ def test_a_raw_corpus_saved_loads_the_same(tmp_path):
     path.write_bytes("x y z \u00e9 y\n".encode() * 50)
     raw = read(tmp_path, [str(path)], threads=2, piece_bytes=30)
     raw.save()
-    again = reader.RawCorpus.load(raw.directory)
+    again = RawCorpus.load(raw.directory)
     assert again.words == raw.words and np.array_equal(again.counts, raw.counts)
     assert raw_tokens(again) == raw_tokens(raw)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fastw2v import corpus, reader, textscan
+from fastw2v.rawcorpus import RawCorpus
 from fastw2v.atomic import atomic_write
 from fastw2v.cluster.connect import gather
 from fastw2v.errors import ConfigError, DatasetError, InputWarning
@@ -157,7 +158,7 @@ def count_shard(source, shard_dir):
             shutil.rmtree(staging, ignore_errors=True)
             raise
         _publish(staging, final)
-    raw = reader.RawCorpus.load(final)
+    raw = RawCorpus.load(final)
     with open(os.path.join(final, "info.json"), encoding="utf-8") as handle:
         bad = json.load(handle)["bad_utf8"]
     return ShardCount(raw.words, raw.counts, tuple(bad) if bad else None)
@@ -190,7 +191,7 @@ def encode_shard(shard_dir, vocab_dir):
     """
     final = os.path.join(shard_dir, ENCODED)
     if not os.path.isdir(final):
-        raw = reader.RawCorpus.load(os.path.join(shard_dir, RAW))
+        raw = RawCorpus.load(os.path.join(shard_dir, RAW))
         staging = tempfile.mkdtemp(prefix=".tmp-encoded-", dir=shard_dir)
         try:
             corpus.encode(raw, raw.vocab_ids(read_vocabulary(vocab_dir).index), staging)
