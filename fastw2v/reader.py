@@ -35,6 +35,7 @@ MIN_PIECE_BYTES = 4 << 20
 MAX_PIECE_BYTES = 64 << 20
 PIECES_PER_THREAD = 4  # a few pieces a thread even out the threads' ends
 COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open}
+NUL_MESSAGE = "a NUL byte: binary data (or UTF-16 text), not the UTF-8 text fastw2v reads"
 
 
 def input_files(inputs):
@@ -231,8 +232,7 @@ class _Worker:
             if stop == textscan.DONE:
                 return
             if stop == textscan.FOUND_NUL:
-                raise _PieceFailure(int(state[textscan.LINES]), "a NUL byte: binary data (or UTF-16 "
-                                    "text), not the UTF-8 text fastw2v reads")
+                raise _PieceFailure(int(state[textscan.LINES]), NUL_MESSAGE)
             self.table = wordtable.reserve(self.table, self.table.hashes.size, hi - at)
             lo = at
 
@@ -240,8 +240,7 @@ class _Worker:
         """buffer[:run_end] is one run without whitespace, too long."""
         line = int(state[textscan.LINES])  # the run holds no newline
         if textscan.find_nul(self.buffer, 0, run_end) >= 0:
-            raise _PieceFailure(line, "a NUL byte: binary data (or UTF-16 text), not the UTF-8 text "
-                                "fastw2v reads")
+            raise _PieceFailure(line, NUL_MESSAGE)
         raise _PieceFailure(line, f"more than {MAX_TOKEN_BYTES:,} bytes without whitespace: not a text "
                             "corpus")
 
