@@ -3,7 +3,7 @@ for every format fastw2v knows (the native ``.npz`` of `fastw2v.native` included
 `save_native` and `load_native` are re-exported here).
 
 - **text**: a ``V D`` header line, then V lines of a word and D decimal numbers, space separated.
-  We write 9 significant digits for float32 (read back bit-exact), 17 for float64, and no
+  We write C's ``%.9g`` for float32 (read back bit-exact), ``%.17g`` for float64, and no
   trailing space; the C tool's lines (6 decimals and a trailing space) and gensim's (shortest
   ``repr``) read the same way.
 - **binary**: a ``V D\\n`` header, then per word its UTF-8 bytes, a space, D little-endian float32
@@ -18,10 +18,16 @@ Words whose bytes are not UTF-8 are decoded with U+FFFD in their place by defaul
 (``unicode_errors="replace"``, as the corpus reader does, so they match words trained from the
 same text); ``"strict"`` makes them an error instead. Writers refuse what a reader would refuse
 (empty words, words with spaces or line breaks, repeats, non-finite values) and write atomically.
+
+Rows are written and read by compiled code (`fastw2v.rowcodec`), giving the bytes Python's ``%``
+gives and the float32 numpy's parsing gives; the rare row it cannot do exactly (a number too
+close to a rounding tie; numbers in another syntax or out of the exact parsing's range; damage)
+is written or read by Python, which also gives every error message, as before.
 """
 
 import codecs
 import contextlib
+import gc
 import mmap
 import os
 import re
@@ -30,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fastw2v import rowcodec
 from fastw2v.atomic import atomic_write
 from fastw2v.errors import FormatError
 from fastw2v.native import ZIP_MAGIC, encode_words, load_native, save_native
@@ -41,6 +48,9 @@ _HEADER_BYTES = 64
 _TRAILING_WHITESPACE_BYTES = 64  # what may follow the last binary row (editors add newlines)
 _GZIP_MAGIC = b"\x1f\x8b"
 _TOKEN = re.compile(r"[^ \t\n\r\x0b\x0c]+")  # what the readers split on: ASCII whitespace
+_SPACE_BUT_BLANK = re.compile(r"[\t\n\r\x0b\x0c]")
+_CHUNK_BYTES = 1 << 22  # the readers' word buffers
+_CHUNK_ROWS = 1 << 16
 
 __all__ = ["TEXT", "BINARY", "NATIVE", "VectorFile", "read_vectors", "detect_format",
            "save_word2vec_text", "save_word2vec_binary", "load_word2vec_text", "load_word2vec_binary",
@@ -114,8 +124,10 @@ def detect_format(path):
 def save_word2vec_text(path, words, vectors):
     """Write vectors in the word2vec text format: a ``V D`` header, then a word and D numbers a line.
 
-    Numbers are written with 9 significant digits for float32 input (enough to read back the
-    exact float32) and 17 for float64.
+    Numbers are C's ``%.9g`` for float32 input (enough to read back the exact float32) and
+    ``%.17g`` for other floats (as float64), byte for byte what Python's ``%`` operator gives;
+    compiled (`fastw2v.rowcodec`), with Python writing the rare row it cannot round with
+    certainty. Integer and other non-float arrays are written by Python, as ``%.17g``.
 
     Args:
         path: output file; written atomically.
@@ -126,13 +138,10 @@ def save_word2vec_text(path, words, vectors):
         ValueError: words and vectors disagree in number.
     """
     vectors = np.asarray(vectors)
-    _check_writable(path, words, vectors)
-    digits = 9 if vectors.dtype == np.float32 else 17
-    row_format = "%s " + " ".join([f"%.{digits}g"] * vectors.shape[1]) + "\n"
-    with atomic_write(path, "w") as handle:
-        handle.write(f"{vectors.shape[0]} {vectors.shape[1]}\n")
-        for word, row in zip(words, vectors.tolist()):
-            handle.write(row_format % (word, *row))
+    joined, starts = _check_writable(path, words, vectors)
+    with atomic_write(path, "wb") as handle:
+        handle.write(f"{vectors.shape[0]} {vectors.shape[1]}\n".encode("ascii"))
+        rowcodec.write_text_rows(handle, words, vectors, joined, starts)
 
 
 def save_word2vec_binary(path, words, vectors):
@@ -147,16 +156,18 @@ def save_word2vec_binary(path, words, vectors):
         FormatError: a bad or repeated word, or a non-finite value (nothing is written).
         ValueError: words and vectors disagree in number.
     """
-    rows = np.asarray(vectors).astype("<f4")
-    encoded = _check_writable(path, words, rows)
+    rows = np.ascontiguousarray(np.asarray(vectors).astype("<f4"))
+    joined, starts = _check_writable(path, words, rows)
     with atomic_write(path, "wb") as handle:
         handle.write(f"{rows.shape[0]} {rows.shape[1]}\n".encode("ascii"))
-        for word, row in zip(encoded, rows):
-            handle.write(word + b" " + row.tobytes() + b"\n")
+        rowcodec.write_binary_rows(handle, rows, joined, starts)
 
 
 def load_word2vec_text(path, unicode_errors="replace"):
     """Read the word2vec text format (ours, the C tool's, gensim's).
+
+    Lines are parsed by compiled code (`fastw2v.rowcodec`), to the float32 numpy gives; a line
+    it leaves (numbers such as ``1_0``, ``inf`` or ``1e-30``, or damage) is read by Python.
 
     Args:
         unicode_errors: how to decode words that are not UTF-8 ("replace" or "strict", or any
@@ -177,27 +188,14 @@ def load_word2vec_text(path, unicode_errors="replace"):
                               f"{smallest} bytes as text, but {available} bytes follow it: truncated, "
                               "or the header is wrong")
         vectors = np.empty((n_words, dim), dtype=np.float32)
-        words, first = [], {}
-        limit, number = _line_limit(dim), 1
-        while line := handle.readline(limit):
-            number += 1
-            where = f"{path}:{number}"
-            if len(line) == limit and not line.endswith(b"\n"):
-                raise FormatError(f"{where}: line longer than a word and {dim} numbers can be")
-            fields = line.split()
-            if len(words) == n_words:
-                if fields:
-                    raise FormatError(f"{where}: more rows than the {n_words} the header declares")
-                continue
-            if len(fields) != dim + 1:
-                found = f"{len(fields) - 1} numbers" if fields else "an empty line"
-                raise FormatError(f"{where}: expected a word and {dim} numbers, found {found}")
-            vectors[len(words)] = _parse_row(where, fields[1:])
-            _add_word(words, first, fields[0], unicode_errors, where, lambda i: f"line {i + 2}")
+        words = _WordList(unicode_errors)
+        with _mapped(handle) as data:
+            position, number = _read_text_rows(path, data, start, vectors, words)
+            number = _check_text_tail(path, data, position, number, n_words, dim)
     if len(words) < n_words:
         raise FormatError(f"{path}: the header declares {n_words} words but the file ends after "
                           f"{len(words)} (line {number}): truncated?")
-    return words, vectors
+    return words.words, vectors
 
 
 def load_word2vec_binary(path, unicode_errors="replace"):
@@ -222,33 +220,19 @@ def load_word2vec_binary(path, unicode_errors="replace"):
             raise FormatError(f"{path}: the header declares {n_words} words of {dim} float32, at least "
                               f"{smallest} bytes, but {size - position} bytes follow it: truncated, "
                               "or the header is wrong")
-        vectors = np.empty((n_words, dim), dtype=np.float32)
-        words, first = [], {}
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            for i in range(n_words):
-                while position < size and data[position] == ord("\n"):  # the C tool's row end
-                    position += 1
-                where = f"{path}: word {i} (byte {position})"
-                space = data.find(b" ", position, min(size, position + MAX_WORD_BYTES + 1))
-                if space == position:
-                    raise FormatError(f"{where}: a space where a word should start")
-                if space < 0:
-                    problem = ("the file ends" if size - position <= MAX_WORD_BYTES
-                               else f"no space within {MAX_WORD_BYTES} bytes")
-                    raise FormatError(f"{where}: expected a word and a space, but {problem}: "
-                                      "truncated, or not a word2vec binary file")
-                if space + 1 + row_bytes > size:
-                    raise FormatError(f"{where}: the file ends inside the word's {dim} float32: truncated")
-                vectors[i] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
-                _add_word(words, first, data[position:space], unicode_errors, where, lambda j: f"word {j}")
-                position = space + 1 + row_bytes
+        stored = np.empty((n_words, dim), dtype="<f4")
+        words = _WordList(unicode_errors)
+        with _mapped(handle) as data:
+            position = _read_binary_rows(path, data, position, stored, words)
             if size - position > _TRAILING_WHITESPACE_BYTES or data[position:size].strip():
                 raise FormatError(f"{path}: data after the {n_words} words the header declares (byte "
                                   f"{position}): the header is wrong, or this is not a binary file")
+    vectors = stored.astype(np.float32, copy=False)  # a copy only where float32 is big-endian
     bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
     if len(bad):
-        raise FormatError(f"{path}: word {bad[0]} {words[bad[0]]!r} has a value that is not a finite number")
-    return words, vectors
+        raise FormatError(f"{path}: word {bad[0]} {words.words[bad[0]]!r} has a value that is not a finite "
+                          "number")
+    return words.words, vectors
 
 
 @contextlib.contextmanager
@@ -267,6 +251,20 @@ def _reading(path):
             yield handle
         except OSError as exc:
             raise FormatError(f"{path}: read failed ({exc.strerror or exc})") from exc
+
+
+@contextlib.contextmanager
+def _mapped(handle):
+    """The open file `handle` as a read-only mmap, closed on exit."""
+    data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        yield data
+    finally:
+        try:
+            data.close()
+        except BufferError:  # compiling a scanner on first use leaves its arguments in a cycle
+            gc.collect()
+            data.close()
 
 
 def _read_header(path, handle):
@@ -312,33 +310,190 @@ def _parse_row(where, fields):
     return row
 
 
-def _add_word(words, first, raw, unicode_errors, where, describe):
-    """Decode `raw` and append it to `words`, refusing a repeat; `first` maps word -> index and
-    `describe(index)` names an earlier row in messages."""
-    try:
-        word = raw.decode("utf-8", errors=unicode_errors)
-    except UnicodeDecodeError:
-        raise FormatError(f"{where}: word {raw[:40]!r} is not valid UTF-8") from None
-    if word in first:
-        replaced = " (after replacing bytes that are not UTF-8)" if "\ufffd" in word else ""
-        raise FormatError(f"{where}: word {word!r} repeats {describe(first[word])}{replaced}")
-    first[word] = len(words)
-    words.append(word)
+def _read_text_rows(path, data, position, vectors, words):
+    """Fill float32 `vectors` (V, D) and `words` from the text lines at data[position:] (an mmap):
+    compiled while lines take the fast path, one line in Python where they do not.
+
+    Returns:
+        (position, line number) after the last row, or at the end of data.
+    """
+    limit, number = _line_limit(vectors.shape[1]), 1
+    buffer, ends = np.empty(_CHUNK_BYTES + limit, dtype=np.uint8), np.empty(_CHUNK_ROWS, dtype=np.int64)
+    while len(words) < len(vectors) and position < len(data):
+        position, count, why = rowcodec.scan(rowcodec.scan_text_rows, data, position, limit, vectors,
+                                             len(words), buffer, ends)
+        words.add_scanned(buffer, ends, count, lambda j, line=number + 1: f"{path}:{line + j}", _text_row)
+        number += count
+        if why == rowcodec.STOPPED:
+            position, number = _read_text_line(path, data, position, number, vectors, words)
+    return position, number
+
+
+def _read_text_line(path, data, position, number, vectors, words):
+    """Read the line at data[position:] into the next row, or raise FormatError saying what is
+    wrong with it; returns (position, number) after it."""
+    line, where, position, number = _next_line(path, data, position, number, vectors.shape[1])
+    fields = line.split()
+    if len(fields) != vectors.shape[1] + 1:
+        found = f"{len(fields) - 1} numbers" if fields else "an empty line"
+        raise FormatError(f"{where}: expected a word and {vectors.shape[1]} numbers, found {found}")
+    vectors[len(words)] = _parse_row(where, fields[1:])
+    words.add(fields[0], where, _text_row)
+    return position, number
+
+
+def _check_text_tail(path, data, position, number, n_words, dim):
+    """Refuse anything but blank lines after the last row; returns the last line's number."""
+    while position < len(data):
+        line, where, position, number = _next_line(path, data, position, number, dim)
+        if line.split():
+            raise FormatError(f"{where}: more rows than the {n_words} the header declares")
+    return number
+
+
+def _next_line(path, data, position, number, dim):
+    """The line at data[position:] (an mmap) as ``readline`` reads it, refusing one too long:
+    (line, "path:number" of it, position after it, its number)."""
+    limit = _line_limit(dim)
+    end = data.find(b"\n", position, position + limit)
+    line = data[position:end + 1 if end >= 0 else position + limit]
+    if len(line) == limit and not line.endswith(b"\n"):
+        raise FormatError(f"{path}:{number + 1}: line longer than a word and {dim} numbers can be")
+    return line, f"{path}:{number + 1}", position + len(line), number + 1
+
+
+def _text_row(index):
+    """Where the text row of word `index` is, for messages."""
+    return f"line {index + 2}"
+
+
+def _binary_row(index):
+    """Where the binary row of word `index` is, for messages."""
+    return f"word {index}"
+
+
+def _read_binary_rows(path, data, position, stored, words):
+    """Fill `stored` (little-endian float32 (V, D)) and `words` from the binary rows at
+    data[position:] (an mmap); returns the position after the last row."""
+    buffer = np.empty(_CHUNK_BYTES + MAX_WORD_BYTES, dtype=np.uint8)
+    ends, row_starts = np.empty(_CHUNK_ROWS, dtype=np.int64), np.empty(_CHUNK_ROWS, dtype=np.int64)
+    while len(words) < len(stored):
+        first = len(words)
+        position, count, why = rowcodec.scan(rowcodec.scan_binary_rows, data, position, MAX_WORD_BYTES,
+                                             stored.view(np.uint8), first, buffer, ends, row_starts)
+        words.add_scanned(buffer, ends, count,
+                          lambda j, first=first: f"{path}: word {first + j} (byte {row_starts[j]})",
+                          _binary_row)
+        if why == rowcodec.STOPPED:
+            position = _read_binary_row(path, data, position, stored, words)
+    return position
+
+
+def _read_binary_row(path, data, position, stored, words):
+    """Read the binary row at data[position:] into the next row of `stored`, or raise
+    FormatError saying what is wrong with it; returns the position after it."""
+    size, i, dim = len(data), len(words), stored.shape[1]
+    while position < size and data[position] == ord("\n"):  # the C tool's row end
+        position += 1
+    where = f"{path}: word {i} (byte {position})"
+    space = data.find(b" ", position, min(size, position + MAX_WORD_BYTES + 1))
+    if space == position:
+        raise FormatError(f"{where}: a space where a word should start")
+    if space < 0:
+        problem = ("the file ends" if size - position <= MAX_WORD_BYTES
+                   else f"no space within {MAX_WORD_BYTES} bytes")
+        raise FormatError(f"{where}: expected a word and a space, but {problem}: "
+                          "truncated, or not a word2vec binary file")
+    if space + 1 + 4 * dim > size:
+        raise FormatError(f"{where}: the file ends inside the word's {dim} float32: truncated")
+    stored[i] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
+    words.add(data[position:space], where, _binary_row)
+    return space + 1 + 4 * dim
+
+
+class _WordList:
+    """The words read so far (`words`, a list of str) and the index of each, to refuse repeats.
+
+    unicode_errors: the handler decoding words that are not UTF-8.
+    """
+
+    def __init__(self, unicode_errors):
+        self.words, self.first, self.unicode_errors = [], {}, unicode_errors
+
+    def __len__(self):
+        return len(self.words)
+
+    def add(self, raw, where, describe):
+        """Decode `raw` (bytes) and append it, refusing a repeat; `where` is the location for
+        messages and `describe(index)` names an earlier row."""
+        try:
+            word = raw.decode("utf-8", errors=self.unicode_errors)
+        except UnicodeDecodeError:
+            raise FormatError(f"{where}: word {raw[:40]!r} is not valid UTF-8") from None
+        if word in self.first:
+            replaced = " (after replacing bytes that are not UTF-8)" if "\ufffd" in word else ""
+            raise FormatError(f"{where}: word {word!r} repeats {describe(self.first[word])}{replaced}")
+        self.first[word] = len(self.words)
+        self.words.append(word)
+
+    def add_scanned(self, buffer, ends, count, where, describe):
+        """Append the `count` words a scanner left in `buffer` (uint8, each word and a space;
+        word j ends at ends[j]); `where(j)` locates word j for messages. All at once when they
+        are UTF-8 and new, else word by word, for the message of the first that is not."""
+        if not count:
+            return
+        joined = buffer[:ends[count - 1]].tobytes()
+        try:
+            batch = joined.decode("utf-8").split(" ")
+        except UnicodeDecodeError:
+            batch = None
+        if batch is not None:
+            self.first.update(zip(batch, range(len(self.words), len(self.words) + count)))
+            if len(self.first) == len(self.words) + count:
+                self.words.extend(batch)
+                return
+            self.first = {word: i for i, word in enumerate(self.words)}  # a repeat: as before the batch
+        begins = [0, *(ends[:count - 1] + 1).tolist()]
+        for j, (begin, end) in enumerate(zip(begins, ends[:count].tolist())):
+            self.add(joined[begin:end], where(j), describe)
 
 
 def _check_writable(path, words, vectors):
-    """Refuse what the readers would refuse, before anything is written; returns the words'
-    UTF-8 bytes."""
+    """Refuse what the readers would refuse, before anything is written.
+
+    Returns:
+        (joined, starts): uint8, the words' UTF-8 bytes each followed by a space; int64
+        (V + 1), where each word starts in it, and its length.
+    """
     if vectors.ndim != 2 or len(words) != len(vectors):
         raise ValueError(f"{len(words)} words but vectors of shape {vectors.shape}")
     if not len(words) or not vectors.shape[1]:
         raise FormatError(f"{path}: no words or no dimensions to write; a vector file needs both")
-    for i, word in enumerate(words):
-        if not isinstance(word, str) or not _TOKEN.fullmatch(word):
-            raise FormatError(f"{path}: word {i} {word!r} is empty or holds whitespace; not written")
-    encoded = encode_words(path, words)
+    joined = _joined_if_valid(words)
+    if joined is None:  # something is wrong: word by word, for the message
+        for i, word in enumerate(words):
+            if not isinstance(word, str) or not _TOKEN.fullmatch(word):
+                raise FormatError(f"{path}: word {i} {word!r} is empty or holds whitespace; not written")
+        joined = b"".join(word + b" " for word in encode_words(path, words))
     bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
     if len(bad):
         raise FormatError(f"{path}: word {bad[0]} {words[bad[0]]!r} has a value that is not a finite "
                           "number; not written")
-    return encoded
+    joined = np.frombuffer(joined, dtype=np.uint8)
+    return joined, np.concatenate(([0], np.flatnonzero(joined == ord(" ")) + 1))
+
+
+def _joined_if_valid(words):
+    """The words' UTF-8 bytes each followed by a space, or None unless every word is a distinct
+    non-empty str without ASCII whitespace that UTF-8 can encode (checked all at once)."""
+    try:
+        joined = " ".join(words) + " "
+    except TypeError:
+        return None
+    if (not all(words) or joined.count(" ") != len(words) or _SPACE_BUT_BLANK.search(joined)
+            or len(set(words)) != len(words)):
+        return None
+    try:
+        return joined.encode("utf-8")
+    except UnicodeEncodeError:
+        return None

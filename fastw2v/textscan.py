@@ -10,7 +10,7 @@ token's bytes with U+FFFD for them); the line of the first one is reported. A wh
 sequence always starts at a lead byte, which no earlier sequence can claim, so matching them
 byte by byte gives the decoder's answer even next to bytes that are not UTF-8.
 
-`scan` keeps its progress in a state array (`ScanState` indices), so one piece of text can be
+`scan` keeps its progress in a state array (the indices below), so one piece of text can be
 scanned buffer by buffer and a scan stopped by a full table goes on where it stopped.
 """
 
@@ -30,7 +30,7 @@ BYTE_CLASS[0] = NUL
 BYTE_CLASS[0x80:] = HIGH
 # LOW_BYTES[n]: the mask of a uint64's n low bytes (n = 1..8).
 LOW_BYTES = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
-# Where a buffer may be cut: bytes that end a token whatever follows (the reader's historical set).
+# Where a buffer may be cut: ASCII whitespace that ends a token whatever follows it.
 CUT_BYTES = b" \t\n\r\x0b\x0c"
 
 # Indices into the state array (int64, STATE_SIZE): counts over the piece so far, and results.
