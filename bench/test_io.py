@@ -27,7 +27,7 @@ import pytest
 
 from bench.conftest import QUICK, STANDARD
 from fastw2v import corpus as corpus_mod
-from fastw2v import formats
+from fastw2v import filewords, formats
 from fastw2v import reader
 from fastw2v.atomic import atomic_write
 from fastw2v.native import encode_words
@@ -107,7 +107,7 @@ VECTOR_ROWS, VECTOR_DIM = (10_000 if QUICK else 80_000), 100
 
 def old_checks(words, vectors):
     """The writers' checks before they were batched: a regex and an encode per word."""
-    if not all(formats._TOKEN.fullmatch(word) for word in words):
+    if not all(filewords._TOKEN.fullmatch(word) for word in words):
         raise ValueError("a bad word")
     encoded = encode_words("bench", words)
     if not np.isfinite(vectors).all():

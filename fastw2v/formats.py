@@ -22,7 +22,8 @@ same text); ``"strict"`` makes them an error instead. Writers refuse what a read
 Rows are written and read by compiled code (`fastw2v.rowcodec`), giving the bytes Python's ``%``
 gives and the float32 numpy's parsing gives; the rare row it cannot do exactly (a number too
 close to a rounding tie; numbers in another syntax or out of the exact parsing's range; damage)
-is written or read by Python, which also gives every error message, as before.
+is written or read by Python, which also gives every error message, as before. The words'
+checks, encoding and decoding are in `fastw2v.filewords`.
 """
 
 import codecs
@@ -30,7 +31,6 @@ import contextlib
 import gc
 import mmap
 import os
-import re
 import stat
 from dataclasses import dataclass
 
@@ -39,7 +39,8 @@ import numpy as np
 from fastw2v import rowcodec
 from fastw2v.atomic import atomic_write
 from fastw2v.errors import FormatError
-from fastw2v.native import ZIP_MAGIC, encode_words, load_native, save_native
+from fastw2v.filewords import WordList, check_writable
+from fastw2v.native import ZIP_MAGIC, load_native, save_native
 
 TEXT, BINARY, NATIVE = "text", "binary", "native"
 MAX_WORD_BYTES = 10_000  # a longer "word" means a damaged file, not a word
@@ -47,8 +48,6 @@ _MAX_NUMBER_CHARS = 40  # a float64 repr takes at most 24
 _HEADER_BYTES = 64
 _TRAILING_WHITESPACE_BYTES = 64  # what may follow the last binary row (editors add newlines)
 _GZIP_MAGIC = b"\x1f\x8b"
-_TOKEN = re.compile(r"[^ \t\n\r\x0b\x0c]+")  # what the readers split on: ASCII whitespace
-_SPACE_BUT_BLANK = re.compile(r"[\t\n\r\x0b\x0c]")
 _CHUNK_BYTES = 1 << 22  # the readers' word buffers
 _CHUNK_ROWS = 1 << 16
 
@@ -138,7 +137,7 @@ def save_word2vec_text(path, words, vectors):
         ValueError: words and vectors disagree in number.
     """
     vectors = np.asarray(vectors)
-    joined, starts = _check_writable(path, words, vectors)
+    joined, starts = check_writable(path, words, vectors)
     with atomic_write(path, "wb") as handle:
         handle.write(f"{vectors.shape[0]} {vectors.shape[1]}\n".encode("ascii"))
         rowcodec.write_text_rows(handle, words, vectors, joined, starts)
@@ -157,7 +156,7 @@ def save_word2vec_binary(path, words, vectors):
         ValueError: words and vectors disagree in number.
     """
     rows = np.ascontiguousarray(np.asarray(vectors).astype("<f4"))
-    joined, starts = _check_writable(path, words, rows)
+    joined, starts = check_writable(path, words, rows)
     with atomic_write(path, "wb") as handle:
         handle.write(f"{rows.shape[0]} {rows.shape[1]}\n".encode("ascii"))
         rowcodec.write_binary_rows(handle, rows, joined, starts)
@@ -188,7 +187,7 @@ def load_word2vec_text(path, unicode_errors="replace"):
                               f"{smallest} bytes as text, but {available} bytes follow it: truncated, "
                               "or the header is wrong")
         vectors = np.empty((n_words, dim), dtype=np.float32)
-        words = _WordList(unicode_errors)
+        words = WordList(unicode_errors)
         with _mapped(handle) as data:
             position, number = _read_text_rows(path, data, start, vectors, words)
             number = _check_text_tail(path, data, position, number, n_words, dim)
@@ -221,7 +220,7 @@ def load_word2vec_binary(path, unicode_errors="replace"):
                               f"{smallest} bytes, but {size - position} bytes follow it: truncated, "
                               "or the header is wrong")
         stored = np.empty((n_words, dim), dtype="<f4")
-        words = _WordList(unicode_errors)
+        words = WordList(unicode_errors)
         with _mapped(handle) as data:
             position = _read_binary_rows(path, data, position, stored, words)
             if size - position > _TRAILING_WHITESPACE_BYTES or data[position:size].strip():
@@ -409,91 +408,3 @@ def _read_binary_row(path, data, position, stored, words):
     stored[i] = np.frombuffer(data, dtype="<f4", count=dim, offset=space + 1)
     words.add(data[position:space], where, _binary_row)
     return space + 1 + 4 * dim
-
-
-class _WordList:
-    """The words read so far (`words`, a list of str) and the index of each, to refuse repeats.
-
-    unicode_errors: the handler decoding words that are not UTF-8.
-    """
-
-    def __init__(self, unicode_errors):
-        self.words, self.first, self.unicode_errors = [], {}, unicode_errors
-
-    def __len__(self):
-        return len(self.words)
-
-    def add(self, raw, where, describe):
-        """Decode `raw` (bytes) and append it, refusing a repeat; `where` is the location for
-        messages and `describe(index)` names an earlier row."""
-        try:
-            word = raw.decode("utf-8", errors=self.unicode_errors)
-        except UnicodeDecodeError:
-            raise FormatError(f"{where}: word {raw[:40]!r} is not valid UTF-8") from None
-        if word in self.first:
-            replaced = " (after replacing bytes that are not UTF-8)" if "\ufffd" in word else ""
-            raise FormatError(f"{where}: word {word!r} repeats {describe(self.first[word])}{replaced}")
-        self.first[word] = len(self.words)
-        self.words.append(word)
-
-    def add_scanned(self, buffer, ends, count, where, describe):
-        """Append the `count` words a scanner left in `buffer` (uint8, each word and a space;
-        word j ends at ends[j]); `where(j)` locates word j for messages. All at once when they
-        are UTF-8 and new, else word by word, for the message of the first that is not."""
-        if not count:
-            return
-        joined = buffer[:ends[count - 1]].tobytes()
-        try:
-            batch = joined.decode("utf-8").split(" ")
-        except UnicodeDecodeError:
-            batch = None
-        if batch is not None:
-            self.first.update(zip(batch, range(len(self.words), len(self.words) + count)))
-            if len(self.first) == len(self.words) + count:
-                self.words.extend(batch)
-                return
-            self.first = {word: i for i, word in enumerate(self.words)}  # a repeat: as before the batch
-        begins = [0, *(ends[:count - 1] + 1).tolist()]
-        for j, (begin, end) in enumerate(zip(begins, ends[:count].tolist())):
-            self.add(joined[begin:end], where(j), describe)
-
-
-def _check_writable(path, words, vectors):
-    """Refuse what the readers would refuse, before anything is written.
-
-    Returns:
-        (joined, starts): uint8, the words' UTF-8 bytes each followed by a space; int64
-        (V + 1), where each word starts in it, and its length.
-    """
-    if vectors.ndim != 2 or len(words) != len(vectors):
-        raise ValueError(f"{len(words)} words but vectors of shape {vectors.shape}")
-    if not len(words) or not vectors.shape[1]:
-        raise FormatError(f"{path}: no words or no dimensions to write; a vector file needs both")
-    joined = _joined_if_valid(words)
-    if joined is None:  # something is wrong: word by word, for the message
-        for i, word in enumerate(words):
-            if not isinstance(word, str) or not _TOKEN.fullmatch(word):
-                raise FormatError(f"{path}: word {i} {word!r} is empty or holds whitespace; not written")
-        joined = b"".join(word + b" " for word in encode_words(path, words))
-    bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
-    if len(bad):
-        raise FormatError(f"{path}: word {bad[0]} {words[bad[0]]!r} has a value that is not a finite "
-                          "number; not written")
-    joined = np.frombuffer(joined, dtype=np.uint8)
-    return joined, np.concatenate(([0], np.flatnonzero(joined == ord(" ")) + 1))
-
-
-def _joined_if_valid(words):
-    """The words' UTF-8 bytes each followed by a space, or None unless every word is a distinct
-    non-empty str without ASCII whitespace that UTF-8 can encode (checked all at once)."""
-    try:
-        joined = " ".join(words) + " "
-    except TypeError:
-        return None
-    if (not all(words) or joined.count(" ") != len(words) or _SPACE_BUT_BLANK.search(joined)
-            or len(set(words)) != len(words)):
-        return None
-    try:
-        return joined.encode("utf-8")
-    except UnicodeEncodeError:
-        return None

@@ -1,5 +1,7 @@
-"""CPU-level helpers for compiled code: prefetching matrix rows and a wide byte load (no effect on
-results, only on speed)."""
+"""CPU-level helpers for compiled code, with no effect on results, only on speed: prefetching
+matrix rows, the vector-width hint, unaligned 8-byte loads and stores, a float64's bits, and
+element access without the test for an index from the end that numba adds to signed indices
+(in the byte loops of the row codec it costs more than their arithmetic)."""
 
 import sys
 
@@ -90,3 +92,78 @@ def load_u64(typingctx, data, index):
         return builder.bswap(value) if sys.byteorder == "big" else value
 
     return types.uint64(data, index), codegen
+
+
+@intrinsic
+def float64_bits(typingctx, x):
+    """The IEEE-754 bits of a float64, as uint64 (reinterpreted, not converted)."""
+    if x != types.float64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.uint64(types.float64), codegen
+
+
+def element_pointer(context, builder, array_type, array, index_type, index):
+    """LLVM pointer to array[index] of a 1-D array, with no test for an index from the end (for
+    an intrinsic's code generation)."""
+    array = context.make_array(array_type)(context, builder, array)
+    return cgutils.get_item_pointer2(
+        context, builder, data=array.data, shape=cgutils.unpack_tuple(builder, array.shape),
+        strides=cgutils.unpack_tuple(builder, array.strides), layout=array_type.layout,
+        inds=[context.cast(builder, index, index_type, types.intp)], wraparound=False)
+
+
+def is_vector_index(array, index):
+    """Whether numba types `array` and `index` are a 1-D array and an integer (for typing)."""
+    return isinstance(array, types.Array) and array.ndim == 1 and isinstance(index, types.Integer)
+
+
+@intrinsic
+def get_unchecked(typingctx, array, index):
+    """array[index] (1-D array, 0 <= index < its length) without the test for an index from the
+    end that numba adds to signed indices: with `put_unchecked`, most of the work it would be
+    in a byte loop."""
+    if not is_vector_index(array, index):
+        return None
+
+    def codegen(context, builder, signature, args):
+        (array_type, index_type), (array, index) = signature.args, args
+        return builder.load(element_pointer(context, builder, array_type, array, index_type, index))
+
+    return array.dtype(array, index), codegen
+
+
+@intrinsic
+def put_unchecked(typingctx, array, index, value):
+    """array[index] = value (integer, cast to the array's type), as `get_unchecked`."""
+    if not (is_vector_index(array, index) and isinstance(value, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        pointer = element_pointer(context, builder, signature.args[0], args[0], signature.args[1], args[1])
+        builder.store(context.cast(builder, args[2], signature.args[2], signature.args[0].dtype), pointer)
+        return context.get_dummy_value()
+
+    return types.void(array, index, value), codegen
+
+
+@intrinsic
+def store_u64(typingctx, array, index, value):
+    """array[index:index + 8] = the bytes of value (int64), least significant first, in one
+    unaligned store (C-contiguous 1-D uint8 array; index + 8 <= its length)."""
+    if not (is_vector_index(array, index) and array.dtype == types.uint8 and array.layout == "C"
+            and isinstance(value, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        pointer = element_pointer(context, builder, signature.args[0], args[0], signature.args[1], args[1])
+        value = context.cast(builder, args[2], signature.args[2], types.int64)
+        if sys.byteorder == "big":
+            value = builder.bswap(value)
+        builder.store(value, builder.bitcast(pointer, ir.IntType(64).as_pointer()), align=1)
+        return context.get_dummy_value()
+
+    return types.void(array, index, value), codegen

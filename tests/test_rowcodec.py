@@ -7,7 +7,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from fastw2v import formats, rowcodec
+from fastw2v import filewords, formats, numtext, rowcodec
 
 F32 = np.float32
 
@@ -19,11 +19,11 @@ def python_text(words, vectors, digits):
 
 def compiled_text(words, vectors, digits, margin=0.0):
     """(bytes written by format_text_rows, indices of the rows it left to Python)."""
-    joined, starts = formats._check_writable("test", words, vectors)
+    joined, starts = filewords.check_writable("test", words, vectors)
     out = np.empty(len(joined) + vectors.size * (digits + 8) + len(vectors), dtype=np.uint8)
     line_starts = np.empty(len(vectors) + 1, dtype=np.int64)
     end = rowcodec.format_text_rows(vectors.astype(np.float64), digits, joined, starts, 0, out, line_starts,
-                                    margin, rowcodec.POWERS)
+                                    margin, numtext.POWERS)
     return out[:end].tobytes(), np.flatnonzero(line_starts[1:] == line_starts[:-1])
 
 
@@ -89,7 +89,7 @@ def test_float64_beyond_the_table_goes_to_python_and_still_matches():
     written, left = compiled_text(words, vectors, 17)
     assert list(left) == [0, 1] and written == python_text(words[2:], vectors[2:], 17)
     out = io.BytesIO()
-    rowcodec.write_text_rows(out, words, vectors, *formats._check_writable("test", words, vectors))
+    rowcodec.write_text_rows(out, words, vectors, *filewords.check_writable("test", words, vectors))
     assert out.getvalue() == python_text(words, vectors, 17)
 
 
@@ -104,7 +104,7 @@ def test_rows_near_a_tie_go_to_python_and_the_output_is_unchanged(monkeypatch, d
     assert 10 < len(left) < 290
     monkeypatch.setattr(rowcodec, "_OUT_BYTES", 4096)  # many chunks, through the thread
     out = io.BytesIO()
-    joined, starts = formats._check_writable("test", words, vectors)
+    joined, starts = filewords.check_writable("test", words, vectors)
     rowcodec.write_text_rows(out, words, vectors, joined, starts, margin)
     assert out.getvalue() == python_text(words, vectors, digits)
 
@@ -117,7 +117,7 @@ def test_integer_arrays_are_written_by_python_as_before(tmp_path):
 def parse(token):
     """(value, ok) of the compiled parser on one token (bytes)."""
     data = np.frombuffer(token + b" ", dtype=np.uint8)
-    value, end, ok = rowcodec.parse_number(data, 0)
+    value, end, ok = numtext.parse_number(data, 0)
     assert not ok or end == len(token)
     return value, ok
 
