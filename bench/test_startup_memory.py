@@ -11,6 +11,13 @@ grows) and rss_file_mib (mapped files: the corpus, libraries) at the end.
 - Warm start: a tiny corpus (2,000 tokens) after one run has filled Numba's cache; 3 rounds.
 - Cold start: the same, with NUMBA_CACHE_DIR pointing at a fresh empty folder each round, so
   every kernel the run needs is compiled; 3 rounds (2 when quick).
+- The train command's start (warm): `fastw2v train` on the tiny corpus through the command line's
+  own `main`, in a fresh process; seconds_to_first_read is from just before the process is
+  started to the moment the corpus file is first opened (an audit hook on "open"): the
+  interpreter, the imports and the argument parsing, all that comes before the corpus's first
+  byte; seconds_to_end the same to the end of `main`. Beside them, help_seconds: the whole
+  `fastw2v train --help` process, and help_imports_numba, whether that imported Numba (it need
+  not); 3 rounds each, medians.
 - Memory: corpora of 1×, 4× and 16× a base size (1M tokens, so 1M-16M; 125k-2M when quick) from
   the same 20,000 words (5,000 when quick, so that the smallest corpus already holds nearly all
   of them: the weights scale with the vocabulary, and this measures the corpus); one round each
@@ -23,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -40,6 +48,32 @@ print(json.dumps({"seconds_to_first_epoch": seconds, "train_seconds": model.stat
                   "peak_rss_mib": mib("VmHWM"), "rss_anon_mib": mib("RssAnon"),
                   "rss_file_mib": mib("RssFile"), "words": model.vocab.total_words,
                   "vocab": len(model.vocab)}))
+"""
+# Runs `fastw2v train` as the console script does; FASTW2V_PROBE_T0 is the parent's time.time()
+# just before it started the process.
+TRAIN_PROBE = r"""
+import json, os, sys, time
+started = float(os.environ["FASTW2V_PROBE_T0"])
+corpus, output = sys.argv[1], sys.argv[2]
+opened = []
+def on_open(event, args):
+    if event == "open" and not opened and args and args[0] == corpus:
+        opened.append(time.time())
+sys.addaudithook(on_open)
+from fastw2v.cli import main
+code = main(["train", corpus, "-o", output, "--threads", "1", "--epochs", "1", "--min-count", "1",
+             "--quiet"])
+print(json.dumps({"code": code, "seconds_to_first_read": opened[0] - started,
+                  "seconds_to_end": time.time() - started}))
+"""
+HELP_PROBE = r"""
+import json, sys
+from fastw2v.cli import main
+try:
+    main(["train", "--help"])
+except SystemExit:
+    pass
+print(json.dumps({"help_imports_numba": "numba" in sys.modules}), file=sys.stderr)
 """
 MEMORY_BASE_TOKENS = 125_000 if QUICK else 1_000_000
 MEMORY_WORDS = 5_000 if QUICK else 20_000
@@ -92,6 +126,38 @@ def test_cold_start(benchmark, tmp_path):
     benchmark.extra_info["start"] = "cold"
     # Each round compiled into its own empty cache (else it was not a cold start).
     assert all(os.listdir(cache) for cache in caches)
+
+
+def run_train_command(corpus, output):
+    """The train probe's figures (a dict) from a fresh process."""
+    env = dict(os.environ, FASTW2V_PROBE_T0=repr(time.time()))
+    done = subprocess.run([sys.executable, "-c", TRAIN_PROBE, corpus, output], capture_output=True,
+                          text=True, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"the train probe failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def run_train_help():
+    """(seconds of a whole `fastw2v train --help` process, whether it imported Numba)."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", HELP_PROBE], capture_output=True, text=True, check=True)
+    return time.perf_counter() - started, json.loads(done.stderr.splitlines()[-1])["help_imports_numba"]
+
+
+def test_train_command_start(benchmark, tmp_path):
+    output = str(tmp_path / "vectors.txt")
+    run_train_command(tiny_corpus(), output)  # fills the compilation cache
+    results = []
+    benchmark.group = "command start-up"
+    benchmark.pedantic(lambda: results.append(run_train_command(tiny_corpus(), output)), rounds=3)
+    helps = [run_train_help() for _ in range(3)]
+    benchmark.extra_info.update(
+        start="warm", seconds_to_first_read=statistics.median(r["seconds_to_first_read"] for r in results),
+        seconds_to_end=statistics.median(r["seconds_to_end"] for r in results),
+        help_seconds=statistics.median(seconds for seconds, _ in helps),
+        help_imports_numba=any(numba for _, numba in helps))
+    assert all(r["code"] == 0 for r in results)
 
 
 @pytest.mark.parametrize("scale", MEMORY_SCALES)

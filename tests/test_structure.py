@@ -156,3 +156,25 @@ def test_the_learning_rate_python_sees_is_the_kernels():
     assert kernels.learning_rate(0.025, 0.0001, 0.0, 100.0) == 0.025
     assert kernels.learning_rate(0.025, 0.0001, 50.0, 100.0) == pytest.approx(0.01255)
     assert kernels.learning_rate(0.025, 0.0001, 200.0, 100.0) == 0.0001
+
+
+def test_the_command_lines_copies_of_library_defaults_are_the_librarys():
+    # The CLI keeps these itself so that `--help` imports neither numpy nor numba.
+    from fastw2v import evaluate
+    from fastw2v.cli import evaluate as cli_evaluate
+    from fastw2v.cli import train as cli_train
+    from fastw2v.cluster import connect
+
+    assert cli_evaluate.RESTRICT_VOCAB == evaluate.RESTRICT_VOCAB
+    assert cli_train.COMBINE_RULES == connect.COMBINE_RULES
+    assert cli_train.DEFAULT_CONNECT_SECONDS == connect.DEFAULT_CONNECT_SECONDS
+    assert cli_train.DEFAULT_SYNC_WORDS == connect.DEFAULT_SYNC_WORDS
+
+
+def test_help_imports_no_numerical_library():
+    code = ("import sys, contextlib, io\nfrom fastw2v.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    try:\n        main(['train', '--help'])\n    except SystemExit:\n        pass\n"
+            "print(sorted(m for m in ('numpy', 'numba', 'matplotlib') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -8,7 +8,11 @@ from fastw2v.cli.options import positive_int
 from fastw2v.errors import FastW2VError
 
 
-def register(commands):
+COMMANDS = {"cs224n": "replay the CS224N word2vec assignment's SST training run"}
+
+
+def register(commands, name):
+    """Add the sub-parser of `name`, one of COMMANDS, to `commands`."""
     _add_cs224n(commands)
 
 
@@ -24,7 +28,7 @@ def _add_cs224n(commands):
     from fastw2v import cs224n
 
     sub = commands.add_parser(
-        "cs224n", help="replay the CS224N word2vec assignment's SST training run",
+        "cs224n", help=COMMANDS["cs224n"],
         description="Replay the CS224N assignment's skip-gram negative-sampling run on the "
                     "Stanford Sentiment Treebank: same seeds, draws and schedule, so the printed "
                     "'iter N: L' lines reproduce the published ones. Resumes from checkpoints "

@@ -12,11 +12,15 @@ DEMO_EXAMPLES = """examples:
 """
 
 
-def register(commands):
+COMMANDS = {"demo": "train on a generated corpus with planted relations and show the result"}
+
+
+def register(commands, name):
+    """Add the sub-parser of `name`, one of COMMANDS, to `commands`."""
     from fastw2v.demo import DEFAULT_TOKENS
 
     sub = commands.add_parser(
-        "demo", help="train on a generated corpus with planted relations and show the result",
+        "demo", help=COMMANDS["demo"],
         description="Generate a corpus whose words hide four relations (capital-country, "
                     "male-female, singular-plural, present-past), train on it with every core, "
                     "and print the speed, nearest neighbours and the share of the planted "

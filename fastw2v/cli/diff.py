@@ -8,7 +8,11 @@ from fastw2v.cli.options import add_model_options, model_settings, positive_int
 from fastw2v.errors import FastW2VError
 
 
-def register(commands):
+COMMANDS = {"diff": "replay the compiled kernel's updates through the reference math and compare"}
+
+
+def register(commands, name):
+    """Add the sub-parser of `name`, one of COMMANDS, to `commands`."""
     _add_diff(commands)
 
 
@@ -25,7 +29,7 @@ def _add_diff(commands):
 
     defaults = diff.DIFF_DEFAULTS
     sub = commands.add_parser(
-        "diff", help="replay the compiled kernel's updates through the reference math and compare",
+        "diff", help=COMMANDS["diff"],
         description="Train a small corpus with the compiled kernel while recording every update "
                     "(context, center, the negatives drawn, the learning rate), replay the "
                     "recording through the float64 reference functions from the same initial "

@@ -6,7 +6,11 @@ import sys
 from fastw2v.cli.options import positive_float
 
 
-def register(commands):
+COMMANDS = {"download": "fetch text8, SST or a test set, with checksum verification"}
+
+
+def register(commands, name):
+    """Add the sub-parser of `name`, one of COMMANDS, to `commands`."""
     _add_download(commands)
 
 
@@ -27,7 +31,7 @@ def _add_download(commands):
 
     names = "\n".join(f"  {name:16s}{dataset.description}" for name, dataset in DATASETS.items())
     sub = commands.add_parser(
-        "download", help="fetch text8, SST or a test set, with checksum verification",
+        "download", help=COMMANDS["download"],
         description="Download DATASET into DIR from its public home (or a mirror), check its size\n"
                     "and published checksum, and unpack it atomically: a failure leaves no partial\n"
                     "file and keeps what was there. Archives are deleted once unpacked unless\n"

@@ -6,6 +6,7 @@ import argparse
 from fastw2v.cli.options import VECTORS_HELP
 from fastw2v.errors import FastW2VError
 
+COMMANDS = {"evaluate": "analogy accuracy and word-pair correlations of a vector file"}
 METHOD_NAMES = {"cosadd": "3CosAdd", "cosmul": "3CosMul"}
 RESTRICT_VOCAB = 300_000  # fastw2v.evaluate.RESTRICT_VOCAB, kept here so --help needs no numpy
 
@@ -16,9 +17,10 @@ EXAMPLES = """examples:
 """
 
 
-def register(commands):
+def register(commands, name):
+    """Add the sub-parser of `name`, one of COMMANDS, to `commands`."""
     sub = commands.add_parser(
-        "evaluate", help="analogy accuracy and word-pair correlations of a vector file",
+        "evaluate", help=COMMANDS["evaluate"],
         description="Score a vector file on analogy questions (accuracy per section and overall, "
                     "and the share of questions whose words it knows) and on scored word pairs "
                     "(Spearman and Pearson correlation with the cosines). The defaults give "

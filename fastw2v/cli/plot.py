@@ -7,7 +7,11 @@ from fastw2v.cli.options import VECTORS_HELP, load_knowing
 from fastw2v.errors import FastW2VError
 
 
-def register(commands):
+COMMANDS = {"plot": "draw chosen words in 2D (PCA) to a PNG file"}
+
+
+def register(commands, name):
+    """Add the sub-parser of `name`, one of COMMANDS, to `commands`."""
     _add_plot(commands)
 
 
@@ -19,7 +23,7 @@ PLOT_EXAMPLES = """examples:
 
 def _add_plot(commands):
     sub = commands.add_parser(
-        "plot", help="draw chosen words in 2D (PCA) to a PNG file",
+        "plot", help=COMMANDS["plot"],
         description="Centre the vectors of the chosen words, project them on their first two "
                     "principal axes, and write a PNG (no window opens) with each word drawn at "
                     "its point. Only these words decide the axes.",

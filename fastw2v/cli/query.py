@@ -5,10 +5,14 @@ import argparse
 from fastw2v.cli.options import VECTORS_HELP, load_knowing, positive_int, print_scores
 
 
-def register(commands):
-    _add_similar(commands)
-    _add_analogy(commands)
-    _add_info(commands)
+COMMANDS = {"similar": "the words nearest to a word (cosine similarity)",
+            "analogy": "A is to B as C is to ? (3CosAdd)",
+            "info": "a vector file's size, format and training settings"}
+
+
+def register(commands, name):
+    """Add the sub-parser of `name`, one of COMMANDS, to `commands`."""
+    {"similar": _add_similar, "analogy": _add_analogy, "info": _add_info}[name](commands)
 
 
 SIMILAR_EXAMPLES = """examples:
@@ -19,7 +23,7 @@ SIMILAR_EXAMPLES = """examples:
 
 def _add_similar(commands):
     sub = commands.add_parser(
-        "similar", help="the words nearest to a word (cosine similarity)",
+        "similar", help=COMMANDS["similar"],
         description="Print the words nearest to WORD by cosine similarity, nearest first, one "
                     "'word<TAB>cosine' a line.",
         epilog=SIMILAR_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -44,7 +48,7 @@ ANALOGY_EXAMPLES = """examples:
 
 def _add_analogy(commands):
     sub = commands.add_parser(
-        "analogy", help="A is to B as C is to ? (3CosAdd)",
+        "analogy", help=COMMANDS["analogy"],
         description="Print the words nearest (cosine) to B - A + C, unit vectors (3CosAdd), "
                     "best first, one 'word<TAB>cosine' a line; A, B and C are left out.",
         epilog=ANALOGY_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -72,7 +76,7 @@ FORMAT_NAMES = {"text": "word2vec text", "binary": "word2vec binary", "native": 
 
 def _add_info(commands):
     sub = commands.add_parser(
-        "info", help="a vector file's size, format and training settings",
+        "info", help=COMMANDS["info"],
         description="Read and check a whole vector file, then print its number of words, "
                     "dimensions and format, and for native files their arrays and the "
                     "training settings and other metadata they record.",

@@ -5,14 +5,22 @@ import os
 import sys
 import time
 
-from fastw2v.atomic import check_output_path
 from fastw2v.cli.options import add_model_options, model_settings, positive_float, positive_int
 from fastw2v.errors import ConfigError, FastW2VError
 
+COMMANDS = {"train": "train skip-gram word vectors on text files",
+            "resume": "finish a training run from its checkpoint"}
+# fastw2v.cluster.connect's COMBINE_RULES, DEFAULT_CONNECT_SECONDS and DEFAULT_SYNC_WORDS, kept
+# here so that the train command's options need no NumPy or Numba (importing fastw2v.cluster
+# imports the training modules).
+COMBINE_RULES = ("sum", "clipped-sum", "mean", "touched-mean")
+DEFAULT_CONNECT_SECONDS = 10.0
+DEFAULT_SYNC_WORDS = 25_000
 
-def register(commands):
-    _add_train(commands)
-    _add_resume(commands)
+
+def register(commands, name):
+    """Add the sub-parser of `name`, one of COMMANDS, to `commands`."""
+    {"train": _add_train, "resume": _add_resume}[name](commands)
 
 
 TRAIN_EXAMPLES = """examples:
@@ -35,7 +43,7 @@ def _add_train(commands):
 
     defaults = dict(TrainConfig(workers=1).to_dict(), alpha=None)  # alpha: by architecture
     sub = commands.add_parser(
-        "train", help="train skip-gram word vectors on text files",
+        "train", help=COMMANDS["train"],
         description="Train word vectors on whitespace-separated text (one sentence a line; "
                     "lines longer than 10,000 words are cut) and write them in the word2vec "
                     "text or binary format, or as a native model (.npz).",
@@ -72,8 +80,6 @@ def _add_train(commands):
 
 def _add_cluster_options(sub, resume):
     """--dask and its companions (the cluster extra: pip install 'fastw2v[dask]')."""
-    from fastw2v.cluster.connect import COMBINE_RULES, DEFAULT_CONNECT_SECONDS, DEFAULT_SYNC_WORDS
-
     group = sub.add_argument_group("training on a Dask cluster (pip install 'fastw2v[dask]')")
     where = group.add_mutually_exclusive_group()
     where.add_argument("--dask", metavar="local:N|tcp://HOST:PORT",
@@ -114,8 +120,8 @@ def _cluster_settings(args, output=None):
 
 
 def _run_train(args):
+    from fastw2v.atomic import check_output_path
     from fastw2v.config import TrainConfig
-    from fastw2v.train import Checkpointing, Word2Vec
 
     config = TrainConfig(**model_settings(args), max_vocab_size=args.max_vocab_size,
                          min_alpha=args.min_alpha, workers=args.threads, mode=args.mode, loss=args.loss)
@@ -127,6 +133,8 @@ def _run_train(args):
     if cluster is not None and args.threads is not None:
         raise ConfigError("--threads sets the threads of one machine; with --dask every worker "
                           "process trains one part of the corpus")
+    from fastw2v.train import Checkpointing, Word2Vec  # Numba: only once the settings are checked
+
     start = time.perf_counter()
     model = Word2Vec(**config.to_dict(), cluster=cluster)
     checkpoint = None
@@ -142,7 +150,7 @@ def _run_train(args):
 
 def _add_resume(commands):
     sub = commands.add_parser(
-        "resume", help="finish a training run from its checkpoint",
+        "resume", help=COMMANDS["resume"],
         description="Continue an interrupted `fastw2v train --checkpoint PATH` run to the end and "
                     "write the output it asked for. With one thread and a seed, the vectors are "
                     "byte-identical to an uninterrupted run's.",
@@ -154,6 +162,7 @@ def _add_resume(commands):
 
 
 def _run_resume(args):
+    from fastw2v.atomic import check_output_path
     from fastw2v.train import Checkpointing, Word2Vec
 
     start = time.perf_counter()
