@@ -373,7 +373,8 @@ def _merged_words(tables):
     decoded = wordtable.words_of(merged)
     counts = wordtable.counts_of(merged)
     to_word = np.arange(n_words, dtype=np.int64)
-    if len(set(decoded)) != len(decoded):
+    # Distinct byte strings decode to distinct str unless U+FFFD stands in for some bytes.
+    if any("\ufffd" in word for word in decoded) and len(set(decoded)) != len(decoded):
         decoded, counts, to_word = _united(decoded, counts)
     return decoded, counts, [to_word[remap] for remap in remaps]
 

@@ -210,8 +210,8 @@ def _scan(data, lo, hi, slots, keys, hashes, starts, lengths, arena, sizes, ids,
             slot = np.int64(h & np.uint64(mask))
             prefetch_element(slots, slot, 0)
         if pending:
-            # `wordtable.find_or_add`, written out: a call with array arguments here, once per
-            # token, costs reference counting that made the whole scan 3-4x slower.
+            # The table's lookup, written out (as in `wordtable._merge`): a call with array
+            # arguments here, once per token, costs reference counting: the scan was 3-4x slower.
             length, skey, q, w = p_end - p_start, np.int64(p_key), p_slot, -1
             while True:
                 info = slots[q, INFO]

@@ -239,3 +239,21 @@ def test_a_raw_corpus_saved_loads_the_same(tmp_path):
     again = RawCorpus.load(raw.directory)
     assert again.words == raw.words and np.array_equal(again.counts, raw.counts)
     assert raw_tokens(again) == raw_tokens(raw)
+
+
+def test_the_scanners_keys_are_the_tables_definition():
+    # Words of 1 to 20 bytes, the last ones so near the array's end that the 8-byte loads give way
+    # to the byte-by-byte path; a merge must then find every one of them.
+    words = [bytes(range(97, 97 + n)) for n in range(1, 21)] + ["\u00e9t\u00e9-\u65e5\u672c".encode()]
+    data = np.frombuffer(b" ".join(words), dtype=np.uint8)
+    table = wordtable.new_table()
+    ids = np.zeros(textscan.buffer_capacity(data.size), dtype=np.int32)
+    textscan.scan(data, 0, data.size, table, ids, ids.astype(np.int64), textscan.new_state())
+    for w, word in enumerate(words):
+        raw = np.frombuffer(word, dtype=np.uint8)
+        assert (table.keys[w], table.hashes[w]) == wordtable.key_of(raw, 0, raw.size)
+    merged, remap = wordtable.merge(wordtable.new_table(), table)
+    again, remap_again = wordtable.merge(merged, table)
+    assert remap.tolist() == remap_again.tolist() == list(range(len(words)))
+    assert wordtable.counts_of(again).tolist() == [2] * len(words)
+    assert wordtable.words_of(again) == [word.decode() for word in words]
