@@ -98,7 +98,10 @@ def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, thr
     """
     vocab_ids = np.asarray(vocab_ids, dtype=np.int32)
     maps = [vocab_ids[mapping] for mapping in raw.maps]
-    kept = _in_parallel(lambda part: _count_kept(raw, part, maps[part["map"]], block), raw.parts, threads)
+    if len(raw.parts) == 1:  # its kept tokens are the kept words' counts: no pass to count them
+        kept = [int(np.asarray(raw.counts)[vocab_ids >= 0].sum())]
+    else:
+        kept = _in_parallel(lambda part: _count_kept(raw, part, maps[part["map"]], block), raw.parts, threads)
     starts = np.concatenate([[0], np.cumsum(kept, dtype=np.int64)])
     ids_path = os.path.join(directory, "ids.npy")
     with open(ids_path, "wb") as target:
