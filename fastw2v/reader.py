@@ -283,22 +283,24 @@ def read_text(pieces, directory, threads=1, on_bad_utf8=None):
             run without whitespace longer than MAX_TOKEN_BYTES), naming the file and line.
     """
     workers = [_Worker(k, directory) for k in range(max(1, min(threads, len(pieces))))]
-    scanned, failures = _run_workers(workers, pieces)
-    if failures:
+    try:
+        scanned, failures = _run_workers(workers, pieces)
+        lines_before = _lines_before(pieces, scanned)
+        if failures:
+            index = min(failures)
+            failure = failures[index]
+            if isinstance(failure, _PieceFailure):
+                raise DatasetError(f"{pieces[index].name}:{lines_before[index] + failure.line + 1}: "
+                                   f"{failure.message}")
+            raise failure
+        if on_bad_utf8 is not None:  # a warning, which may be made an error
+            bad = next((i for i, s in enumerate(scanned) if s.bad_line >= 0), None)
+            if bad is not None:
+                on_bad_utf8(pieces[bad].name, lines_before[bad] + scanned[bad].bad_line + 1)
+        words, counts, maps = _merged_words([w.table for w in workers])
+    except BaseException:
         _remove_spools(directory, len(pieces))
-    lines_before = _lines_before(pieces, scanned)
-    if failures:
-        index = min(failures)
-        failure = failures[index]
-        if isinstance(failure, _PieceFailure):
-            raise DatasetError(f"{pieces[index].name}:{lines_before[index] + failure.line + 1}: "
-                               f"{failure.message}")
-        raise failure
-    if on_bad_utf8 is not None:
-        bad = next((i for i, s in enumerate(scanned) if s.bad_line >= 0), None)
-        if bad is not None:
-            on_bad_utf8(pieces[bad].name, lines_before[bad] + scanned[bad].bad_line + 1)
-    words, counts, maps = _merged_words([w.table for w in workers])
+        raise
     parts = [{"ids": s.ids, "ends": s.ends, "tokens": s.tokens, "map": s.table} for s in scanned]
     return RawCorpus(directory, words, counts, parts, maps)
 

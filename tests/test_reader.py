@@ -257,3 +257,15 @@ def test_the_scanners_keys_are_the_tables_definition():
     assert remap.tolist() == remap_again.tolist() == list(range(len(words)))
     assert wordtable.counts_of(again).tolist() == [2] * len(words)
     assert wordtable.words_of(again) == [word.decode() for word in words]
+
+
+def test_a_warning_made_an_error_leaves_no_spool(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"a \xff b\n")
+
+    def refuse(name, line):
+        raise RuntimeError(f"{name}:{line}")
+
+    with pytest.raises(RuntimeError, match=":1$"):
+        read(tmp_path, [str(path)], on_bad_utf8=refuse)
+    assert os.listdir(tmp_path / "spool-1-None") == []
