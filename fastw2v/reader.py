@@ -11,7 +11,7 @@ of threads, and neither does anything built from it. Memory: one buffer and one 
 O(vocabulary + buffers) whatever the corpus size.
 
 Python sentences (lists of str) take another road into the same `RawCorpus`
-(`RawCorpus.from_sentences`).
+(`fastw2v.rawcorpus.read_sentences`).
 """
 
 import bz2
