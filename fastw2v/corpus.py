@@ -10,11 +10,12 @@ contexts). The parts are encoded on every thread, each into its place in the one
 
 import mmap
 import os
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from fastw2v.threadpool import on_threads
 
 MAX_SENTENCE_WORDS = 10000
 BLOCK_IDS = 1 << 20
@@ -120,33 +121,12 @@ def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, thr
 
 
 def _in_parallel(function, items, threads):
-    """[function(item) for item in items], on up to `threads` threads (the function releases the
-    GIL where it works); the first exception is raised once all are done."""
-    results, errors = [None] * len(items), []
-    lock, next_item = threading.Lock(), [0]
-
-    def work():
-        while True:
-            with lock:
-                k = next_item[0]
-                if k >= len(items) or errors:
-                    return
-                next_item[0] += 1
-            try:
-                results[k] = function(items[k])
-            except BaseException as exc:  # noqa: B036  (re-raised in the caller's thread)
-                errors.append(exc)
-
-    if threads <= 1 or len(items) <= 1:
-        work()
-    else:
-        pool = [threading.Thread(target=work, daemon=True) for _ in range(min(threads, len(items)))]
-        for thread in pool:
-            thread.start()
-        for thread in pool:
-            thread.join()
-    if errors:
-        raise errors[0]
+    """[function(item) for item in items], on up to `threads` threads; the first failure in item
+    order is raised once the threads are done."""
+    workers = list(range(max(1, min(threads, len(items)))))
+    results, failures = on_threads(items, workers, lambda _, item: function(item))
+    if failures:
+        raise failures[min(failures)]
     return results
 
 

@@ -19,13 +19,13 @@ import contextlib
 import gzip
 import os
 import sys
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from fastw2v import textscan, wordtable
 from fastw2v.rawcorpus import RawCorpus
+from fastw2v.threadpool import on_threads
 from fastw2v.errors import DatasetError
 
 STDIN = "-"
@@ -313,42 +313,16 @@ def _remove_spools(directory, n_pieces):
 
 
 def _run_workers(workers, pieces):
-    """Every piece read by the next free worker, each worker on its own thread. A failing piece
-    stops the reading of the pieces after it, not before (the first failure is the one reported).
+    """Every piece read by the next free worker, each worker on its own thread
+    (`threadpool.on_threads`: the first failure in piece order is among those found).
 
     Returns:
         (list of _Scanned by piece, dict piece index -> exception for the pieces that failed).
     """
     textscan.scan(np.zeros(1, dtype=np.uint8), 0, 0, workers[0].table, workers[0].ids,
                   workers[0].ends, textscan.new_state())  # loads the compiled code before the threads race to
-    scanned, failures = [None] * len(pieces), {}
-    lock, next_piece = threading.Lock(), [0]
-
-    def work(worker):
-        while True:
-            with lock:
-                index = next_piece[0]
-                if index >= len(pieces) or (failures and index > min(failures)):
-                    return
-                next_piece[0] += 1
-            try:
-                scanned[index] = worker.read_piece(pieces[index], index)
-            except (DatasetError, _PieceFailure) as exc:
-                with lock:
-                    failures[index] = exc
-            except BaseException as exc:  # noqa: B036  (re-raised in the caller's thread)
-                with lock:
-                    failures[index] = exc
-
-    if len(workers) == 1:
-        work(workers[0])
-    else:
-        threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in workers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    return scanned, failures
+    indexed = list(enumerate(pieces))
+    return on_threads(indexed, workers, lambda worker, item: worker.read_piece(item[1], item[0]))
 
 
 def _lines_before(pieces, scanned):

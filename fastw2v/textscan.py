@@ -271,11 +271,16 @@ def end_line(ends, state):
 
 
 @njit(cache=True, nogil=True)
+def _is_cut(b):
+    """Whether byte b is one of `CUT_BYTES`."""
+    return b == 32 or b == 10 or b == 9 or b == 13 or b == 11 or b == 12
+
+
+@njit(cache=True, nogil=True)
 def last_cut(data, lo, hi):
     """The index of the last byte in data[lo:hi] that is one of `CUT_BYTES`, or -1."""
     for i in range(hi - 1, lo - 1, -1):
-        b = data[i]
-        if b == 32 or b == 10 or b == 9 or b == 13 or b == 11 or b == 12:
+        if _is_cut(data[i]):
             return i
     return -1
 
@@ -284,20 +289,9 @@ def last_cut(data, lo, hi):
 def first_cut(data, lo, hi):
     """The index of the first byte in data[lo:hi] that is one of `CUT_BYTES`, or -1."""
     for i in range(lo, hi):
-        b = data[i]
-        if b == 32 or b == 10 or b == 9 or b == 13 or b == 11 or b == 12:
+        if _is_cut(data[i]):
             return i
     return -1
-
-
-@njit(cache=True, nogil=True)
-def count_newlines(data, lo, hi):
-    """How many ``\\n`` bytes data[lo:hi] holds."""
-    n = 0
-    for i in range(lo, hi):
-        if data[i] == 10:
-            n += 1
-    return n
 
 
 @njit(cache=True, nogil=True)
