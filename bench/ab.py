@@ -20,7 +20,7 @@ import tempfile
 TRAIN = r"""
 import sys, time
 from fastw2v.train import Word2Vec
-model = Word2Vec(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=1, seed=1,
+model = Word2Vec(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=1, seed=1, sg=1,
                  workers=int(sys.argv[2]))
 model.build_vocab(corpus_file=sys.argv[1])
 start = time.perf_counter()

@@ -32,7 +32,7 @@ TRAIN_CORPUS = (1_000_000, 30_000) if QUICK else (17_000_000, 80_000)
 # point is TRAIN_CORPUS, measured by test_peers.py.
 SIZE_AXIS = (100_000, 300_000) if QUICK else (1_000_000, 10_000_000)
 END_TO_END_CORPUS = (500_000, 20_000) if QUICK else (3_000_000, 30_000)
-STANDARD = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=1)
+STANDARD = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=1, sg=1)
 # The four architectures, in the keywords fastw2v's Word2Vec and gensim's both take: skip-gram or
 # CBOW (mean), negative sampling or hierarchical softmax. CBOW learns at the C tool's 0.05 in
 # both (gensim's default is 0.025 for every architecture).

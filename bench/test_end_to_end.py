@@ -22,7 +22,7 @@ def test_fastw2v_end_to_end(benchmark, end_to_end_corpus, tmp_path):
 
 def test_gensim_end_to_end(benchmark, gensim_word2vec, end_to_end_corpus, tmp_path):
     def run():
-        model = gensim_word2vec(corpus_file=end_to_end_corpus, sg=1, hs=0, workers=1, **STANDARD)
+        model = gensim_word2vec(corpus_file=end_to_end_corpus, hs=0, workers=1, **STANDARD)
         model.wv.save_word2vec_format(str(tmp_path / "gensim.txt"), binary=False)
         return model
 

@@ -46,7 +46,7 @@ def python(path, folder):
 def gensim(path, folder):
     from gensim.models import Word2Vec
 
-    model = Word2Vec(vector_size=STANDARD["vector_size"], min_count=STANDARD["min_count"], workers=1)
+    model = Word2Vec(vector_size=STANDARD["vector_size"], min_count=STANDARD["min_count"], workers=1, sg=1)
     model.build_vocab(corpus_file=path)
     return model.wv.index_to_key, None
 

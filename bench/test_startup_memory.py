@@ -40,7 +40,7 @@ PROBE = r"""
 import json, sys, time
 start = time.perf_counter()
 from fastw2v.train import Word2Vec
-model = Word2Vec(corpus_file=sys.argv[1], workers=1, epochs=1, min_count=1)
+model = Word2Vec(corpus_file=sys.argv[1], workers=1, epochs=1, min_count=1, sg=1)
 seconds = time.perf_counter() - start
 status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
 mib = lambda key: int(status.get(key, "0 kB").split()[0]) / 1024

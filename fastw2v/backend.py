@@ -33,12 +33,37 @@ class Prepared:
             or a cluster's `ShardedCorpus`). corpus_dir: the folder kept for it (a checkpoint's),
             or None when it lives in `workdir`. workdir: a `tempfile.TemporaryDirectory` that the
             model keeps alive (and removes with itself), or None.
+        tokens, sentences: int, the tokens and the lines (sentences, empty ones too) read,
+            before the vocabulary dropped any (gensim's ``corpus_total_words``, ``corpus_count``).
+        raw_counts: dict word -> count of every word read, or None (kept when asked for).
     """
 
     vocab: object
     corpus: object
     corpus_dir: object = None
     workdir: object = None
+    tokens: int = 0
+    sentences: int = 0
+    raw_counts: dict = None
+
+
+@dataclass(frozen=True)
+class VocabularyRule:
+    """How `Backend.build_vocab` turns the words read into the vocabulary.
+
+    Attributes:
+        choose: None (a new vocabulary from the settings), or a function
+            ``(words, counts, tokens) -> (Vocabulary, vocab_ids)`` of the distinct words read (list
+            of str), their counts (int64) and the tokens read, giving each word's vocabulary id
+            (int32 array, -1 for a word left out).
+        trim_rule, max_final_vocab: gensim's, for a new vocabulary (`vocab.vocabulary_of`).
+        keep_raw_counts: whether `Prepared.raw_counts` is kept.
+    """
+
+    choose: object = None
+    trim_rule: object = None
+    max_final_vocab: int = None
+    keep_raw_counts: bool = False
 
 
 @dataclass
@@ -55,6 +80,9 @@ class TrainingState:
         where: the model's ``cluster`` setting now (None: this machine).
         save: function (path, run, with_corpus, progress) that writes the model as it is now,
             with that progress (`checkpoint.save_model`).
+        epoch_events: None, or an object whose ``begin(epoch)`` and ``end(epoch)`` the backend
+            calls when an epoch starts (at its first job) and ends, with every job before that
+            point done and none after (the training callbacks).
     """
 
     config: object
@@ -66,6 +94,7 @@ class TrainingState:
     saved_run: dict = field(default_factory=dict)
     where: object = None
     save: object = None
+    epoch_events: object = None
 
 
 @dataclass
@@ -85,10 +114,11 @@ class Trained:
 class Backend:
     """The interface: build the vocabulary and encoded corpus, train, release what is held."""
 
-    def build_vocab(self, config, sentences, corpus_file, corpus_dir, where=None):
+    def build_vocab(self, config, sentences, corpus_file, corpus_dir, where=None, rule=None):
         """Count the corpus, build the vocabulary, encode the corpus. Returns Prepared.
 
-        where: the model's ``cluster`` setting (None: this machine).
+        where: the model's ``cluster`` setting (None: this machine). rule: None (a new
+        vocabulary from the settings), or `VocabularyRule`.
 
         Raises ConfigError / DatasetError / ClusterError with a message naming the input."""
         raise NotImplementedError

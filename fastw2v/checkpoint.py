@@ -35,6 +35,7 @@ class ModelState:
         progress: Progress or None.
         corpus_dir: absolute path of the encoded corpus, or None when there is none (any more).
         run: dict saved by the caller of `save_model`.
+        attributes: dict of the model's own JSON attributes (`Word2Vec.saved_attributes`).
     """
 
     config: dict
@@ -45,6 +46,7 @@ class ModelState:
     progress: Progress
     corpus_dir: str
     run: dict
+    attributes: dict
 
 
 def save_model(path, model, run, with_corpus):
@@ -56,7 +58,8 @@ def save_model(path, model, run, with_corpus):
         if getattr(model, name) is not None:
             arrays[name] = getattr(model, name)
     metadata = {"kind": KIND, "version": VERSION, "config": model.config.to_dict(),
-                "total_words": int(model.vocab.total_words), "run": run, "progress": None, "corpus": None}
+                "total_words": int(model.vocab.total_words), "run": run, "progress": None, "corpus": None,
+                "model": model.saved_attributes()}
     if progress is not None:
         arrays.update(progress_pairs=progress.pairs, progress_loss=progress.loss)
         arrays.update({f"progress_curve_{name}": getattr(progress.curve, name) for name, _ in CURVE_ARRAYS})
@@ -98,7 +101,8 @@ def load_model(path):
                        total_words=int(metadata.get("total_words", 0)))
     return ModelState(config=config.to_dict(), vocab=vocab, vectors=arrays["vectors"],
                       syn1neg=syn1neg, syn1=syn1, progress=_progress(path, metadata, arrays, config),
-                      corpus_dir=_corpus_dir(path, metadata), run=metadata.get("run") or {})
+                      corpus_dir=_corpus_dir(path, metadata), run=metadata.get("run") or {},
+                      attributes=metadata.get("model") or {})
 
 
 def _require(path, name, arrays, dtype, shape):

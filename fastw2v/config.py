@@ -38,6 +38,8 @@ class TrainConfig:
         sg: 1 skip-gram (each context word predicts the center), 0 CBOW (the window's mean
             predicts it), as gensim's ``sg``.
         cbow_mean: CBOW's input is the mean (1) or the sum (0) of the context rows.
+        batch_words: about how many words a job (one kernel call, one thread) trains, cut at
+            sentence ends; None: chosen from the corpus size and the threads (10,000 to 100,000).
     """
 
     vector_size: int = 100
@@ -56,6 +58,7 @@ class TrainConfig:
     loss: str = "neg"
     sg: int = 1
     cbow_mean: int = 1
+    batch_words: int = None
 
     def __post_init__(self):
         if self.alpha is None:
@@ -71,8 +74,9 @@ class TrainConfig:
         for name in ("vector_size", "window", "min_count", "epochs", "workers"):
             _require_int(name, getattr(self, name), minimum=1)
         _require_int("negative", self.negative, minimum=0)
-        if self.max_vocab_size is not None:
-            _require_int("max_vocab_size", self.max_vocab_size, minimum=1)
+        for name in ("max_vocab_size", "batch_words"):
+            if getattr(self, name) is not None:
+                _require_int(name, getattr(self, name), minimum=1)
         _require_int("seed", self.seed, minimum=0)
         for name in ("sample", "alpha", "min_alpha", "ns_exponent"):
             _require_number(name, getattr(self, name))

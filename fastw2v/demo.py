@@ -17,7 +17,7 @@ from fastw2v.synthetic import PLANTED_FAMILIES, write_planted_corpus, write_plan
 from fastw2v.train import Word2Vec
 
 DEFAULT_TOKENS = 3_000_000
-DEMO_SETTINGS = dict(vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=3)
+DEMO_SETTINGS = dict(sg=1, vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=3)
 NEIGHBOUR_WORDS = ("country3", "female7", "many11")
 FIGURE_ENTITIES = 6  # entities per side of the capital-country family drawn in the figure
 

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from fastw2v import corpus as corpus_mod
 from fastw2v import reader
 from fastw2v.rawcorpus import read_sentences
-from fastw2v.backend import Backend, Prepared, Trained
+from fastw2v.backend import Backend, Prepared, Trained, VocabularyRule
 from fastw2v.errors import ConfigError, DatasetError, InputWarning
 from fastw2v.plan import Progress, TrainingPlan, run_threads
 from fastw2v.vocab import vocabulary_of
@@ -22,7 +22,7 @@ from fastw2v.weights import output_rows
 class LocalBackend(Backend):
     """Reads, encodes and trains in this process."""
 
-    def build_vocab(self, config, sentences, corpus_file, corpus_dir, where=None):
+    def build_vocab(self, config, sentences, corpus_file, corpus_dir, where=None, rule=None):
         """`Backend.build_vocab`: the corpus is read once, counted, and encoded to a memory-mapped
         id array in `corpus_dir` (kept) or a temporary folder (removed with the model).
 
@@ -30,6 +30,7 @@ class LocalBackend(Backend):
             ConfigError: neither or both corpus arguments given.
             DatasetError: unreadable files, or no word reaches min_count.
         """
+        rule = rule or VocabularyRule()
         if (sentences is None) == (corpus_file is None):
             raise ConfigError("give exactly one of sentences= or corpus_file=")
         files = None if corpus_file is None else reader.input_files(source_paths(corpus_file))
@@ -46,16 +47,16 @@ class LocalBackend(Backend):
             raw = reader.read_text(reader.plan_pieces(files, config.workers), directory, config.workers,
                                    _warn_bad_utf8)
         try:
-            vocab, kept = vocabulary_of(raw.words, raw.counts, raw.n_tokens, config.min_count,
-                                        config.max_vocab_size)
-            vocab_ids = np.full(len(raw.words), -1, dtype=np.int32)
-            vocab_ids[kept] = np.arange(kept.size, dtype=np.int32)
+            choose = rule.choose or (lambda words, counts, tokens: new_vocabulary(config, rule, words, counts,
+                                                                                  tokens))
+            vocab, vocab_ids = choose(raw.words, raw.counts, raw.n_tokens)
             corpus = corpus_mod.encode(raw, vocab_ids, directory, threads=config.workers)
         except DatasetError as exc:
             raise DatasetError(f"{describe_source(corpus_file)}: {exc}") from None
         finally:
             raw.remove()
-        return Prepared(vocab, corpus, corpus_dir, workdir)
+        return Prepared(vocab, corpus, corpus_dir, workdir, tokens=raw.n_tokens, sentences=raw.n_lines,
+                        raw_counts=raw.word_counts() if rule.keep_raw_counts else None)
 
     def train(self, state, show_progress, checkpoint):
         """`Backend.train`: the rest of an unfinished run, else a new run of `config.epochs`
@@ -82,16 +83,34 @@ class LocalBackend(Backend):
 
     @staticmethod
     def _run(plan, state, show_progress, checkpoint):
-        """The plan's remaining jobs on the threads, checkpointed every `checkpoint.every` seconds."""
-        progress = state.progress
+        """The plan's remaining jobs on the threads, checkpointed every `checkpoint.every` seconds;
+        with `state.epoch_events`, the threads stop at each epoch's end to tell it."""
+        progress, events = state.progress, state.epoch_events
         V, U = state.vectors, state.outputs.matrix(output_rows(state.config, len(state.vocab)))
+        per_epoch = max(1, plan.jobs_per_epoch)
         with tqdm(total=plan.total_words, initial=progress.words, unit="word", unit_scale=True,
                   disable=not show_progress, smoothing=0.1, dynamic_ncols=True) as bar:
             while progress.next_job < len(plan.jobs):
+                epoch = progress.next_job // per_epoch
+                if events is not None and progress.next_job == epoch * per_epoch:
+                    events.begin(epoch)
+                stop_job = (epoch + 1) * per_epoch if events is not None else len(plan.jobs)
                 deadline = time.monotonic() + checkpoint.every if checkpoint else None
-                run_threads(plan, V, U, progress, bar, deadline)
+                run_threads(plan, V, U, progress, bar, deadline, stop_job)
+                if events is not None and progress.next_job == stop_job:
+                    events.end(epoch)
                 if checkpoint and progress.next_job < len(plan.jobs):
                     state.save(checkpoint.path, checkpoint.run, True, progress)
+
+
+def new_vocabulary(config, rule, words, counts, tokens):
+    """A new vocabulary of the words read, by the settings and `rule` (`backend.VocabularyRule`):
+    (Vocabulary, int32 vocabulary id of each word read, -1 for one left out)."""
+    vocab, kept = vocabulary_of(words, counts, tokens, config.min_count, config.max_vocab_size,
+                                rule.trim_rule, rule.max_final_vocab)
+    vocab_ids = np.full(len(words), -1, dtype=np.int32)
+    vocab_ids[kept] = np.arange(kept.size, dtype=np.int32)
+    return vocab, vocab_ids
 
 
 def source_paths(corpus_file):

@@ -53,11 +53,16 @@ class TrainingPlan:
         self.n_words = len(vocab)
         self.hot_rows = hot_rows(config, self.n_words)
         self.hot_nodes = hot_nodes(config, self.n_words)
-        span_words = min(MAX_SPAN_WORDS, max(MIN_SPAN_WORDS, corpus.n_words // (16 * config.workers)))
+        span_words = config.batch_words or min(MAX_SPAN_WORDS,
+                                               max(MIN_SPAN_WORDS, corpus.n_words // (16 * config.workers)))
         self.spans = corpus.span_bounds(span_words)
         self.total_words = float(config.epochs * corpus.n_words)
         self.jobs = [(epoch, p) for epoch in range(config.epochs) for p in range(len(self.spans) - 1)]
         self.longest_sentence = corpus.longest_sentence()
+
+    @property
+    def jobs_per_epoch(self):
+        return len(self.spans) - 1
 
     def hot_block(self, U, thread):
         """Thread `thread`'s private copies of the hot output rows (`ThreadRows`), or None.
@@ -291,9 +296,9 @@ class LossCurve:
             return np.where(self.pairs > 0, self.loss / np.maximum(self.pairs, 1), np.nan)
 
 
-def run_threads(plan, V, U, progress, bar, deadline=None):
-    """Train the plan's jobs from `progress.next_job` on `plan.config.workers` threads, updating
-    the bar.
+def run_threads(plan, V, U, progress, bar, deadline=None, stop_job=None):
+    """Train the plan's jobs from `progress.next_job` up to `stop_job` (None: the last) on
+    `plan.config.workers` threads, updating the bar.
 
     U: float (`output_rows(plan.config, Vocab)`, D); rows past the vocabulary are the threads' scratch.
 
@@ -307,6 +312,7 @@ def run_threads(plan, V, U, progress, bar, deadline=None):
     job_lock = threading.Lock()
     merge_lock = threading.Lock()
     first_job = progress.next_job
+    stop_job = len(plan.jobs) if stop_job is None else min(stop_job, len(plan.jobs))
     errors = []
     stop = threading.Event()
 
@@ -318,7 +324,7 @@ def run_threads(plan, V, U, progress, bar, deadline=None):
                 with job_lock:
                     past_deadline = deadline is not None and progress.next_job > first_job \
                         and time.monotonic() >= deadline
-                    if stop.is_set() or past_deadline or progress.next_job >= len(plan.jobs):
+                    if stop.is_set() or past_deadline or progress.next_job >= stop_job:
                         return
                     job = plan.jobs[progress.next_job]
                     progress.next_job += 1

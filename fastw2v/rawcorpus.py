@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fastw2v.errors import DatasetError
+
 MANIFEST = "raw.json"
 
 
@@ -22,7 +24,8 @@ class RawCorpus:
         words: list of distinct str; counts: int64 (len(words),), each word's count.
         parts: list of dicts, in corpus order: ``ids`` (file of int32 provisional ids, raw, native
             order), ``ends`` (file of int64 token counts, within the part, at which a line ended;
-            ascending, a repeat possible only at 0), ``tokens`` (int) and ``map`` (index into `maps`).
+            ascending, a repeat possible only at 0), ``tokens`` (int), ``lines`` (int, the lines
+            or sentences it ended, empty ones too) and ``map`` (index into `maps`).
         maps: list of int64 arrays: maps[k][i] is the index in `words` of provisional id i.
     """
 
@@ -35,6 +38,11 @@ class RawCorpus:
     @property
     def n_tokens(self):
         return int(self.counts.sum())
+
+    @property
+    def n_lines(self):
+        """Lines (sentences) read, empty ones included: gensim's ``corpus_count``."""
+        return sum(int(part.get("lines", 0)) for part in self.parts)
 
     def word_counts(self):
         """dict str -> int."""
@@ -87,7 +95,7 @@ def read_sentences(sentences, directory, batch_words=1 << 20):
     """
     index, words = {}, []
     counts = np.zeros(0, dtype=np.int64)
-    position, last_end = 0, 0
+    position, last_end, n_sentences = 0, 0, 0
     names = ("part-000000.ids", "part-000000.ends")
     with open(os.path.join(directory, names[0]), "wb") as id_spool, \
             open(os.path.join(directory, names[1]), "wb") as end_spool:
@@ -105,14 +113,22 @@ def read_sentences(sentences, directory, batch_words=1 << 20):
             end_spool.write(ends.tobytes())
             last_end = int(ends[-1]) if ends.size else last_end
             position += len(tokens)
-    parts = [{"ids": names[0], "ends": names[1], "tokens": position, "map": 0}]
+            n_sentences += len(line_ends)
+    parts = [{"ids": names[0], "ends": names[1], "tokens": position, "lines": n_sentences, "map": 0}]
     return RawCorpus(directory, words, counts, parts, [np.arange(len(words), dtype=np.int64)])
 
 
 def _sentence_batches(sentences, batch_words):
-    """(tokens, line_ends) batches: a list of str, and the token counts at which a sentence ended."""
+    """(tokens, line_ends) batches: a list of str, and the token counts at which a sentence ended.
+
+    Raises:
+        DatasetError: a sentence that is a str (its characters would be its words) or not iterable.
+    """
     tokens, line_ends = [], []
-    for sentence in sentences:
+    for number, sentence in enumerate(sentences):
+        if isinstance(sentence, (str, bytes)) or not hasattr(sentence, "__iter__"):
+            raise DatasetError(f"sentence {number} is {type(sentence).__name__} {sentence!r:.40}, not a "
+                               "list of words: give each sentence as a list of str")
         tokens.extend(sentence)
         line_ends.append(len(tokens))
         if len(tokens) >= batch_words:

@@ -158,7 +158,8 @@ class _PieceFailure(Exception):
 @dataclass
 class _Scanned:
     """One piece's result: its spool files, tokens, newlines, the 0-based line of its first byte
-    that is not UTF-8 (-1: none) and the thread (table) that read it."""
+    that is not UTF-8 (-1: none), the thread (table) that read it, and whether it ended a last
+    line that had no newline."""
 
     ids: str
     ends: str
@@ -166,6 +167,7 @@ class _Scanned:
     lines: int
     bad_line: int
     table: int
+    unterminated: bool = False
 
 
 class _Worker:
@@ -217,10 +219,11 @@ class _Worker:
                                    f"{piece.stop:,} it had when reading began: it changed while being read")
             if carry:
                 self._scan(0, carry, state, ids_file, ends_file)
-            if piece.ends_line and textscan.end_line(self.ends, state):
+            unterminated = piece.ends_line and textscan.end_line(self.ends, state)
+            if unterminated:
                 ends_file.write(self.ends[:1])
         return _Scanned(names[0], names[1], int(state[textscan.TOKENS]), int(state[textscan.LINES]),
-                        int(state[textscan.BAD_LINE]), self.number)
+                        int(state[textscan.BAD_LINE]), self.number, bool(unterminated))
 
     def _scan(self, lo, hi, state, ids_file, ends_file):
         """Tokenize buffer[lo:hi], growing the table as often as it fills, and spool the ids."""
@@ -301,7 +304,8 @@ def read_text(pieces, directory, threads=1, on_bad_utf8=None):
     except BaseException:
         _remove_spools(directory, len(pieces))
         raise
-    parts = [{"ids": s.ids, "ends": s.ends, "tokens": s.tokens, "map": s.table} for s in scanned]
+    parts = [{"ids": s.ids, "ends": s.ends, "tokens": s.tokens, "lines": s.lines + s.unterminated,
+              "map": s.table} for s in scanned]
     return RawCorpus(directory, words, counts, parts, maps)
 
 

@@ -3,43 +3,63 @@ training, on this machine (`fastw2v.local`) or a Dask cluster (`fastw2v.cluster`
 `fastw2v.backend.Backend` interface. Files are `fastw2v.checkpoint`'s.
 """
 
+import dataclasses
+import numbers
+import os
 import shutil
 
 import numpy as np
 
 from fastw2v import checkpoint as checkpoint_io
 from fastw2v import corpus as corpus_mod
-from fastw2v.backend import Checkpointing, TrainingState
+from fastw2v import gensim_args
+from fastw2v.backend import Checkpointing, TrainingState, VocabularyRule
+from fastw2v.callbacks import checked_callbacks, fire
 from fastw2v.config import TrainConfig, loss_from_gensim
-from fastw2v.local import LocalBackend
+from fastw2v.errors import ConfigError, DatasetError, FormatError
+from fastw2v.local import LocalBackend, source_paths
+from fastw2v.reader import STDIN, input_files
 from fastw2v.vectors import KeyedVectors
-from fastw2v.weights import OutputRows, initial_vectors
+from fastw2v.vocab import grown_vocabulary, vocabulary_of
+from fastw2v.weights import OutputRows, grown_vectors, initial_vectors
+
+# TrainConfig's settings that are also the model's attributes (gensim's names).
+_SETTINGS = frozenset(field.name for field in dataclasses.fields(TrainConfig))
 
 __all__ = ["Checkpointing", "Word2Vec"]
 
 
 class Word2Vec:
     """Word vectors (skip-gram or CBOW; negative sampling, hierarchical softmax or the full
-    softmax), trained by compiled kernels, with gensim 4's names.
+    softmax), trained by compiled kernels, with gensim 4's names, defaults and habits.
 
-    ``Word2Vec(corpus_file=PATH, vector_size=100, ...)`` or ``Word2Vec(sentences=LISTS, ...)``
-    builds the vocabulary and trains at once (gensim's habit); without a corpus, call
-    `build_vocab` and `train` yourself. The settings are `TrainConfig`'s (validated there; see
-    its attributes), with gensim's ``hs=1`` spelling hierarchical softmax (`loss` "hs" with
-    ``negative=0``, else "hs+neg"); docs/api.md lists the defaults that differ from gensim's.
+    ``Word2Vec(sentences=LISTS, ...)`` or ``Word2Vec(corpus_file=PATH, ...)`` builds the
+    vocabulary and trains at once (gensim's habit); without a corpus, call `build_vocab` and
+    `train` yourself. The settings are `TrainConfig`'s (validated there; see its attributes), with
+    gensim's ``hs=1`` spelling hierarchical softmax (`loss` "hs" with ``negative=0``, else
+    "hs+neg"); docs/gensim.md lists every gensim argument and what fastw2v does with it. An
+    argument fastw2v cannot honour is refused (`ConfigError`), never ignored.
 
     Args:
-        sentences: iterable of lists of str (read once), or None. corpus_file: path(s) of
-            whitespace-separated text (a directory stands for its files, ``-`` for standard
-            input), or None.
-        progress: show a progress bar while the constructor trains.
+        sentences: iterable of lists of str (read once: a generator is fine), or None.
+        corpus_file: path(s) of whitespace-separated text (a directory stands for its files, ``-``
+            for standard input, .gz/.bz2 are read), or None.
+        trim_rule, max_final_vocab: gensim's vocabulary rules (`vocab.vocabulary_of`).
+        compute_loss: whether `get_latest_training_loss` reports the loss (it is always tallied:
+            `epoch_losses`, `loss_curve`). callbacks: gensim-style callback objects
+            (`fastw2v.callbacks`). comment: any str, kept with the model.
+        hashfxn, null_word, sorted_vocab, shrink_windows: accepted at gensim's defaults only.
+        mode, loss: fastw2v's own settings (`TrainConfig`). progress: show a progress bar while
+            the constructor trains.
         cluster: None (train on this machine), or a Dask cluster to train on: "local:N",
             "tcp://HOST:PORT", a `fastw2v.cluster.ClusterSettings` or a ``distributed.Client``.
 
     Attributes:
-        config: TrainConfig.
+        config: TrainConfig; its settings are also the model's attributes (``model.window``),
+            which may be set (validated; those that shape the matrices only before build_vocab).
         vocab: Vocabulary (after build_vocab).
         corpus: the encoded corpus (memory-mapped), or None.
+        corpus_count, corpus_total_words: sentences and tokens of the last corpus read.
         wv: KeyedVectors, the input vectors V (float32 (Vocab, D)), updated in place by training.
         syn1neg: float32 (Vocab, D), the output vectors U of negative sampling (and softmax);
             None for hierarchical softmax alone, which has no use for them (as in gensim).
@@ -48,6 +68,8 @@ class Word2Vec:
         epoch_losses: list of float, the mean loss per (center, context) pair of each epoch.
         loss_curve: (words, mean_loss) arrays of the current or last run, job by job (see below).
         stats: dict with words, seconds and words_per_second of the last `train`.
+        train_count, total_train_time: `train` calls finished, and their seconds in all.
+        raw_vocab: dict word -> count of the last corpus read, when build_vocab kept it.
         corpus_dir: the folder that keeps the encoded corpus, or None (a temporary one).
         saved_run: the ``run`` dict of the file `load` read ({} otherwise).
         outputs: `weights.OutputRows`, the output matrix U whose views syn1neg and syn1 are.
@@ -55,86 +77,324 @@ class Word2Vec:
             train): this machine's, or a cluster's, which holds the cluster run.
     """
 
-    def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=None, window=5,
-                 min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=None, min_alpha=None,
-                 sg=1, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1, epochs=5, mode="default",
+    def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
+                 min_count=5, max_vocab_size=None, sample=1e-3, seed=1, workers=None, min_alpha=0.0001,
+                 sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5,
+                 null_word=0, trim_rule=None, sorted_vocab=1, batch_words=None, compute_loss=False,
+                 callbacks=(), comment=None, max_final_vocab=None, shrink_windows=True, mode="default",
                  loss=None, progress=False, cluster=None):
+        gensim_args.refuse_unsupported(hashfxn=hashfxn, null_word=null_word, sorted_vocab=sorted_vocab,
+                                       shrink_windows=shrink_windows)
         self.config = TrainConfig(
             vector_size=vector_size, alpha=alpha, window=window, min_count=min_count,
             max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers,
             min_alpha=min_alpha, sg=sg, negative=negative, ns_exponent=ns_exponent,
-            cbow_mean=cbow_mean, epochs=epochs, mode=mode, loss=loss_from_gensim(hs, loss, negative))
+            cbow_mean=cbow_mean, epochs=epochs, mode=mode, loss=loss_from_gensim(hs, loss, negative),
+            batch_words=batch_words)
+        self.max_final_vocab = gensim_args.check_optional_count("max_final_vocab", max_final_vocab)
+        self.compute_loss = bool(compute_loss)
+        self.callbacks = checked_callbacks(callbacks)
+        self.comment = comment
         self.cluster = cluster
         self.vocab = None
         self.corpus = None
+        self.corpus_count = 0
+        self.corpus_total_words = 0
+        self.raw_vocab = None
         self.wv = None
         self.progress = None
         self.epoch_losses = []
         self.stats = {}
+        self.train_count = 0
+        self.total_train_time = 0.0
         self.corpus_dir = None
         self.saved_run = {}
         self.outputs = None
         self.backend = None
         self._workdir = None
+        self._source = None
+        self._loss_before = 0.0
         if sentences is not None or corpus_file is not None:
-            self.build_vocab(sentences=sentences, corpus_file=corpus_file)
-            self.train(progress=progress)
+            self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file,
+                             trim_rule=gensim_args.check_trim_rule(trim_rule))
+            self._train(progress, None, self.callbacks, self.compute_loss)
 
     syn1neg = property(lambda self: None if self.outputs is None else self.outputs.syn1neg)
     syn1 = property(lambda self: None if self.outputs is None else self.outputs.syn1)
 
-    def build_vocab(self, sentences=None, corpus_file=None, corpus_dir=None):
+    def __getattr__(self, name):
+        """A setting of `config` read as the model's attribute (``model.window``), as gensim's."""
+        config = self.__dict__.get("config")
+        if config is not None and name in _SETTINGS:
+            return getattr(config, name)
+        if config is not None and name == "hs":
+            return int(config.objective.hierarchical)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __setattr__(self, name, value):
+        """Setting a setting (``model.alpha = 0.01``) makes a new, validated `config`."""
+        if name in _SETTINGS and "config" in self.__dict__:
+            self._reconfigure(**{name: value})
+        elif name == "hs" and "config" in self.__dict__:
+            self._reconfigure(loss=loss_from_gensim(value, None, self.config.negative))
+        else:
+            object.__setattr__(self, name, value)
+
+    def _reconfigure(self, **changes):
+        """Replace `config` by one with `changes` (validated); refuse changing the shape of the
+        matrices once they exist."""
+        config = dataclasses.replace(self.config, **changes)
+        if self.wv is not None and (config.vector_size != self.config.vector_size
+                                    or config.loss != self.config.loss):
+            raise ConfigError(f"{', '.join(changes)} cannot change the model's matrices once the "
+                              "vocabulary is built: set it before build_vocab")
+        object.__setattr__(self, "config", config)
+
+    def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
+                    keep_raw_vocab=False, trim_rule=None, corpus_dir=None):
         """Count the corpus, build the vocabulary, encode the corpus to a memory-mapped id array,
         and initialise the weights: V uniform in [-1, 1)/D (gensim's range, twice the C tool's;
         `weights.initial_vectors`), U zeros.
 
         Args:
-            sentences: iterable of lists of str (read once), or None.
+            corpus_iterable: iterable of lists of str (read once), or None.
             corpus_file: a path or a list of paths of whitespace-separated text (a directory
                 stands for its files, ``-`` for standard input), or None. A cluster reads files
                 that every worker can read: corpus_file only.
+            update: keep the vocabulary and weights and add the corpus's new words (gensim's
+                online update): old words keep their ids and rows and add the new counts to
+                theirs; new words that pass min_count (and trim_rule, max_final_vocab), counted in
+                this corpus alone, get new rows; the noise table, sub-sampling and the Huffman
+                tree follow the new counts. Then `train` on this corpus (or another).
+            keep_raw_vocab: keep every word's count in this corpus as `raw_vocab`.
+            trim_rule: gensim's ``trim_rule(word, count, min_count)`` (`vocab.kept_by_rule`).
             corpus_dir: a folder to keep the encoded corpus in (a checkpoint's run resumes from
                 it); None: a temporary folder removed with the model.
         Raises:
-            ConfigError: neither or both corpus arguments given.
+            ConfigError: neither or both corpus arguments given, or a bad argument.
+            RuntimeError: update without a vocabulary (gensim's error).
             DatasetError: unreadable files, or no word reaches min_count.
             ClusterError: the cluster is unreachable, or a worker cannot see the input.
         """
+        gensim_args.refuse_unsupported(progress_per=progress_per)
+        trim_rule = gensim_args.check_trim_rule(trim_rule)
+        if update and self.vocab is None:
+            raise RuntimeError("You cannot do an online vocabulary-update of a model which has no prior "
+                               "vocabulary. First build the vocabulary of your model with a corpus before "
+                               "doing an online update.")
+        choose = None
+        if update:
+            self._refuse_on_cluster("build_vocab(update=True)")
+
+            def choose(words, counts, tokens):
+                vocab, _ = grown_vocabulary(self.vocab, words, counts, tokens, self.config.min_count,
+                                            trim_rule, self.max_final_vocab)
+                return vocab, vocab_ids_of(vocab, words)
+
+        rule = VocabularyRule(choose, trim_rule, self.max_final_vocab, bool(keep_raw_vocab))
         backend = self._backend_for(self.cluster is not None)
-        prepared = backend.build_vocab(self.config, sentences, corpus_file, corpus_dir, self.cluster)
-        self.vocab, self.corpus = prepared.vocab, prepared.corpus
+        prepared = backend.build_vocab(self.config, corpus_iterable, corpus_file, corpus_dir, self.cluster,
+                                       rule)
+        self._use_corpus(prepared, corpus_iterable, corpus_file)
+        self.raw_vocab = prepared.raw_counts
+        self._adopt_vocabulary(prepared.vocab, update)
+
+    def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None, trim_rule=None,
+                              update=False):
+        """The vocabulary from a dict word -> count instead of a corpus (gensim's), with the same
+        rules and `update` as `build_vocab`; `train` then needs a corpus.
+
+        Raises:
+            ConfigError: a count that is not an int ≥ 0. DatasetError: no word kept.
+        """
+        trim_rule = gensim_args.check_trim_rule(trim_rule)
+        if update and self.vocab is None:
+            raise RuntimeError("You cannot do an online vocabulary-update of a model which has no prior "
+                               "vocabulary. First build the vocabulary of your model with a corpus before "
+                               "doing an online update.")
+        words = list(word_freq)
+        counts = np.fromiter((_count(word_freq[w], w) for w in words), dtype=np.int64, count=len(words))
+        total = int(counts.sum())
+        if update:
+            vocab, _ = grown_vocabulary(self.vocab, words, counts, total, self.config.min_count, trim_rule,
+                                        self.max_final_vocab)
+        else:
+            vocab, _ = vocabulary_of(words, counts, total, self.config.min_count, self.config.max_vocab_size,
+                                     trim_rule, self.max_final_vocab)
+        self.corpus, self._source = None, None
+        self.corpus_count, self.corpus_total_words = int(corpus_count or 0), total
+        self.raw_vocab = dict(zip(words, counts.tolist())) if keep_raw_vocab else None
+        self._adopt_vocabulary(vocab, update)
+
+    def _use_corpus(self, prepared, corpus_iterable, corpus_file):
+        """Keep the corpus a backend encoded, and what it was read from (`_same_source`)."""
+        self.corpus = prepared.corpus
         self.corpus_dir, self._workdir = prepared.corpus_dir, prepared.workdir
-        n = len(self.vocab)
-        self.wv = KeyedVectors(self.vocab.words,
-                               initial_vectors(n, self.config.vector_size, self.config.seed))
-        self.outputs = OutputRows(self.config, n)
+        self.corpus_count, self.corpus_total_words = prepared.sentences, prepared.tokens
+        self._source = _source_of(corpus_iterable, corpus_file)
         self.progress = None
 
-    def train(self, progress=False, checkpoint=None):
-        """Train: the rest of an unfinished run (one loaded from a checkpoint), else a new run of
-        `config.epochs` epochs, on `config.workers` threads (or on the cluster).
+    def _adopt_vocabulary(self, vocab, update):
+        """Make `vocab` the model's, with new weights, or (update) the old rows and new ones."""
+        old = 0 if not update else len(self.vocab)
+        self.vocab = vocab
+        n, dim = len(vocab), self.config.vector_size
+        if not update:
+            self.wv = KeyedVectors(vocab.words, initial_vectors(n, dim, self.config.seed))
+            self.outputs = OutputRows(self.config, n)
+        elif n > old:
+            self.wv.add_vectors(list(vocab.words[old:]), grown_vectors(self.wv.vectors, n, self.config.seed))
+            self.outputs = self.outputs.grown(n)
+        self.progress = None
+
+    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
+              epochs=None, start_alpha=None, end_alpha=None, word_count=0, queue_factor=2,
+              report_delay=1.0, compute_loss=False, callbacks=(), progress=False, checkpoint=None):
+        """Train, with gensim's arguments and checks.
+
+        Given a corpus, train `epochs` epochs on it (it is read once and encoded with the model's
+        vocabulary; the corpus `build_vocab` just read is not read again), the learning rate
+        decaying from `start_alpha` (or ``alpha``) to `end_alpha` (or ``min_alpha``), which
+        become the model's settings, as in gensim. Without one (fastw2v's habit), finish an
+        unfinished run (a model loaded from a checkpoint), else run `epochs` (or ``epochs``)
+        epochs on the corpus `build_vocab` read.
 
         Args:
+            corpus_iterable, corpus_file: the corpus, as `build_vocab` takes it (one of them).
+            total_examples, total_words: gensim's totals; with a corpus one is required. The
+                learning rate decays over the words actually read; a total that differs is
+                logged as a warning, as gensim does.
+            epochs: required with a corpus (gensim's rule).
+            compute_loss: whether `get_latest_training_loss` reports this call's loss.
+            callbacks: gensim-style callback objects for this call.
+            word_count, queue_factor, report_delay: accepted at gensim's defaults only.
             progress: show a tqdm bar on stderr (words/s, ETA, learning rate, smoothed loss).
             checkpoint: None, or Checkpointing: save a resumable checkpoint every so often, and
                 on Ctrl-C before the KeyboardInterrupt goes on.
         Returns:
-            self.
+            (trained_word_count, raw_word_count), as gensim: the in-vocabulary words trained
+            (before sub-sampling), and the words read, out-of-vocabulary ones included.
+        Raises:
+            TypeError, ValueError, RuntimeError: gensim's sanity errors (no or two corpora, no
+            totals, no epochs, no vocabulary). ConfigError: an argument fastw2v cannot honour.
         """
+        gensim_args.refuse_unsupported(word_count=word_count, queue_factor=queue_factor,
+                                       report_delay=report_delay)
+        given = corpus_iterable is not None or corpus_file is not None
+        if given:
+            gensim_args.check_corpus(corpus_iterable, corpus_file)
+            gensim_args.check_training(True, total_examples, total_words, epochs)
+        elif epochs is not None:
+            gensim_args.check_epochs(epochs)
+        if self.vocab is None:
+            raise RuntimeError("you must first build vocabulary before training the model")
+        changes = {name: value for name, value in (("alpha", start_alpha), ("min_alpha", end_alpha),
+                                                   ("epochs", epochs)) if value}
+        if any(getattr(self.config, name) != value for name, value in changes.items()):
+            self._reconfigure(**changes)
+            self.progress = None  # a run with other settings starts anew
+        if given:
+            self._refuse_on_cluster("train() on a corpus")
+            if not self._same_source(corpus_iterable, corpus_file):
+                self._encode_for_training(corpus_iterable, corpus_file)
+            gensim_args.warn_on_wrong_totals(total_examples, total_words, self.corpus_count,
+                                             self.corpus_total_words)
+            self.progress = None
+        return self._train(progress, checkpoint, checked_callbacks(callbacks), compute_loss)
+
+    def _train(self, progress, checkpoint, callbacks, compute_loss):
+        """Train on the encoded corpus (`train`); returns gensim's (trained, raw) word counts."""
+        if callbacks:
+            self._refuse_on_cluster("callbacks")
+        self.compute_loss = bool(compute_loss)
         backend = self._backend_for(self.cluster is not None or "cluster" in self.saved_run)
         state = TrainingState(self.config, self.vocab, self.corpus,
                               None if self.wv is None else self.wv.vectors,
                               self.outputs, self.progress, self.saved_run, self.cluster, self._save_state)
+        if callbacks:
+            state.epoch_events = _EpochCallbacks(self, state, callbacks)
+        resuming = self.progress is not None and self.progress.next_job > 0
+        self._loss_before = float(self.progress.loss.sum()) if resuming else 0.0
+        fire(callbacks, "on_train_begin", self)
         try:
             trained = backend.train(state, progress, checkpoint)
         finally:
             self.progress = state.progress
+            self.wv.invalidate()
         if trained.corpus is not None:
             self.corpus, self.corpus_dir = trained.corpus, trained.corpus_dir
-        self.wv.invalidate()
         self.epoch_losses = self.progress.epoch_mean_losses()
         self.stats = trained.stats
-        return self
+        self.train_count += 1
+        self.total_train_time += trained.stats["seconds"]
+        fire(callbacks, "on_train_end", self)
+        words = int(trained.stats["words"])
+        in_vocabulary = self.corpus.n_words if self.corpus is not None else 0
+        raw = round(words * self.corpus_total_words / in_vocabulary) if in_vocabulary else words
+        return words, max(raw, words)
+
+    def _same_source(self, corpus_iterable, corpus_file):
+        """Whether the corpus given is the one encoded now: the same files, unchanged, or the
+        same single-pass iterator (a list may have changed since, so it is read again)."""
+        return self.corpus is not None and self._source is not None \
+            and self._source == _source_of(corpus_iterable, corpus_file)
+
+    def _encode_for_training(self, corpus_iterable, corpus_file):
+        """Read and encode a corpus with the model's vocabulary (its other words are dropped).
+
+        Raises:
+            DatasetError: no word of the corpus is in the vocabulary.
+        """
+        vocab = self.vocab
+
+        def choose(words, counts, tokens):
+            ids = vocab_ids_of(vocab, words)
+            if not np.any(ids >= 0):
+                raise DatasetError(f"none of its {len(words):,} distinct words is in the model's vocabulary; "
+                                   "build_vocab(..., update=True) adds new words")
+            return vocab, ids
+
+        prepared = self._backend_for(False).build_vocab(self.config, corpus_iterable, corpus_file, None, None,
+                                                        VocabularyRule(choose))
+        self._use_corpus(prepared, corpus_iterable, corpus_file)
+
+    def get_latest_training_loss(self):
+        """The summed loss (float64, nats) of the last or current `train` call so far — every
+        (center, context) pair's, as gensim's running total — or 0.0 unless it was called with
+        compute_loss=True (gensim's rule)."""
+        if not self.compute_loss or self.progress is None:
+            return 0.0
+        with self.progress.lock:
+            return float(self.progress.loss.sum()) - self._loss_before
+
+    def predict_output_word(self, context_words_list, topn=10):
+        """The `topn` most probable center words given context words, by the full softmax of the
+        negative-sampling output vectors over the context rows' sum (mean with cbow_mean), as
+        gensim's: list of (word, probability), or None when no context word is known.
+
+        Raises:
+            RuntimeError: the model has no negative-sampling output vectors (gensim's error).
+        """
+        if self.syn1neg is None:
+            raise RuntimeError("We have currently only implemented predict_output_word for the negative "
+                               "sampling scheme, so you need to have run word2vec with negative > 0 for "
+                               "this to work.")
+        known = [self.wv.get_index(w) for w in context_words_list if w in self.wv]
+        if not known:
+            return None
+        hidden = self.wv.vectors[known].sum(axis=0)
+        if self.config.cbow_mean:
+            hidden /= len(known)
+        scores = self.syn1neg @ hidden
+        probabilities = np.exp(scores - scores.max())
+        probabilities /= probabilities.sum()
+        best = np.argsort(-probabilities, kind="stable")[:topn]
+        return [(self.wv.index_to_key[i], float(probabilities[i])) for i in best]
+
+    def _refuse_on_cluster(self, what):
+        if self.cluster is not None or "cluster" in self.saved_run:
+            raise ConfigError(f"{what} is not available for a model trained on a Dask cluster yet; "
+                              "train on this machine (cluster=None)")
 
     def _backend_for(self, on_cluster):
         """The model's backend, kept across calls (a cluster's holds its session and rounds): this
@@ -215,4 +475,87 @@ class Word2Vec:
             model.corpus_dir = state.corpus_dir
             model.corpus = corpus_mod.EncodedCorpus.load(state.corpus_dir)
         model.saved_run = state.run
+        model._restore_attributes(path, state.attributes)
         return model
+
+    def saved_attributes(self):
+        """The model's attributes besides its settings and matrices, as a JSON dict for its file."""
+        return {"corpus_count": self.corpus_count, "corpus_total_words": self.corpus_total_words,
+                "compute_loss": self.compute_loss, "comment": self.comment,
+                "max_final_vocab": self.max_final_vocab, "train_count": self.train_count,
+                "total_train_time": self.total_train_time}
+
+    def _restore_attributes(self, path, saved):
+        """Set what `saved_attributes` wrote (older files have none)."""
+        try:
+            self.corpus_count = int(saved.get("corpus_count", 0))
+            self.corpus_total_words = int(saved.get("corpus_total_words", 0))
+            self.compute_loss = bool(saved.get("compute_loss", False))
+            self.comment = saved.get("comment")
+            self.max_final_vocab = gensim_args.check_optional_count("max_final_vocab",
+                                                                    saved.get("max_final_vocab"))
+            self.train_count = int(saved.get("train_count", 0))
+            self.total_train_time = float(saved.get("total_train_time", 0.0))
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise FormatError(f"{path}: bad model attributes in the file ({exc})") from None
+
+
+class _EpochCallbacks:
+    """`backend.TrainingState.epoch_events` that call gensim-style callbacks with the model, which
+    sees the run's progress so far (`Word2Vec.get_latest_training_loss`)."""
+
+    def __init__(self, model, state, callbacks):
+        self.model, self.state, self.callbacks = model, state, callbacks
+
+    def begin(self, epoch):
+        self.model.progress = self.state.progress
+        fire(self.callbacks, "on_epoch_begin", self.model)
+
+    def end(self, epoch):
+        self.model.progress = self.state.progress
+        self.model.wv.invalidate()  # a callback's queries see the epoch's vectors
+        fire(self.callbacks, "on_epoch_end", self.model)
+
+
+def vocab_ids_of(vocab, words):
+    """int32 (len(words),): each word's id in `vocab`, -1 for one not in it."""
+    index = vocab.index
+    return np.fromiter((index.get(word, -1) for word in words), dtype=np.int32, count=len(words))
+
+
+def _source_of(corpus_iterable, corpus_file):
+    """What a corpus was read from, comparable with ==: files with their sizes and times (standard
+    input stands for itself: it cannot be read twice), a single-pass iterator by identity; None
+    for a re-iterable sequence, which may change between calls."""
+    if corpus_file is not None:
+        try:
+            files = input_files(source_paths(corpus_file))
+        except (OSError, DatasetError):
+            return None
+        return tuple(path if path == STDIN else _file_stamp(path) for path in files)
+    if corpus_iterable is not None and iter(corpus_iterable) is corpus_iterable:
+        return _Identity(corpus_iterable)
+    return None
+
+
+def _file_stamp(path):
+    status = os.stat(path)
+    return os.path.abspath(path), status.st_size, status.st_mtime_ns
+
+
+class _Identity:
+    """Equal to another only when both hold the very same object."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        return isinstance(other, _Identity) and other.value is self.value
+
+    __hash__ = None
+
+
+def _count(value, word):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ConfigError(f"word_freq[{word!r}] must be a count (an int ≥ 0), got {value!r}")
+    return int(value)

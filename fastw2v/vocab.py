@@ -6,14 +6,18 @@ import numpy as np
 
 from fastw2v.errors import DatasetError
 
+RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2  # what a trim rule returns (gensim.utils' values)
+
 
 @dataclass(frozen=True, eq=False)
 class Vocabulary:
-    """Words with their counts, ids ordered by descending count (ties: by word, ascending).
+    """Words with their counts, ids ordered by descending count (ties: by word, ascending); a
+    vocabulary grown by a further corpus (`grown_vocabulary`) keeps its old ids and appends the
+    new words.
 
     Attributes:
         words: tuple of V str; ``words[i]`` is the word of id i.
-        counts: int64 array (V,), non-increasing.
+        counts: int64 array (V,), non-increasing unless grown.
         total_words: int, every token of the corpus counted, in vocabulary or not.
     """
 
@@ -57,28 +61,98 @@ def build_vocabulary(word_counts, total_words, min_count=5, max_vocab_size=None)
     return vocabulary_of(list(word_counts), counts, total_words, min_count, max_vocab_size)[0]
 
 
-def vocabulary_of(words, counts, total_words, min_count=5, max_vocab_size=None):
+def vocabulary_of(words, counts, total_words, min_count=5, max_vocab_size=None, trim_rule=None,
+                  max_final_vocab=None):
     """`build_vocabulary` of distinct words and their counts given as a list and an array.
 
     Args:
         words: list of N distinct str. counts: int array (N,).
+        trim_rule: None, or gensim's trim rule (`kept_by_rule`).
+        max_final_vocab: None, or int ≥ 1: min_count is raised as gensim raises it (`final_min_count`).
     Returns:
         (Vocabulary, kept): kept is int64 (V,), the index in `words` of each vocabulary id.
     Raises:
-        DatasetError: no word reaches `min_count`.
+        DatasetError: no word is kept.
     """
     counts = np.asarray(counts, dtype=np.int64)
-    kept = np.flatnonzero(counts >= min_count)
+    min_count = final_min_count(counts, min_count, max_final_vocab)
+    kept = kept_by_rule(words, counts, min_count, trim_rule)
     if not kept.size:
         raise DatasetError(f"no word occurs {min_count} or more times (min_count={min_count}); "
                            f"the corpus has {total_words} tokens, {len(words)} distinct")
-    kept_words = np.array([words[i] for i in kept.tolist()], dtype=str)
-    kept = kept[np.lexsort((kept_words, -counts[kept]))]  # by count, descending; ties by word
+    kept = by_descending_count(words, counts, kept)
     if max_vocab_size is not None:
         kept = kept[:max_vocab_size]
     vocab = Vocabulary(words=tuple(words[i] for i in kept.tolist()), counts=counts[kept].copy(),
                        total_words=int(total_words))
     return vocab, kept
+
+
+def grown_vocabulary(vocab, words, counts, total_words, min_count=5, trim_rule=None,
+                     max_final_vocab=None):
+    """`vocab` grown by a further corpus, as gensim's ``build_vocab(update=True)``: the old words
+    keep their ids and add the new counts to theirs; the new corpus's words that are kept (by
+    min_count, trim_rule and max_final_vocab, over the new counts alone) and are not in `vocab`
+    follow, by descending count (ties by word).
+
+    Args:
+        vocab: Vocabulary. words: list of N distinct str, the new corpus's; counts: int array (N,).
+        total_words: int, the new corpus's tokens.
+    Returns:
+        (Vocabulary, added): added is int64, the index in `words` of each new word, in id order.
+        The counts are no longer non-increasing when words were added.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    old_ids = np.fromiter((vocab.index.get(word, -1) for word in words), dtype=np.int64,
+                          count=len(words))
+    grown = vocab.counts.copy()
+    seen = old_ids >= 0
+    np.add.at(grown, old_ids[seen], counts[seen])
+    kept = kept_by_rule(words, counts, final_min_count(counts, min_count, max_final_vocab), trim_rule)
+    added = by_descending_count(words, counts, kept[~seen[kept]])
+    return Vocabulary(words=vocab.words + tuple(words[i] for i in added.tolist()),
+                      counts=np.concatenate([grown, counts[added]]),
+                      total_words=int(vocab.total_words) + int(total_words)), added
+
+
+def final_min_count(counts, min_count, max_final_vocab):
+    """The min_count gensim applies with ``max_final_vocab``: raised just past the count of the
+    (max_final_vocab + 1)-th most frequent word, so that at most max_final_vocab words (fewer
+    where counts tie at the cut) reach it; `min_count` when that is higher or the limit is None.
+
+    Args:
+        counts: int64 (N,), every distinct word's count. min_count: int ≥ 1.
+        max_final_vocab: None or int ≥ 1.
+    """
+    if max_final_vocab is None or max_final_vocab >= counts.size:
+        return min_count
+    first_dropped = -np.partition(-counts, max_final_vocab)[max_final_vocab]
+    return max(min_count, int(first_dropped) + 1)
+
+
+def kept_by_rule(words, counts, min_count, trim_rule=None):
+    """Indices (int64, ascending) of the words kept: count ≥ min_count, unless `trim_rule` says
+    otherwise.
+
+    trim_rule: None, or gensim's rule, called as ``trim_rule(word, count, min_count)`` once per
+    word: RULE_KEEP keeps it, RULE_DISCARD drops it, RULE_DEFAULT (or anything else) leaves it
+    to min_count.
+    """
+    keep = counts >= min_count
+    if trim_rule is not None:
+        for i, (word, count) in enumerate(zip(words, counts.tolist())):
+            verdict = trim_rule(word, count, min_count)
+            if verdict == RULE_KEEP:
+                keep[i] = True
+            elif verdict == RULE_DISCARD:
+                keep[i] = False
+    return np.flatnonzero(keep)
+
+
+def by_descending_count(words, counts, chosen):
+    """`chosen` (int64 indices into words/counts) ordered by count, descending; ties by word."""
+    chosen_words = np.array([words[i] for i in chosen.tolist()], dtype=str)
+    return chosen[np.lexsort((chosen_words, -counts[chosen]))]
 
 
 def keep_probabilities(counts, sample):

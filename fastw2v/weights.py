@@ -31,6 +31,20 @@ def initial_vectors(n_words, dim, seed):
             / np.float32(dim))
 
 
+def grown_vectors(vectors, n_words, seed):
+    """The input vectors of a vocabulary grown to n_words: the old rows kept, the new ones as a
+    new model of n_words would start them (`initial_vectors`, rows past the old ones), as gensim
+    grows its vectors.
+
+    Args:
+        vectors: float32 (V_old, D). n_words: int ≥ V_old.
+    Returns:
+        float32 (n_words - V_old, D): the new rows only.
+    """
+    old, dim = vectors.shape
+    return initial_vectors(n_words, dim, seed)[old:]
+
+
 def word_output_rows(config, n_words):
     """Rows of U that hold the words' output vectors (syn1neg, first): the vocabulary's for the
     losses that score words (negative sampling, the full softmax), none for hierarchical softmax
@@ -80,6 +94,21 @@ class OutputRows:
         self.syn1neg, self.syn1 = syn1neg, syn1
         if syn1neg is None and syn1 is None:
             self._use(np.zeros((output_rows(config, n_words), config.vector_size), dtype=np.float32))
+
+    def grown(self, n_words):
+        """An OutputRows for a vocabulary grown to n_words words: the old rows of syn1neg and syn1
+        kept, new ones zero (the Huffman tree is rebuilt from the new counts, so syn1's rows
+        start from the old inner nodes' vectors, as gensim's do)."""
+        parts = []
+        for part, rows in ((self.syn1neg, word_output_rows(self._config, n_words)),
+                           (self.syn1, inner_node_rows(self._config, n_words))):
+            if part is None:
+                parts.append(None)
+                continue
+            grown = np.zeros((rows, self._config.vector_size), dtype=np.float32)
+            grown[:len(part)] = part
+            parts.append(grown)
+        return OutputRows(self._config, n_words, *parts)
 
     def matrix(self, rows):
         """The buffer, float32 (≥ rows, D), whose first rows are syn1neg then syn1 (those the loss

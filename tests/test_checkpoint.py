@@ -14,7 +14,7 @@ from fastw2v.synthetic import write_zipf_corpus
 from fastw2v.train import Checkpointing, Word2Vec
 from tests.test_cs224n import fastw2v_command, run_cli
 
-SETTINGS = dict(vector_size=16, window=3, negative=3, min_count=2, epochs=2, workers=1, seed=5)
+SETTINGS = dict(vector_size=16, window=3, negative=3, min_count=2, epochs=2, workers=1, seed=5, sg=1)
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +61,8 @@ def test_a_hierarchical_softmax_file_with_the_zero_syn1neg_of_earlier_versions_s
                                           dict(sg=0, cbow_mean=0, loss="hs+neg")])
 def test_a_run_resumed_from_its_checkpoint_is_byte_identical(tmp_path, corpus, architecture):
     loss = architecture["loss"]
-    whole = Word2Vec(corpus_file=corpus, **SETTINGS, **architecture)
-    interrupted = Word2Vec(**SETTINGS, **architecture)
+    whole = Word2Vec(corpus_file=corpus, **{**SETTINGS, **architecture})
+    interrupted = Word2Vec(**{**SETTINGS, **architecture})
     interrupted.build_vocab(corpus_file=corpus, corpus_dir=str(tmp_path / "ck.corpus"))
     # every=0: a checkpoint after each job; the file left holds the state one job before the end.
     interrupted.train(checkpoint=Checkpointing(str(tmp_path / "ck.npz"), every=0.0))

@@ -127,7 +127,9 @@ def test_every_architecture_trains_from_the_cli_as_from_the_api(tmp_path, flags,
                    "--seed", "3", "--epochs", "2", "--quiet", *flags)
     assert done.returncode == 0, done.stderr
     words, vectors = read_word2vec_text(out)
-    model = Word2Vec(corpus_file=corpus, vector_size=16, min_count=1, workers=1, seed=3, epochs=2, **settings)
+    cli_defaults = dict(sg=1, alpha=None, min_alpha=None)  # the command line's: TrainConfig's
+    model = Word2Vec(corpus_file=corpus, vector_size=16, min_count=1, workers=1, seed=3, epochs=2,
+                     **{**cli_defaults, **settings})
     np.testing.assert_array_equal(vectors, model.wv.vectors[[model.wv.get_index(w) for w in words]])
 
 

@@ -24,7 +24,7 @@ from fastw2v.train import Checkpointing, Word2Vec  # noqa: E402
 from fastw2v.vectors import KeyedVectors  # noqa: E402
 from tests.test_reader import raw_tokens  # noqa: E402
 
-SETTINGS = dict(vector_size=16, epochs=2, seed=3, alpha=0.05)
+SETTINGS = dict(vector_size=16, epochs=2, seed=3, alpha=0.05, sg=1)
 TOKENS = 300_000
 SYNC_WORDS = 15_000  # 2 lanes: 10 or 11 rounds an epoch
 

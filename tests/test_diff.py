@@ -38,8 +38,8 @@ def test_float32_kernel_differs_from_the_reference_by_rounding_only(case):
 
 
 def test_recording_does_not_change_what_the_kernel_computes():
-    model = Word2Vec(vector_size=16, window=3, min_count=1, workers=1, epochs=1)
-    model.build_vocab(sentences=topic_sentences(300))
+    model = Word2Vec(vector_size=16, window=3, min_count=1, workers=1, epochs=1, sg=1)
+    model.build_vocab(corpus_iterable=topic_sentences(300))
     plan = TrainingPlan(model.config, model.vocab, model.corpus)
     results = []
     for record in (False, True):

@@ -18,7 +18,8 @@ from tests.test_cs224n import run_cli
 from tests.test_train import topic_sentences
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-SMALL = dict(vector_size=16, window=3, negative=5, min_count=1, sample=0, epochs=3, workers=1, seed=3)
+SMALL = dict(vector_size=16, window=3, negative=5, min_count=1, sample=0, epochs=3, workers=1, seed=3,
+             sg=1)
 
 
 def assert_png(path):

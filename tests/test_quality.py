@@ -22,7 +22,7 @@ def planted(tmp_path_factory):
 @pytest.mark.parametrize("mode", ["default", "shared"])
 def test_training_recovers_the_planted_analogies(planted, mode):
     corpus, questions = planted
-    model = Word2Vec(corpus_file=corpus, workers=2, epochs=2, mode=mode, seed=1)
+    model = Word2Vec(corpus_file=corpus, workers=2, epochs=2, mode=mode, seed=1, sg=1)
     result = evaluate_analogies(model.wv, questions)
     assert result.coverage == 1.0
     assert result.accuracy > 0.5, result.sections
@@ -31,7 +31,7 @@ def test_training_recovers_the_planted_analogies(planted, mode):
 
 def test_untrained_vectors_do_not_answer_the_analogies(planted):
     corpus, questions = planted
-    model = Word2Vec(workers=1)
+    model = Word2Vec(workers=1, sg=1)
     model.build_vocab(corpus_file=corpus)
     assert evaluate_analogies(model.wv, questions).accuracy < 0.05
 
@@ -73,7 +73,7 @@ def test_word_pairs_correlate_after_training(planted, tmp_path):
     pairs_path = tmp_path / "pairs.txt"
     write_planted_pairs(str(pairs_path))
     pairs = read_word_pairs(str(pairs_path)) + [("unknown", "a", 1.0)]
-    model = Word2Vec(corpus_file=corpus, workers=2, epochs=1, seed=1)
+    model = Word2Vec(corpus_file=corpus, workers=2, epochs=1, seed=1, sg=1)
     result = evaluate_word_pairs(model.wv, pairs)
     assert result.spearman > 0.3
     assert result.oov == pytest.approx(1 / len(pairs))

@@ -153,8 +153,8 @@ def test_disk_full_while_writing_keeps_the_previous_output(tmp_path, monkeypatch
 def test_queries_while_training_neither_crash_nor_corrupt(tmp_path):
     """Two threads train while this one asks for neighbours of the partly trained vectors."""
     sentences = [[f"w{(i * 7 + j) % 300}" for j in range(12)] for i in range(20_000)]
-    model = Word2Vec(vector_size=32, min_count=1, epochs=3, workers=2, seed=3)
-    model.build_vocab(sentences=sentences)
+    model = Word2Vec(vector_size=32, min_count=1, epochs=3, workers=2, seed=3, sg=1)
+    model.build_vocab(corpus_iterable=sentences)
     failures = []
     trainer = threading.Thread(target=lambda: _capture(failures, model.train))
     trainer.start()

@@ -15,7 +15,7 @@ from fastw2v.evaluate import read_analogies, read_word_pairs
 from fastw2v.train import Word2Vec
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-SMALL = dict(vector_size=4, window=2, negative=2, min_count=1, epochs=1, workers=1, seed=1)
+SMALL = dict(vector_size=4, window=2, negative=2, min_count=1, epochs=1, workers=1, seed=1, sg=1)
 
 
 def mutate(data, keep, changes):

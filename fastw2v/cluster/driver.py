@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from tqdm import tqdm
 
-from fastw2v.backend import Backend, Prepared, Trained
+from fastw2v.backend import Backend, Prepared, Trained, VocabularyRule
 from fastw2v.cluster.connect import (ClusterError, ClusterSettings, Session, as_settings, default_combine,
                                      default_sync_words, import_distributed, shared_paths_missing)
 from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch
@@ -73,7 +73,7 @@ class ClusterBackend(Backend):
         self.session = None
         self.run = None  # ClusterRun: from build_vocab, or from the checkpoint a model was loaded from
 
-    def build_vocab(self, config, sentences, corpus_file, corpus_dir, where=None):
+    def build_vocab(self, config, sentences, corpus_file, corpus_dir, where=None, rule=None):
         """Count the shards on the workers, build the vocabulary, encode the shards
         (`Backend.build_vocab`; the model then starts from one machine's initial weights).
 
@@ -81,13 +81,17 @@ class ClusterBackend(Backend):
             where: the cluster (`connect.as_settings`). corpus_file: path(s) every worker can read.
             corpus_dir: the work folder to keep (a checkpoint's), or None for a temporary one.
         Raises:
-            ConfigError: sentences given.
+            ConfigError: sentences given, or a vocabulary `rule` (the shards count by the
+                settings alone).
             ClusterError: the cluster is unreachable, or a worker cannot see the input or work folder.
             DatasetError: as on one machine.
         """
         if sentences is not None or corpus_file is None:
             raise ConfigError("a cluster run reads files that every worker can read: give corpus_file=, "
                               "not sentences=")
+        if rule is not None and rule != VocabularyRule():
+            raise ConfigError("trim_rule, max_final_vocab, keep_raw_vocab and vocabulary updates are not "
+                              "available on a Dask cluster yet: build the vocabulary on this machine")
         settings = as_settings(where)
         paths = source_paths(corpus_file)
         workdir = None
@@ -108,7 +112,8 @@ class ClusterBackend(Backend):
             self.close()
             raise
         self.run = ClusterRun(settings, lanes, corpus)
-        return Prepared(vocab, corpus, corpus_dir, workdir)
+        return Prepared(vocab, corpus, corpus_dir, workdir, tokens=vocab.total_words,
+                        sentences=corpus.n_sentences)
 
     def train(self, state, show_progress, checkpoint):
         """Train the rest of the model's cluster run (a new run of `config.epochs` epochs when it
