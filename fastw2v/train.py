@@ -3,9 +3,7 @@ training, on this machine (`fastw2v.local`) or a Dask cluster (`fastw2v.cluster`
 `fastw2v.backend.Backend` interface. Files are `fastw2v.checkpoint`'s.
 """
 
-import dataclasses
 import numbers
-import os
 import shutil
 
 import numpy as np
@@ -16,20 +14,18 @@ from fastw2v import gensim_args
 from fastw2v.backend import Checkpointing, TrainingState, VocabularyRule
 from fastw2v.callbacks import checked_callbacks, fire
 from fastw2v.config import TrainConfig, loss_from_gensim
-from fastw2v.errors import ConfigError, DatasetError, FormatError
-from fastw2v.local import LocalBackend, source_paths
-from fastw2v.reader import STDIN, input_files
+from fastw2v.corpus_source import source_of
+from fastw2v.errors import ConfigError, DatasetError
+from fastw2v.gensim_face import GensimFace
+from fastw2v.local import LocalBackend
 from fastw2v.vectors import KeyedVectors
 from fastw2v.vocab import grown_vocabulary, vocabulary_of
 from fastw2v.weights import OutputRows, grown_vectors, initial_vectors
 
-# TrainConfig's settings that are also the model's attributes (gensim's names).
-_SETTINGS = frozenset(field.name for field in dataclasses.fields(TrainConfig))
-
 __all__ = ["Checkpointing", "Word2Vec"]
 
 
-class Word2Vec:
+class Word2Vec(GensimFace):
     """Word vectors (skip-gram or CBOW; negative sampling, hierarchical softmax or the full
     softmax), trained by compiled kernels, with gensim 4's names, defaults and habits.
 
@@ -122,34 +118,6 @@ class Word2Vec:
     syn1neg = property(lambda self: None if self.outputs is None else self.outputs.syn1neg)
     syn1 = property(lambda self: None if self.outputs is None else self.outputs.syn1)
 
-    def __getattr__(self, name):
-        """A setting of `config` read as the model's attribute (``model.window``), as gensim's."""
-        config = self.__dict__.get("config")
-        if config is not None and name in _SETTINGS:
-            return getattr(config, name)
-        if config is not None and name == "hs":
-            return int(config.objective.hierarchical)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def __setattr__(self, name, value):
-        """Setting a setting (``model.alpha = 0.01``) makes a new, validated `config`."""
-        if name in _SETTINGS and "config" in self.__dict__:
-            self._reconfigure(**{name: value})
-        elif name == "hs" and "config" in self.__dict__:
-            self._reconfigure(loss=loss_from_gensim(value, None, self.config.negative))
-        else:
-            object.__setattr__(self, name, value)
-
-    def _reconfigure(self, **changes):
-        """Replace `config` by one with `changes` (validated); refuse changing the shape of the
-        matrices once they exist."""
-        config = dataclasses.replace(self.config, **changes)
-        if self.wv is not None and (config.vector_size != self.config.vector_size
-                                    or config.loss != self.config.loss):
-            raise ConfigError(f"{', '.join(changes)} cannot change the model's matrices once the "
-                              "vocabulary is built: set it before build_vocab")
-        object.__setattr__(self, "config", config)
-
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
                     keep_raw_vocab=False, trim_rule=None, corpus_dir=None):
         """Count the corpus, build the vocabulary, encode the corpus to a memory-mapped id array,
@@ -189,7 +157,7 @@ class Word2Vec:
             def choose(words, counts, tokens):
                 vocab, _ = grown_vocabulary(self.vocab, words, counts, tokens, self.config.min_count,
                                             trim_rule, self.max_final_vocab)
-                return vocab, vocab_ids_of(vocab, words)
+                return vocab, vocab.ids_of(words)
 
         rule = VocabularyRule(choose, trim_rule, self.max_final_vocab, bool(keep_raw_vocab))
         backend = self._backend_for(self.cluster is not None)
@@ -231,7 +199,7 @@ class Word2Vec:
         self.corpus = prepared.corpus
         self.corpus_dir, self._workdir = prepared.corpus_dir, prepared.workdir
         self.corpus_count, self.corpus_total_words = prepared.sentences, prepared.tokens
-        self._source = _source_of(corpus_iterable, corpus_file)
+        self._source = source_of(corpus_iterable, corpus_file)
         self.progress = None
 
     def _adopt_vocabulary(self, vocab, update):
@@ -337,7 +305,7 @@ class Word2Vec:
         """Whether the corpus given is the one encoded now: the same files, unchanged, or the
         same single-pass iterator (a list may have changed since, so it is read again)."""
         return self.corpus is not None and self._source is not None \
-            and self._source == _source_of(corpus_iterable, corpus_file)
+            and self._source == source_of(corpus_iterable, corpus_file)
 
     def _encode_for_training(self, corpus_iterable, corpus_file):
         """Read and encode a corpus with the model's vocabulary (its other words are dropped).
@@ -348,7 +316,7 @@ class Word2Vec:
         vocab = self.vocab
 
         def choose(words, counts, tokens):
-            ids = vocab_ids_of(vocab, words)
+            ids = vocab.ids_of(words)
             if not np.any(ids >= 0):
                 raise DatasetError(f"none of its {len(words):,} distinct words is in the model's vocabulary; "
                                    "build_vocab(..., update=True) adds new words")
@@ -358,38 +326,13 @@ class Word2Vec:
                                                         VocabularyRule(choose))
         self._use_corpus(prepared, corpus_iterable, corpus_file)
 
-    def get_latest_training_loss(self):
-        """The summed loss (float64, nats) of the last or current `train` call so far — every
-        (center, context) pair's, as gensim's running total — or 0.0 unless it was called with
-        compute_loss=True (gensim's rule)."""
-        if not self.compute_loss or self.progress is None:
-            return 0.0
-        with self.progress.lock:
-            return float(self.progress.loss.sum()) - self._loss_before
-
-    def predict_output_word(self, context_words_list, topn=10):
-        """The `topn` most probable center words given context words, by the full softmax of the
-        negative-sampling output vectors over the context rows' sum (mean with cbow_mean), as
-        gensim's: list of (word, probability), or None when no context word is known.
-
-        Raises:
-            RuntimeError: the model has no negative-sampling output vectors (gensim's error).
-        """
-        if self.syn1neg is None:
-            raise RuntimeError("We have currently only implemented predict_output_word for the negative "
-                               "sampling scheme, so you need to have run word2vec with negative > 0 for "
-                               "this to work.")
-        known = [self.wv.get_index(w) for w in context_words_list if w in self.wv]
-        if not known:
-            return None
-        hidden = self.wv.vectors[known].sum(axis=0)
-        if self.config.cbow_mean:
-            hidden /= len(known)
-        scores = self.syn1neg @ hidden
-        probabilities = np.exp(scores - scores.max())
-        probabilities /= probabilities.sum()
-        best = np.argsort(-probabilities, kind="stable")[:topn]
-        return [(self.wv.index_to_key[i], float(probabilities[i])) for i in best]
+    def reset_from(self, other_model):
+        """Take another model's vocabulary (words and counts) and start fresh weights for it, as
+        gensim's; the corpus is not taken: `train` on one."""
+        self.vocab = other_model.vocab
+        self.corpus_count, self.corpus_total_words = other_model.corpus_count, other_model.corpus_total_words
+        self.corpus, self._source = None, None
+        self._adopt_vocabulary(other_model.vocab, update=False)
 
     def _refuse_on_cluster(self, what):
         if self.cluster is not None or "cluster" in self.saved_run:
@@ -478,28 +421,6 @@ class Word2Vec:
         model._restore_attributes(path, state.attributes)
         return model
 
-    def saved_attributes(self):
-        """The model's attributes besides its settings and matrices, as a JSON dict for its file."""
-        return {"corpus_count": self.corpus_count, "corpus_total_words": self.corpus_total_words,
-                "compute_loss": self.compute_loss, "comment": self.comment,
-                "max_final_vocab": self.max_final_vocab, "train_count": self.train_count,
-                "total_train_time": self.total_train_time}
-
-    def _restore_attributes(self, path, saved):
-        """Set what `saved_attributes` wrote (older files have none)."""
-        try:
-            self.corpus_count = int(saved.get("corpus_count", 0))
-            self.corpus_total_words = int(saved.get("corpus_total_words", 0))
-            self.compute_loss = bool(saved.get("compute_loss", False))
-            self.comment = saved.get("comment")
-            self.max_final_vocab = gensim_args.check_optional_count("max_final_vocab",
-                                                                    saved.get("max_final_vocab"))
-            self.train_count = int(saved.get("train_count", 0))
-            self.total_train_time = float(saved.get("total_train_time", 0.0))
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise FormatError(f"{path}: bad model attributes in the file ({exc})") from None
-
-
 class _EpochCallbacks:
     """`backend.TrainingState.epoch_events` that call gensim-style callbacks with the model, which
     sees the run's progress so far (`Word2Vec.get_latest_training_loss`)."""
@@ -515,44 +436,6 @@ class _EpochCallbacks:
         self.model.progress = self.state.progress
         self.model.wv.invalidate()  # a callback's queries see the epoch's vectors
         fire(self.callbacks, "on_epoch_end", self.model)
-
-
-def vocab_ids_of(vocab, words):
-    """int32 (len(words),): each word's id in `vocab`, -1 for one not in it."""
-    index = vocab.index
-    return np.fromiter((index.get(word, -1) for word in words), dtype=np.int32, count=len(words))
-
-
-def _source_of(corpus_iterable, corpus_file):
-    """What a corpus was read from, comparable with ==: files with their sizes and times (standard
-    input stands for itself: it cannot be read twice), a single-pass iterator by identity; None
-    for a re-iterable sequence, which may change between calls."""
-    if corpus_file is not None:
-        try:
-            files = input_files(source_paths(corpus_file))
-        except (OSError, DatasetError):
-            return None
-        return tuple(path if path == STDIN else _file_stamp(path) for path in files)
-    if corpus_iterable is not None and iter(corpus_iterable) is corpus_iterable:
-        return _Identity(corpus_iterable)
-    return None
-
-
-def _file_stamp(path):
-    status = os.stat(path)
-    return os.path.abspath(path), status.st_size, status.st_mtime_ns
-
-
-class _Identity:
-    """Equal to another only when both hold the very same object."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def __eq__(self, other):
-        return isinstance(other, _Identity) and other.value is self.value
-
-    __hash__ = None
 
 
 def _count(value, word):

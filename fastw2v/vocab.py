@@ -37,6 +37,11 @@ class Vocabulary:
             object.__setattr__(self, "_index", cached)
         return cached
 
+    def ids_of(self, words):
+        """int32 (len(words),): each word's id, -1 for one not in the vocabulary."""
+        index = self.index
+        return np.fromiter((index.get(word, -1) for word in words), dtype=np.int32, count=len(words))
+
     @property
     def train_words(self):
         """int, the number of corpus tokens that are in the vocabulary."""
