@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fastw2v import native
+from fastw2v import formats, native
 from fastw2v.config import TrainConfig
 from fastw2v.corpus import EncodedCorpus
 from fastw2v.errors import FastW2VError, FormatError
@@ -77,8 +77,15 @@ def load_model(path):
     Returns:
         ModelState.
     Raises:
-        FormatError: not a fastw2v model file, or inconsistent contents (the file is named).
+        FormatError: not a fastw2v model file (a gensim pickle is refused with a message that says
+            how to convert it), or inconsistent contents (the file is named).
     """
+    if formats.is_pickle(path):
+        raise FormatError(f"{path}: a Python pickle, such as gensim's Word2Vec.save() writes; fastw2v "
+                          "does not load pickles (loading one can run any code). Where gensim is installed, "
+                          "write its vectors with Word2Vec.load(path).wv.save_word2vec_format(out, "
+                          "binary=True) and read them with fastw2v.KeyedVectors.load_word2vec_format(out, "
+                          "binary=True)")
     words, arrays, metadata = native.load_native(path)
     if metadata.get("kind") != KIND or metadata.get("version") != VERSION:
         raise FormatError(f"{path}: not a fastw2v model file (version {VERSION})")

@@ -48,10 +48,13 @@ _MAX_NUMBER_CHARS = 40  # a float64 repr takes at most 24
 _HEADER_BYTES = 64
 _TRAILING_WHITESPACE_BYTES = 64  # what may follow the last binary row (editors add newlines)
 _GZIP_MAGIC = b"\x1f\x8b"
+_PICKLE_PROTO = 0x80  # pickles of protocol 2 and later (gensim's save) open with PROTO, then the protocol
+_PICKLE_PROTOCOLS = range(2, 6)
+_NPY_MAGIC = b"\x93NUMPY"  # an array gensim's save writes beside its pickle, when large
 _CHUNK_BYTES = 1 << 22  # the readers' word buffers
 _CHUNK_ROWS = 1 << 16
 
-__all__ = ["TEXT", "BINARY", "NATIVE", "VectorFile", "read_vectors", "detect_format",
+__all__ = ["TEXT", "BINARY", "NATIVE", "VectorFile", "read_vectors", "detect_format", "is_pickle",
            "save_word2vec_text", "save_word2vec_binary", "load_word2vec_text", "load_word2vec_binary",
            "save_native", "load_native"]
 
@@ -105,7 +108,9 @@ def detect_format(path):
     never form one.
 
     Raises:
-        FormatError: a missing, empty or gzip-compressed file, or one without a ``V D`` header.
+        FormatError: a missing, empty or gzip-compressed file, a Python pickle or a NumPy .npy
+            file (gensim's `save` writes these: the message says how to convert them), or one
+            without a ``V D`` header.
     """
     with _reading(path) as handle:
         magic = handle.read(len(ZIP_MAGIC))
@@ -113,11 +118,37 @@ def detect_format(path):
             return NATIVE
         if magic.startswith(_GZIP_MAGIC):
             raise FormatError(f"{path}: gzip-compressed; decompress it first (gunzip)")
+        if _is_pickle_start(magic):
+            raise FormatError(f"{path}: a Python pickle, such as gensim's save() writes; fastw2v does not "
+                              f"load pickles (loading one can run any code). {_CONVERT_GENSIM}")
+        if len(magic) == len(ZIP_MAGIC) and _NPY_MAGIC.startswith(magic):
+            raise FormatError(f"{path}: a NumPy .npy array, such as gensim's save() writes beside its main "
+                              f"file (a pickle); fastw2v reads neither. {_CONVERT_GENSIM}")
         handle.seek(0)
         _, dim, _ = _read_header(path, handle)
         fields = handle.readline(_line_limit(dim)).split()
     numbers = fields[1:]
     return TEXT if len(numbers) >= min(dim, 2) and all(map(_is_number, numbers)) else BINARY
+
+
+_CONVERT_GENSIM = ("Convert the model where gensim is installed: gensim.models.KeyedVectors.load(path)"
+                   ".save_word2vec_format(out, binary=True) (a Word2Vec model: Word2Vec.load(path).wv"
+                   ".save_word2vec_format(...)), then read that file")
+
+
+def is_pickle(path):
+    """Whether `path` holds a Python pickle of protocol 2 or later (what gensim's save() and
+    pickle.dump write), from its first two bytes; False for a file that cannot be read (its
+    reader says why)."""
+    try:
+        with open(path, "rb") as handle:
+            return _is_pickle_start(handle.read(2))
+    except OSError:
+        return False
+
+
+def _is_pickle_start(head):
+    return len(head) >= 2 and head[0] == _PICKLE_PROTO and head[1] in _PICKLE_PROTOCOLS
 
 
 def save_word2vec_text(path, words, vectors):

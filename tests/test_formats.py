@@ -105,7 +105,7 @@ def test_we_read_gensim_files_with_identical_values(tmp_path, binary):
     theirs = gensim_models.KeyedVectors(vectors.shape[1])
     theirs.add_vectors(words, vectors)
     theirs.save_word2vec_format(str(tmp_path / "gensim.w2v"), binary=binary)
-    ours = KeyedVectors.load_word2vec_format(tmp_path / "gensim.w2v")
+    ours = KeyedVectors.load_word2vec_format(tmp_path / "gensim.w2v", binary=binary)
     assert ours.index_to_key == words
     np.testing.assert_array_equal(ours.vectors, vectors)
 

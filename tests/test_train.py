@@ -53,7 +53,8 @@ def within_minus_across(model, words_per_topic=20):
 def test_two_disjoint_topics_end_up_separated(mode, workers, loss):
     architecture = (dict(mode=mode) if not mode.startswith("cbow")
                     else dict(sg=0, cbow_mean=int(mode == "cbow")))
-    model = Word2Vec(sentences=topic_sentences(), workers=workers, seed=1, loss=loss, **{**SMALL, **architecture})
+    model = Word2Vec(sentences=topic_sentences(), workers=workers, seed=1, loss=loss,
+                     **{**SMALL, **architecture})
     assert within_minus_across(model) > 0.3
     nearest = [word for word, _ in model.wv.most_similar("a3", topn=10)]
     assert all(word.startswith("a") for word in nearest)
