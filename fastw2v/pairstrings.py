@@ -1,0 +1,150 @@
+"""Words and pairs as strings: the word2vec C tool keeps unigrams and pairs in one table keyed by
+string, so that a literal token ``new_york`` and the pair (new, york) are one entry, and so are
+the pairs (a, b_c) and (a_b, c); `share_strings` gives every pair and word the count of its
+string. Also the words' bytes in one array (`token_bytes`), which the joined text is written from.
+
+Only equal strings share a count, and equal strings have equal hashes: compiled code hashes the
+strings that may be equal (`share_strings` says which), a `fastw2v.pairtable` counts the hashes,
+and only the strings whose hash comes more than once are compared, as str, in Python.
+"""
+
+import re
+
+import numpy as np
+from numba import njit
+
+from fastw2v import pairtable
+from fastw2v.wordtable import mix
+
+COPY_BYTES = 8  # spare bytes after the arena: a copy may read 8 bytes from a token's start
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_SIGN_BITS = np.int64(0x7FFFFFFFFFFFFFFF)  # a pair table's keys are >= 0
+
+
+def words_holding(words, delimiter):
+    """bool (W,): which words hold the delimiter. One search through all the words joined by
+    newlines (which the delimiter, free of whitespace, never spans)."""
+    joined = "\n".join(words)
+    ends = np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1)
+    found = np.fromiter((m.start() for m in re.finditer(re.escape(delimiter), joined)), dtype=np.int64)
+    holds = np.zeros(len(words), dtype=bool)
+    holds[np.searchsorted(ends, found, side="right")] = True
+    return holds
+
+
+def token_bytes(strings):
+    """(arena: uint8, spans: int64 (n, 2)): string i's UTF-8 bytes are arena[start:start + length]
+    for (start, length) = spans[i]; the arena ends with COPY_BYTES spare bytes. One encode for
+    all where no string holds a newline."""
+    joined = "\n".join(strings).encode("utf-8")
+    arena = np.frombuffer(joined + bytes(COPY_BYTES), dtype=np.uint8)
+    cuts = np.flatnonzero(arena[:len(joined)] == 10)
+    spans = np.empty((len(strings), 2), dtype=np.int64)
+    if cuts.size != max(0, len(strings) - 1):
+        encoded = [text.encode("utf-8") for text in strings]
+        spans[:, 1] = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        spans[:, 0] = np.cumsum(spans[:, 1]) - spans[:, 1]
+        return np.frombuffer(b"".join(encoded) + bytes(COPY_BYTES), dtype=np.uint8), spans
+    if strings:
+        spans[:, 0] = np.concatenate([[0], cuts + 1])
+        spans[:, 1] = np.concatenate([cuts, [len(joined)]]) - spans[:, 0]
+    return arena, spans
+
+
+def share_strings(words, word_counts, table, delimiter):
+    """Give every pair and word the count of its string, as the C tool's one table of strings
+    holds it: the sum of the counts of the words equal to it and of the pairs that join into it.
+
+    A pair's string holds the delimiter, so it can equal only a word that holds it (a
+    "holder") or another pair's string. Where the delimiter does not overlap itself, a pair of
+    words that are not holders has one delimiter in its string, so it can equal only the holder
+    that splits into it there; and two pairs join into one string only where both have a
+    holder (a + "_" + b_c and a_b + "_" + c). So the strings compared are the holders', those of
+    the pairs with a holder (of every pair, for a delimiter that overlaps itself), and the
+    holders' splits.
+
+    Args:
+        words: list of str (W,). word_counts: int64 (W,), updated in place.
+        table: PairTable of pair counts, updated in place. delimiter: str, non-empty.
+    """
+    holds = words_holding(words, delimiter)
+    overlaps = _overlaps(delimiter)
+    if not holds.any() and not overlaps:
+        return
+    left, right, counts = pairtable.pair_entries(table)
+    near = np.flatnonzero(holds[left] | holds[right]) if not overlaps else np.arange(left.size)
+    left, right, counts = left[near], right[near], counts[near]
+    holders = np.flatnonzero(holds)
+    if not overlaps:
+        split_left, split_right = _splits(words, holders, holds, delimiter)
+        found = np.empty(split_left.size, dtype=np.int64)
+        pairtable.find(table.slots, pairtable.keys_of(split_left, split_right), found)
+        left = np.concatenate([left, split_left[found >= 0]])
+        right = np.concatenate([right, split_right[found >= 0]])
+        counts = np.concatenate([counts, found[found >= 0]])
+    repeated = _repeated_strings(words, delimiter, left, right, holders)
+    pairs, holders = np.flatnonzero(repeated[:left.size]), holders[repeated[left.size:]]
+    texts = [words[a] + delimiter + words[b] for a, b in zip(left[pairs].tolist(), right[pairs].tolist())]
+    totals = {}
+    for text, count in zip(texts + [words[w] for w in holders.tolist()],
+                           counts[pairs].tolist() + word_counts[holders].tolist()):
+        totals[text] = totals.get(text, 0) + count
+    pairtable.assign(table.slots, pairtable.keys_of(left[pairs], right[pairs]),
+                     np.array([totals[text] for text in texts], dtype=np.int64))
+    word_counts[holders] = [totals[words[w]] for w in holders.tolist()]
+
+
+def _repeated_strings(words, delimiter, left, right, holders):
+    """bool (P + H,): for each pair (left[i], right[i]) and then each holder word, whether its
+    string's hash comes more than once among them all (equal strings always do)."""
+    arena, spans = token_bytes(words)
+    hashes = np.empty(left.size + holders.size, dtype=np.int64)
+    _string_hashes(arena, spans, np.frombuffer(delimiter.encode("utf-8"), dtype=np.uint8),
+                   left, right, holders, hashes)
+    seen = pairtable.add_counts(pairtable.new_table(hashes.size), hashes,
+                                np.ones(hashes.size, dtype=np.int64))[0]
+    times = np.empty(hashes.size, dtype=np.int64)
+    pairtable.find(seen.slots, hashes, times)
+    return times > 1
+
+
+def _splits(words, holders, holds, delimiter):
+    """(left, right): int32 arrays, the pairs of words that are not holders whose string is a
+    holder's, split at one of its delimiters."""
+    index = {word: w for w, word in enumerate(words)}
+    found = []
+    for text in [words[w] for w in holders.tolist()]:
+        at = text.find(delimiter)
+        while at >= 0:
+            a, b = index.get(text[:at]), index.get(text[at + len(delimiter):])
+            if a is not None and b is not None and not (holds[a] or holds[b]):
+                found.append((a, b))
+            at = text.find(delimiter, at + 1)
+    pairs = np.array(found, dtype=np.int32).reshape(-1, 2)
+    return pairs[:, 0].copy(), pairs[:, 1].copy()
+
+
+def _overlaps(delimiter):
+    """Whether the delimiter overlaps itself ("__", "aba"): then pairs of words that do not hold
+    it can still join into one string ("x_" + "__" + "y" and "x" + "__" + "_y")."""
+    return any(delimiter[:k] == delimiter[-k:] for k in range(1, len(delimiter)))
+
+
+@njit(cache=True, nogil=True)
+def _string_hashes(arena, spans, glue, left, right, holders, hashes):
+    """hashes[i] = the hash of pair i's string (words left[i] and right[i] around `glue`), then
+    of each holder word's string (FNV-1a over the bytes, then mixed; >= 0)."""
+    n_pairs = left.size
+    for i in range(n_pairs + holders.size):
+        h = _FNV_OFFSET
+        first = left[i] if i < n_pairs else holders[i - n_pairs]
+        for k in range(spans[first, 0], spans[first, 0] + spans[first, 1]):
+            h = (h ^ np.uint64(arena[k])) * _FNV_PRIME
+        if i < n_pairs:
+            for k in range(glue.size):
+                h = (h ^ np.uint64(glue[k])) * _FNV_PRIME
+            second = right[i]
+            for k in range(spans[second, 0], spans[second, 0] + spans[second, 1]):
+                h = (h ^ np.uint64(arena[k])) * _FNV_PRIME
+        hashes[i] = np.int64(mix(h)) & _SIGN_BITS
