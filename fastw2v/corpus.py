@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from fastw2v.rawcorpus import id_blocks
 from fastw2v.threadpool import on_threads
 
 MAX_SENTENCE_WORDS = 10000
@@ -130,21 +131,9 @@ def _in_parallel(function, items, threads):
     return results
 
 
-def _id_blocks(path, block):
-    """The int32 ids of a spool file, `block` at a time, into one reused buffer."""
-    buffer = np.empty(block, dtype=np.int32)
-    view = memoryview(buffer).cast("B")
-    with open(path, "rb", buffering=0) as handle:
-        while True:
-            got = handle.readinto(view)
-            if not got:
-                return
-            yield buffer[:got // 4]
-
-
 def _count_kept(raw, part, vocab_of, block):
     """How many of a part's tokens are in the vocabulary."""
-    return sum(_kept_in(ids, vocab_of) for ids in _id_blocks(raw.path(part["ids"]), block))
+    return sum(_kept_in(ids, vocab_of) for ids in id_blocks(raw.path(part["ids"]), block))
 
 
 def _encode_part(raw, part, vocab_of, fd, header, start, bounds_path, block):
@@ -154,7 +143,7 @@ def _encode_part(raw, part, vocab_of, fd, header, start, bounds_path, block):
     out = np.empty(block, dtype=np.int32)
     bounds = np.empty(ends.size, dtype=np.int64)
     read = kept = n_ends = 0
-    for ids in _id_blocks(raw.path(part["ids"]), block):
+    for ids in id_blocks(raw.path(part["ids"]), block):
         n_ends_here = int(np.searchsorted(ends, read + ids.size, side="left"))
         n = _encode_block(ids, vocab_of, out, ends[n_ends:n_ends_here], read, kept,
                           bounds[n_ends:n_ends_here])

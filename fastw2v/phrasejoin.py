@@ -27,7 +27,8 @@ from fastw2v.atomic import atomic_write
 from fastw2v.errors import ConfigError
 from fastw2v.intrinsics import load_u64, prefetch_element, store_u64
 from fastw2v.pairstrings import COPY_BYTES, token_bytes, words_holding
-from fastw2v.phrases import BLOCK_TOKENS, id_blocks, line_ends
+from fastw2v.phrases import BLOCK_TOKENS, line_ends
+from fastw2v.rawcorpus import id_blocks
 from fastw2v.rawcorpus import RawCorpus
 
 LINE_END = -1

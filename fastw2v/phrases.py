@@ -22,6 +22,7 @@ from typing import Optional
 import numpy as np
 from numba import njit
 
+from fastw2v.rawcorpus import id_blocks
 from fastw2v import pairstrings, pairtable
 from fastw2v.errors import ConfigError
 from fastw2v.threadpool import on_threads
@@ -189,18 +190,6 @@ class _Counter:
                 self.table, self.keys[:n], self.ones[:n], self.budget, self.min_reduce)
             self.prunes += prunes
         return first, int(self.last[0])
-
-
-def id_blocks(path, block):
-    """The int32 ids of a spool file, `block` at a time, into one reused buffer."""
-    buffer = np.empty(block, dtype=np.int32)
-    view = memoryview(buffer).cast("B")
-    with open(path, "rb", buffering=0) as handle:
-        while True:
-            got = handle.readinto(view)
-            if not got:
-                return
-            yield buffer[:got // 4]
 
 
 def line_ends(raw, part):

@@ -86,6 +86,18 @@ class RawCorpus:
         return cls(directory, text.split("\n") if text else [], counts, manifest["parts"], maps)
 
 
+def id_blocks(path, block):
+    """The int32 ids of a spool file, `block` at a time, into one reused buffer."""
+    buffer = np.empty(block, dtype=np.int32)
+    view = memoryview(buffer).cast("B")
+    with open(path, "rb", buffering=0) as handle:
+        while True:
+            got = handle.readinto(view)
+            if not got:
+                return
+            yield buffer[:got // 4]
+
+
 def read_sentences(sentences, directory, batch_words=1 << 20):
     """Read an iterable of sentences (lists of str, each token a word as it is) once, as
     `read_text` reads text: counts and spooled ids. Empty sentences end nothing.
