@@ -79,6 +79,7 @@ class GensimFace:
             raise ConfigError(f"{', '.join(changes)} cannot change the model's matrices once the "
                               "vocabulary is built: set it before build_vocab")
         object.__setattr__(self, "config", config)
+        object.__setattr__(self, "progress", None)  # the old run's jobs are not this config's jobs
 
     def get_latest_training_loss(self):
         """The summed loss (float64, nats) of the last or current `train` call so far — every
