@@ -12,10 +12,10 @@ import sys
 import warnings
 
 from fastw2v import __version__
-from fastw2v.cli import cs224n, demo, diff, download, evaluate, plot, query, train
+from fastw2v.cli import cs224n, demo, diff, download, evaluate, phrases, plot, query, train
 from fastw2v.errors import FastW2VError, InputWarning
 
-COMMAND_GROUPS = (demo, train, diff, cs224n, query, plot, evaluate, download)
+COMMAND_GROUPS = (demo, train, phrases, diff, cs224n, query, plot, evaluate, download)
 
 
 def build_parser(full=None):

@@ -1,0 +1,197 @@
+"""`fastw2v phrases`: join the adjacent word pairs that score above a threshold into one token
+(``new york`` -> ``new_york``), as the word2vec C tool's word2phrase does, in one or more passes,
+and write the corpus as text that `fastw2v train` reads."""
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+import time
+import warnings
+
+from fastw2v.cli.options import positive_int
+from fastw2v.errors import ConfigError, InputWarning, OutputError
+
+COMMANDS = {"phrases": "join frequent word pairs into phrases (new_york), as word2phrase does"}
+# fastw2v.phrases' SCORINGS and PhraseConfig defaults, kept here so that --help needs no Numba.
+SCORINGS = ("default", "npmi")
+DEFAULT_MIN_COUNT = 5
+DEFAULT_THRESHOLD = 100.0
+DEFAULT_DELIMITER = "_"
+FLOAT32_MAX = 3.4028234663852886e38  # the default scoring compares in float32, as the C tool does
+
+PHRASES_DESCRIPTION = """\
+Count every pair of adjacent words, score each pair and join those that score above
+--threshold with --delimiter, as the word2vec C tool's word2phrase does; write the corpus
+as text for `fastw2v train`, one line for each input line with words.
+
+With --passes N, each pass runs on the pass before's output (no intermediate file), and
+pass k of N (k from 0) uses threshold x 2^(N-1-k), as the C tool's demo-phrases.sh does:
+--passes 2 --threshold 100 runs 200, then 100. With npmi every pass uses --threshold.
+"""
+PHRASES_EXAMPLES = """examples:
+  fastw2v phrases corpus.txt -o phrased.txt                 # new york -> new_york
+  fastw2v phrases corpus.txt -o phrased.txt --passes 2      # thresholds 200 then 100: up to 4 words
+  fastw2v phrases corpus/ more.txt.gz -o phrased.txt --scoring npmi --threshold 0.5
+  zcat big.gz | fastw2v phrases - -o phrased.txt --max-vocab 50000000
+  fastw2v train phrased.txt -o vectors.txt                  # vectors for the phrases too
+"""
+
+
+def register(commands, name):
+    """Add the sub-parser of `name`, one of COMMANDS, to `commands`."""
+    sub = commands.add_parser(
+        "phrases", help=COMMANDS["phrases"],
+        description=PHRASES_DESCRIPTION,
+        epilog=PHRASES_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("inputs", nargs="+", metavar="INPUT",
+                     help="text files (.gz and .bz2 too), directories (every file in them), - for stdin")
+    sub.add_argument("-o", "--output", required=True, metavar="OUT", help="text file to write")
+    sub.add_argument("--min-count", type=positive_int, default=DEFAULT_MIN_COUNT, metavar="N",
+                     help="a word or pair seen fewer times never joins (default %(default)s)")
+    sub.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, metavar="T",
+                     help="a pair joins when its score is strictly above: > 0 for the default "
+                          "scoring, in (-1, 1] for npmi (default %(default)s; the last pass's "
+                          "with --passes)")
+    sub.add_argument("--passes", type=positive_int, default=1, metavar="N",
+                     help="passes, each over the one before's output; each joins at most two "
+                          "tokens, so N passes build phrases of up to 2^N words (default %(default)s)")
+    sub.add_argument("--scoring", choices=SCORINGS, default=SCORINGS[0],
+                     help="default: the C tool's (pab - min_count) / pa / pb × tokens; npmi: "
+                          "gensim's normalised pointwise mutual information (default %(default)s)")
+    sub.add_argument("--delimiter", default=DEFAULT_DELIMITER, metavar="D",
+                     help="joins a phrase's words; no whitespace (default %(default)s)")
+    sub.add_argument("--max-vocab", type=positive_int, default=None, metavar="N",
+                     help="the most distinct words + pairs counting holds; past it the rarest "
+                          "pairs are pruned, as the C tool prunes, and counting runs on one "
+                          "thread (default: no limit)")
+    sub.add_argument("--threads", type=positive_int, default=None, metavar="T",
+                     help="threads (default: every core)")
+    sub.add_argument("--quiet", action="store_true", help="no summary")
+    sub.set_defaults(handler=_run_phrases)
+
+
+def pass_thresholds(threshold, passes, scoring):
+    """The threshold of each pass: pass k of N gets threshold × 2^(N-1-k) with the default
+    scoring (the C tool's demo runs 200 then 100), `threshold` every pass with npmi (a bounded
+    score: doubling a threshold above 0.5 would pass it beyond npmi's largest value, 1).
+
+    Raises:
+        ConfigError: a threshold that is not finite, <= 0 with the default scoring (every kept
+            pair would join), outside (-1, 1] with npmi (at -1 every kept pair joins), or a first
+            pass's threshold beyond float32's range.
+    """
+    if not math.isfinite(threshold):
+        raise ConfigError(f"--threshold must be a finite number, not {threshold}")
+    if scoring == "npmi":
+        if not -1 < threshold <= 1:
+            raise ConfigError(f"--threshold {threshold:g}: an npmi threshold lies in (-1, 1] (npmi "
+                              "lies in [-1, 1], and at -1 every pair seen --min-count times would join)")
+        return [threshold] * passes
+    if threshold <= 0:
+        raise ConfigError(f"--threshold {threshold:g}: the default scoring needs a threshold > 0 (at "
+                          "0 or below every pair seen --min-count times would join)")
+    try:
+        thresholds = [math.ldexp(threshold, passes - 1 - k) for k in range(passes)]
+    except OverflowError:
+        thresholds = [math.inf]
+    if thresholds[0] > FLOAT32_MAX:
+        raise ConfigError(f"--passes {passes} with --threshold {threshold:g}: the first pass's "
+                          f"threshold, {threshold:g} × 2^{passes - 1}, is beyond float32's range; "
+                          "give fewer passes")
+    return thresholds
+
+
+def _run_phrases(args):
+    from fastw2v.atomic import check_output_path
+
+    start = time.perf_counter()
+    thresholds = pass_thresholds(args.threshold, args.passes, args.scoring)
+    check_output_path(args.output)  # now, not after the passes
+    from fastw2v import reader  # NumPy: only once the settings are checked
+    from fastw2v.phrases import PhraseConfig
+
+    configs = [PhraseConfig(min_count=args.min_count, threshold=threshold, scoring=args.scoring,
+                            delimiter=args.delimiter, max_entries=args.max_vocab)
+               for threshold in thresholds]
+    files = reader.input_files(args.inputs)
+    _check_not_an_input(args.output, files)
+    threads = args.threads or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="fastw2v-phrases-") as spool:
+        raw = reader.read_text(reader.plan_pieces(files, threads), spool, threads, _warn_bad_utf8)
+        tokens_in = raw.n_tokens
+        joined, found = run_passes(raw, configs, threads, spool)
+        _write(joined, args.delimiter, args.output)
+    if not args.quiet:
+        passes = f"{len(configs)} pass" + ("es" if len(configs) > 1 else "")
+        print(f"fastw2v: {passes}, thresholds {', '.join(f'{t:g}' for t in thresholds)}; "
+              f"phrases found per pass: {', '.join(f'{n:,}' for n in found)}; {tokens_in:,} tokens in, "
+              f"{joined.n_tokens:,} out; {time.perf_counter() - start:.1f} s; output: {args.output}",
+              file=sys.stderr)
+    return 0
+
+
+def _check_not_an_input(output, files):
+    """Raises OutputError when `output` is one of the input files: it would be replaced by its
+    own phrases, and a run with other settings could not start again from it."""
+    from fastw2v.reader import STDIN
+
+    target = os.path.realpath(output)
+    for path in files:
+        if path == STDIN:
+            continue
+        if os.path.realpath(path) == target or (os.path.exists(target) and os.path.samefile(path, target)):
+            raise OutputError(f"{output}: is also an input ({path}); write the phrases to another file")
+
+
+def run_passes(raw, configs, threads, spool):
+    """Count, choose and join once per config, each pass over the joined corpus of the one before
+    (spooled in a folder of its own under `spool`; the pass before's spool files are then removed).
+
+    Returns:
+        (the last joined RawCorpus, list of int: the phrases (pairs) each pass found).
+    Raises:
+        ConfigError: --max-vocab leaves no room for pairs beside a pass's words.
+    """
+    from fastw2v import phrasejoin, phrases
+
+    found = []
+    for number, config in enumerate(configs, start=1):
+        if config.max_entries is not None and config.max_entries <= len(raw.words):
+            raise ConfigError(f"--max-vocab {config.max_entries:,} leaves no room for pairs: pass "
+                              f"{number} reads {len(raw.words):,} distinct words, and the limit holds "
+                              "words and pairs together; give more than that")
+        pairs = phrases.count_pairs(raw, config.delimiter, threads, config.max_entries)
+        if pairs.prunes:
+            print(f"fastw2v: warning: pass {number}: the rarest pairs were pruned {pairs.prunes:,} "
+                  f"time(s) to stay within --max-vocab {config.max_entries:,}; the pair counts are "
+                  "then lower bounds, and a few phrases may be missed", file=sys.stderr)
+        chosen = phrases.choose_phrases(pairs, config)
+        found.append(int(chosen.left.size))
+        directory = os.path.join(spool, f"pass-{number}")
+        os.mkdir(directory)
+        joined = phrasejoin.join_corpus(raw, chosen, directory)
+        raw.remove()
+        raw = joined
+    return raw, found
+
+
+def _write(raw, delimiter, path):
+    """Write a joined corpus as text, atomically: its tokens as they are (no further phrases).
+    The last pass is joined into a spool too, rather than written with its phrases, so that the
+    summary knows the tokens out; the text is the same (`phrasejoin.join_corpus`)."""
+    import numpy as np
+
+    from fastw2v import phrasejoin
+    from fastw2v.phrases import Phrases
+
+    empty = np.zeros(0, dtype=np.int32)
+    none = Phrases(words=raw.words, left=empty, right=empty, scores=np.zeros(0, dtype=np.float32),
+                   delimiter=delimiter)
+    phrasejoin.write_text(raw, none, path)
+
+
+def _warn_bad_utf8(path, line):
+    warnings.warn(f"{path}:{line}: bytes that are not UTF-8; they are read as U+FFFD (said once "
+                  "per corpus)", InputWarning, stacklevel=2)
