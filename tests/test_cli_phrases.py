@@ -4,7 +4,6 @@ every way in that `train` reads; bad settings and paths refused with one line an
 import gzip
 import random
 import subprocess
-import sys
 
 import pytest
 
@@ -142,15 +141,6 @@ def test_input_that_is_not_text_leaves_the_previous_output_as_it_was(tmp_path):
     assert done.returncode == 1 and len(done.stderr.splitlines()) == 1 and "bad.txt:2" in done.stderr
     assert out.read_text() == "before\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt", "out.txt"]
-
-
-def test_help_imports_no_numerical_library():
-    code = ("import sys, contextlib, io\nfrom fastw2v.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    try:\n        main(['phrases', '--help'])\n    except SystemExit:\n        pass\n"
-            "print(sorted(m for m in ('numpy', 'numba') if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
 
 
 def test_the_command_lines_copies_of_the_engines_defaults_are_the_engines():

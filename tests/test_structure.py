@@ -173,10 +173,11 @@ def test_the_command_lines_copies_of_library_defaults_are_the_librarys():
     assert cli_train.DEFAULT_SYNC_WORDS == connect.DEFAULT_SYNC_WORDS
 
 
-def test_help_imports_no_numerical_library():
+@pytest.mark.parametrize("command", ["train", "phrases"])
+def test_help_imports_no_numerical_library(command):
     code = ("import sys, contextlib, io\nfrom fastw2v.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    try:\n        main(['train', '--help'])\n    except SystemExit:\n        pass\n"
+            f"    try:\n        main(['{command}', '--help'])\n    except SystemExit:\n        pass\n"
             "print(sorted(m for m in ('numpy', 'numba', 'matplotlib') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
