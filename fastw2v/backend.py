@@ -102,7 +102,8 @@ class Trained:
     """What `Backend.train` returns (the run's progress is in `TrainingState.progress`).
 
     Attributes:
-        stats: dict with at least words, seconds, words_per_second and pairs of this call.
+        stats: dict with at least words (before sub-sampling), kept (after), seconds,
+            words_per_second and pairs of this call.
         corpus, corpus_dir: the corpus a resumed run found (the model keeps them), or None.
     """
 

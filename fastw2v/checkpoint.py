@@ -63,7 +63,7 @@ def save_model(path, model, run, with_corpus):
     if progress is not None:
         arrays.update(progress_pairs=progress.pairs, progress_loss=progress.loss)
         arrays.update({f"progress_curve_{name}": getattr(progress.curve, name) for name, _ in CURVE_ARRAYS})
-        metadata["progress"] = {"next_job": progress.next_job, "words": progress.words}
+        metadata["progress"] = {"next_job": progress.next_job, "words": progress.words, "kept": progress.kept}
     if with_corpus and model.corpus_dir is not None and model.corpus is not None:
         base = os.path.dirname(os.path.abspath(path))
         metadata["corpus"] = {"dir": os.path.relpath(model.corpus_dir, base),
@@ -127,7 +127,7 @@ def _progress(path, metadata, arrays, config):
         _require(path, name, arrays, dtype, (config.epochs,))
     return Progress(config.epochs, next_job=saved["next_job"], words=saved["words"],
                     pairs=arrays["progress_pairs"], loss=arrays["progress_loss"],
-                    curve=_loss_curve(path, arrays, saved))
+                    curve=_loss_curve(path, arrays, saved), kept=saved.get("kept", 0))
 
 
 def _loss_curve(path, arrays, saved):

@@ -20,12 +20,15 @@ class TrainConfig:
         window: largest distance between a center and a context word; each center draws its
             own window in [1, window].
         negative: negatives K per pair (0 allowed only with a loss that draws none).
-        sample: sub-sampling threshold s (0 disables sub-sampling).
-        min_count: words seen fewer times are dropped.
+        sample: sub-sampling threshold s (0 disables sub-sampling); s ≥ 1 is gensim's count
+            threshold (`vocab.keep_probabilities`).
+        min_count: words seen fewer times are dropped (0 and 1 keep every word).
         max_vocab_size: keep at most this many most frequent words (None: no limit).
         alpha: learning rate at the start (None: 0.025 for skip-gram, 0.05 for CBOW, the C
-            tool's); min_alpha: at the end (None: alpha · 1e-4).
-        epochs: passes over the corpus.
+            tool's); min_alpha: at the end (None: alpha · 1e-4); the rate decays linearly and
+            never goes below min_alpha, so a min_alpha above alpha trains at min_alpha
+            throughout (as gensim).
+        epochs: passes over the corpus (0 allowed until training, as gensim).
         workers: threads (None: every core).
         seed: seeds the initial vectors and every random draw.
         ns_exponent: the noise distribution is count ** ns_exponent.
@@ -71,8 +74,10 @@ class TrainConfig:
 
     def validate(self):
         """Raise ConfigError naming the first setting out of range."""
-        for name in ("vector_size", "window", "min_count", "epochs", "workers"):
+        for name in ("vector_size", "window", "workers"):
             _require_int(name, getattr(self, name), minimum=1)
+        for name in ("min_count", "epochs"):  # 0 as gensim: every word kept; train() refuses 0 epochs
+            _require_int(name, getattr(self, name), minimum=0)
         _require_int("negative", self.negative, minimum=0)
         for name in ("max_vocab_size", "batch_words"):
             if getattr(self, name) is not None:
@@ -84,8 +89,8 @@ class TrainConfig:
             raise ConfigError(f"sample must be ≥ 0, got {self.sample}")
         if not self.alpha > 0:
             raise ConfigError(f"alpha must be > 0, got {self.alpha}")
-        if not 0 <= self.min_alpha <= self.alpha:
-            raise ConfigError(f"min_alpha must be in [0, alpha={self.alpha}], got {self.min_alpha}")
+        if not self.min_alpha >= 0:
+            raise ConfigError(f"min_alpha must be ≥ 0, got {self.min_alpha}")
         if self.mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if self.loss not in LOSSES:

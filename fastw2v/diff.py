@@ -235,7 +235,7 @@ def _diff(cfg, vocab, corpus, precision, kernel):
     kernel_loss = reference_loss = 0.0
     for job in plan.jobs:
         recorder = Recorder(plan.job_words(job) * 2 * cfg.window, cfg.window, plan.negative)
-        _, pairs, job_loss = plan.run_job(job, V, U, scratch, recorder.buffers)
+        _, _, pairs, job_loss = plan.run_job(job, V, U, scratch, recorder.buffers)
         recording = recorder.recording()
         recorded = len(recording) if cfg.sg else len(list(recording.steps()))
         if recorded != pairs:

@@ -50,15 +50,33 @@ class GensimFace:
     # gensim's attributes for the arguments accepted at one value only (`gensim_args`).
     hashfxn, null_word, sorted_vocab, shrink_windows = hash, 0, 1, True
     layer1_size = property(lambda self: self.config.vector_size)
-    running_training_loss = property(lambda self: self.get_latest_training_loss())
+
+    @property
+    def running_training_loss(self):
+        """gensim's running loss total: `get_latest_training_loss`."""
+        return self.get_latest_training_loss()
+
+    @running_training_loss.setter
+    def running_training_loss(self, value):
+        """Restart the running total at `value` (gensim's callbacks reset it to 0.0 each epoch)."""
+        object.__setattr__(self, "_loss_base", (self.progress, self._summed_loss() - float(value)))
+
+    def _summed_loss(self):
+        """The summed loss of `progress` (float), 0.0 without one."""
+        if self.progress is None:
+            return 0.0
+        with self.progress.lock:
+            return float(self.progress.loss.sum())
 
     @property
     def min_alpha_yet_reached(self):
         """The learning rate where the last run stopped (alpha before any training)."""
-        config, progress = self.config, self.progress
-        if progress is None or self.corpus is None or not self.corpus.n_words:
+        config, progress, words = self.config, self.progress, self._run_corpus_words
+        if words is None and self.corpus is not None:
+            words = self.corpus.n_words
+        if progress is None or not words or not config.epochs:
             return config.alpha
-        done = progress.words / float(config.epochs * self.corpus.n_words)
+        done = progress.words / float(config.epochs * words)
         return max(config.alpha - (config.alpha - config.min_alpha) * done, config.min_alpha)
 
     def __setattr__(self, name, value):
@@ -83,12 +101,14 @@ class GensimFace:
 
     def get_latest_training_loss(self):
         """The summed loss (float64, nats) of the last or current `train` call so far — every
-        (center, context) pair's, as gensim's running total — or 0.0 unless it was called with
+        (center, context) pair's, as gensim's running total, since the call began or
+        `running_training_loss` was last set — or 0.0 unless it was called with
         compute_loss=True (gensim's rule)."""
         if not self.compute_loss or self.progress is None:
             return 0.0
-        with self.progress.lock:
-            return float(self.progress.loss.sum()) - self._loss_before
+        base_progress, offset = self._loss_base
+        # A new run has a new Progress: the offset belongs to the run it was taken on.
+        return self._summed_loss() - (offset if self.progress is base_progress else 0.0)
 
     def predict_output_word(self, context_words_list, topn=10):
         """The `topn` most probable center words given context words, by the full softmax of the

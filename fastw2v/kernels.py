@@ -21,7 +21,9 @@ so that an argument is added in one place: `Corpus`, `Sampling`, `Tree`, `Privat
 `Schedule`, `Scratch`; every kernel is called as
 
     kernel(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule, state, scratch,
-           record=None) -> (state, words, pairs, loss) A step's targets are drawn here:
+           record=None) -> (state, words, kept, pairs, loss)
+
+(words: the span's tokens; kept: those sub-sampling kept). A step's targets are drawn here:
 hierarchical softmax's Huffman path (rows of U after the vocabulary's) and/or the center and its
 negatives, with signed counts, so one binary-logistic output layer trains both. For negative
 sampling the update is the exact SGD step on the pair's loss
@@ -229,6 +231,7 @@ def span_loop(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule,
     alpha, min_alpha, words_before, total_words = schedule
     sentence, targets, counts, n_targets, coefs, grad_rows = scratch
     words = 0
+    kept = 0
     pairs = 0
     loss = 0.0
     likelihood = 1.0
@@ -240,6 +243,7 @@ def span_loop(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule,
         lr = coefs[0, 0]
         words += stop - start
         n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
+        kept += n
         if n == 0:
             continue
         # Pipelined: the next center's negatives are drawn (and their rows prefetched) before
@@ -262,7 +266,7 @@ def span_loop(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule,
             loss += folded
             pairs += trained
             reach = next_reach
-    return state, words, pairs, loss - np.log(likelihood)
+    return state, words, kept, pairs, loss - np.log(likelihood)
 
 
 def compile_span(center_step, per_pair):

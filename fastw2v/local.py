@@ -70,7 +70,7 @@ class LocalBackend(Backend):
             if state.progress is None or state.progress.next_job >= len(plan.jobs):
                 state.progress = Progress(state.config.epochs)
             progress = state.progress
-            start, words_before = time.perf_counter(), progress.words
+            start, words_before, kept_before = time.perf_counter(), progress.words, progress.kept
             self._run(plan, state, show_progress, checkpoint)
         except KeyboardInterrupt:  # wherever it lands, the jobs done so far are kept
             if checkpoint:
@@ -78,29 +78,36 @@ class LocalBackend(Backend):
             raise
         seconds = time.perf_counter() - start
         words = progress.words - words_before
-        return Trained({"words": words, "seconds": seconds, "words_per_second": words / max(seconds, 1e-9),
-                        "pairs": int(progress.pairs.sum())})
+        return Trained({"words": words, "kept": progress.kept - kept_before, "seconds": seconds,
+                        "words_per_second": words / max(seconds, 1e-9), "pairs": int(progress.pairs.sum())})
 
     @staticmethod
     def _run(plan, state, show_progress, checkpoint):
         """The plan's remaining jobs on the threads, checkpointed every `checkpoint.every` seconds;
-        with `state.epoch_events`, the threads stop at each epoch's end to tell it."""
+        with `state.epoch_events`, the threads stop at each epoch's end to tell it, and each epoch
+        this call trains (a resumed one too) begins with ``begin`` and ends with ``end``; the
+        learning rates of `state.config` are followed from the next epoch on."""
         progress, events = state.progress, state.epoch_events
         V, U = state.vectors, state.outputs.matrix(output_rows(state.config, len(state.vocab)))
         per_epoch = max(1, plan.jobs_per_epoch)
+        deadline = time.monotonic() + checkpoint.every if checkpoint else None
+        begun = None
         with tqdm(total=plan.total_words, initial=progress.words, unit="word", unit_scale=True,
                   disable=not show_progress, smoothing=0.1, dynamic_ncols=True) as bar:
             while progress.next_job < len(plan.jobs):
                 epoch = progress.next_job // per_epoch
-                if events is not None and progress.next_job == epoch * per_epoch:
+                if events is not None and begun != epoch:
                     events.begin(epoch)
+                    begun = epoch
+                    plan.config = state.config
                 stop_job = (epoch + 1) * per_epoch if events is not None else len(plan.jobs)
-                deadline = time.monotonic() + checkpoint.every if checkpoint else None
                 run_threads(plan, V, U, progress, bar, deadline, stop_job)
                 if events is not None and progress.next_job == stop_job:
                     events.end(epoch)
-                if checkpoint and progress.next_job < len(plan.jobs):
+                    plan.config = state.config
+                if checkpoint and progress.next_job < len(plan.jobs) and time.monotonic() >= deadline:
                     state.save(checkpoint.path, checkpoint.run, True, progress)
+                    deadline = time.monotonic() + checkpoint.every
 
 
 def new_vocabulary(config, rule, words, counts, tokens):

@@ -113,18 +113,19 @@ class TrainingPlan:
         return kernels.Schedule(cfg.alpha, cfg.min_alpha, self.words_before(epoch, span), self.total_words)
 
     def run_job(self, job, V, U, scratch, record=None, hot=None):
-        """Train one (epoch, span) job. Returns (words, pairs, loss).
+        """Train one (epoch, span) job. Returns (words, kept, pairs, loss): the span's tokens, those
+        sub-sampling kept, the (center, context) pairs trained and their summed loss.
 
         U: (`weights.output_rows(...)`, D) when `hot` is given, else at least (Vocab, D).
         record: None, or `recording.Recorder.buffers` to record the job's sample stream.
         hot: None, or the thread's `ThreadRows` (the job uses them; merge them afterwards)."""
         epoch, span = job
         private = (hot or NO_PRIVATE_ROWS).kernel_arguments(self.tree.n_inner)
-        _, words, pairs, loss = self.kernel(
+        _, words, kept, pairs, loss = self.kernel(
             self.corpus_arrays, self.spans[span], self.spans[span + 1], V, U, self.sampling,
             self.tree_arrays, private, self.schedule(epoch, span),
             seed_state(self.config.seed, epoch, span), scratch, record)
-        return words, pairs, loss
+        return words, kept, pairs, loss
 
 
 class HotRows:
@@ -197,7 +198,8 @@ def _isolated(shape, dtype, guard_bytes=256):
 
 
 class Progress:
-    """How far a run has come: jobs done (in plan order), words, pairs and loss (float64) per epoch.
+    """How far a run has come: jobs done (in plan order), words (before sub-sampling) and kept
+    words (after) in all, pairs and loss (float64) per epoch.
 
     Jobs are handed out in order and a pause lets every job in flight finish, so after
     `run_threads` returns, jobs [0, next_job) are exactly the ones done: a consistent point to
@@ -205,18 +207,20 @@ class Progress:
     order jobs finish, in bounded memory.
     """
 
-    def __init__(self, epochs, next_job=0, words=0, pairs=None, loss=None, curve=None):
+    def __init__(self, epochs, next_job=0, words=0, pairs=None, loss=None, curve=None, kept=0):
         self.lock = threading.Lock()
         self.next_job = int(next_job)
         self.words = int(words)
+        self.kept = int(kept)
         self.pairs = np.zeros(epochs, dtype=np.int64) if pairs is None else np.array(pairs, dtype=np.int64)
         self.loss = np.zeros(epochs, dtype=np.float64) if loss is None else np.array(loss, dtype=np.float64)
         self.smoothed_loss = float("nan")
         self.curve = LossCurve() if curve is None else curve
 
-    def add(self, epoch, words, pairs, loss):
+    def add(self, epoch, words, pairs, loss, kept=0):
         with self.lock:
             self.words += words
+            self.kept += kept
             self.pairs[epoch] += pairs
             self.loss[epoch] += loss
             self.curve.add(self.words, pairs, loss)
@@ -328,11 +332,11 @@ def run_threads(plan, V, U, progress, bar, deadline=None, stop_job=None):
                         return
                     job = plan.jobs[progress.next_job]
                     progress.next_job += 1
-                words, pairs, loss = plan.run_job(job, V, U, scratch, hot=hot)
+                words, kept, pairs, loss = plan.run_job(job, V, U, scratch, hot=hot)
                 plan.release_pages(job)
                 if hot is not None:
                     hot.merge(U, merge_lock)
-                progress.add(job[0], words, pairs, loss)
+                progress.add(job[0], words, pairs, loss, kept)
         except BaseException as exc:  # noqa: B902  (re-raised in the main thread)
             errors.append(exc)
             stop.set()

@@ -3,8 +3,11 @@ training, on this machine (`fastw2v.local`) or a Dask cluster (`fastw2v.cluster`
 `fastw2v.backend.Backend` interface. Files are `fastw2v.checkpoint`'s.
 """
 
+import dataclasses
 import numbers
+import os
 import shutil
+from collections import defaultdict
 
 import numpy as np
 
@@ -55,8 +58,10 @@ class Word2Vec(GensimFace):
             which may be set (validated; those that shape the matrices only before build_vocab).
         vocab: Vocabulary (after build_vocab).
         corpus: the encoded corpus (memory-mapped), or None.
-        corpus_count, corpus_total_words: sentences and tokens of the last corpus read.
-        wv: KeyedVectors, the input vectors V (float32 (Vocab, D)), updated in place by training.
+        corpus_count, corpus_total_words: sentences and tokens of the corpus build_vocab read
+            (`train` on another corpus does not change them, as in gensim).
+        wv: KeyedVectors, the input vectors V (float32 (Vocab, D)), updated in place by training;
+            its ``"count"`` attribute holds the vocabulary's counts (``wv.get_vecattr(w, "count")``).
         syn1neg: float32 (Vocab, D), the output vectors U of negative sampling (and softmax);
             None for hierarchical softmax alone, which has no use for them (as in gensim).
         syn1: float32 (Vocab - 1, D), hierarchical softmax's inner-node vectors, or None.
@@ -65,7 +70,8 @@ class Word2Vec(GensimFace):
         loss_curve: (words, mean_loss) arrays of the current or last run, job by job (see below).
         stats: dict with words, seconds and words_per_second of the last `train`.
         train_count, total_train_time: `train` calls finished, and their seconds in all.
-        raw_vocab: dict word -> count of the last corpus read, when build_vocab kept it.
+        raw_vocab: dict word -> count of the last corpus read when build_vocab kept it (else
+            empty, as gensim's; None before build_vocab).
         corpus_dir: the folder that keeps the encoded corpus, or None (a temporary one).
         saved_run: the ``run`` dict of the file `load` read ({} otherwise).
         outputs: `weights.OutputRows`, the output matrix U whose views syn1neg and syn1 are.
@@ -109,7 +115,9 @@ class Word2Vec(GensimFace):
         self.backend = None
         self._workdir = None
         self._source = None
-        self._loss_before = 0.0
+        self._loss_base = (None, 0.0)  # (the Progress, its summed loss) the running total starts at
+        self._run_corpus_words = None  # tokens of the corpus the last run trained on
+        self._progress_elsewhere = False  # the progress is a run on another corpus than build_vocab's
         if sentences is not None or corpus_file is not None:
             self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file,
                              trim_rule=gensim_args.check_trim_rule(trim_rule))
@@ -137,7 +145,8 @@ class Word2Vec(GensimFace):
             keep_raw_vocab: keep every word's count in this corpus as `raw_vocab`.
             trim_rule: gensim's ``trim_rule(word, count, min_count)`` (`vocab.kept_by_rule`).
             corpus_dir: a folder to keep the encoded corpus in (a checkpoint's run resumes from
-                it); None: a temporary folder removed with the model.
+                it), not the one of the corpus the model holds; None: a temporary folder removed
+                with the model.
         Raises:
             ConfigError: neither or both corpus arguments given, or a bad argument.
             RuntimeError: update without a vocabulary (gensim's error).
@@ -146,6 +155,7 @@ class Word2Vec(GensimFace):
         """
         gensim_args.refuse_unsupported(progress_per=progress_per)
         trim_rule = gensim_args.check_trim_rule(trim_rule)
+        self._refuse_live_corpus_dir(corpus_dir)
         if update and self.vocab is None:
             raise RuntimeError("You cannot do an online vocabulary-update of a model which has no prior "
                                "vocabulary. First build the vocabulary of your model with a corpus before "
@@ -153,6 +163,7 @@ class Word2Vec(GensimFace):
         choose = None
         if update:
             self._refuse_on_cluster("build_vocab(update=True)")
+            self._check_words_match("update")
 
             def choose(words, counts, tokens):
                 vocab, _ = grown_vocabulary(self.vocab, words, counts, tokens, self.config.min_count,
@@ -164,8 +175,17 @@ class Word2Vec(GensimFace):
         prepared = backend.build_vocab(self.config, corpus_iterable, corpus_file, corpus_dir, self.cluster,
                                        rule)
         self._use_corpus(prepared, corpus_iterable, corpus_file)
-        self.raw_vocab = prepared.raw_counts
+        self.raw_vocab = defaultdict(int) if prepared.raw_counts is None else prepared.raw_counts
         self._adopt_vocabulary(prepared.vocab, update)
+
+    def _refuse_live_corpus_dir(self, corpus_dir):
+        """Refuse to encode into the folder of the corpus the model holds (mapped, and what a
+        checkpoint resumes from): a failure there would lose it."""
+        if corpus_dir is None or self.corpus is None or self.corpus_dir is None:
+            return
+        if os.path.realpath(os.fspath(corpus_dir)) == os.path.realpath(self.corpus_dir):
+            raise ConfigError(f"corpus_dir={os.fspath(corpus_dir)!r} holds the encoded corpus this model "
+                              "trains on; give another folder (or model.release_corpus() first)")
 
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None, trim_rule=None,
                               update=False):
@@ -184,6 +204,7 @@ class Word2Vec(GensimFace):
         counts = np.fromiter((_count(word_freq[w], w) for w in words), dtype=np.int64, count=len(words))
         total = int(counts.sum())
         if update:
+            self._check_words_match("update")
             vocab, _ = grown_vocabulary(self.vocab, words, counts, total, self.config.min_count, trim_rule,
                                         self.max_final_vocab)
         else:
@@ -191,7 +212,7 @@ class Word2Vec(GensimFace):
                                      trim_rule, self.max_final_vocab)
         self.corpus, self._source = None, None
         self.corpus_count, self.corpus_total_words = int(corpus_count or 0), total
-        self.raw_vocab = dict(zip(words, counts.tolist())) if keep_raw_vocab else None
+        self.raw_vocab = dict(zip(words, counts.tolist())) if keep_raw_vocab else defaultdict(int)
         self._adopt_vocabulary(vocab, update)
 
     def _use_corpus(self, prepared, corpus_iterable, corpus_file):
@@ -201,6 +222,7 @@ class Word2Vec(GensimFace):
         self.corpus_count, self.corpus_total_words = prepared.sentences, prepared.tokens
         self._source = source_of(corpus_iterable, corpus_file)
         self.progress = None
+        self._progress_elsewhere = False
 
     def _adopt_vocabulary(self, vocab, update):
         """Make `vocab` the model's, with new weights, or (update) the old rows and new ones."""
@@ -208,11 +230,14 @@ class Word2Vec(GensimFace):
         self.vocab = vocab
         n, dim = len(vocab), self.config.vector_size
         if not update:
-            self.wv = KeyedVectors(vocab.words, initial_vectors(n, dim, self.config.seed))
+            self.wv = _word_vectors(vocab, initial_vectors(n, dim, self.config.seed))
             self.outputs = OutputRows(self.config, n)
-        elif n > old:
-            self.wv.add_vectors(list(vocab.words[old:]), grown_vectors(self.wv.vectors, n, self.config.seed))
-            self.outputs = self.outputs.grown(n)
+        else:
+            if n > old:
+                grown = grown_vectors(self.wv.vectors, n, self.config.seed)
+                self.wv.add_vectors(list(vocab.words[old:]), grown)
+                self.outputs = self.outputs.grown(n)
+            self.wv.expandos["count"] = np.array(vocab.counts, dtype=np.int64)  # old words' counts grow too
         self.progress = None
 
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
@@ -221,11 +246,14 @@ class Word2Vec(GensimFace):
         """Train, with gensim's arguments and checks.
 
         Given a corpus, train `epochs` epochs on it (it is read once and encoded with the model's
-        vocabulary; the corpus `build_vocab` just read is not read again), the learning rate
-        decaying from `start_alpha` (or ``alpha``) to `end_alpha` (or ``min_alpha``), which
-        become the model's settings, as in gensim. Without one (fastw2v's habit), finish an
-        unfinished run (a model loaded from a checkpoint), else run `epochs` (or ``epochs``)
-        epochs on the corpus `build_vocab` read.
+        vocabulary, for this call only; the corpus `build_vocab` just read is not read again),
+        the learning rate decaying from `start_alpha` (or ``alpha``) to `end_alpha` (or
+        ``min_alpha``), which become the model's settings, as in gensim. Without one (fastw2v's
+        habit), finish an unfinished run (a model loaded from a checkpoint), else run `epochs`
+        (or ``epochs``) epochs on the corpus `build_vocab` read.
+
+        A callback may change ``alpha`` and ``min_alpha`` (they apply from the next epoch); any
+        other setting changed during the run is refused.
 
         Args:
             corpus_iterable, corpus_file: the corpus, as `build_vocab` takes it (one of them).
@@ -238,10 +266,11 @@ class Word2Vec(GensimFace):
             word_count, queue_factor, report_delay: accepted at gensim's defaults only.
             progress: show a tqdm bar on stderr (words/s, ETA, learning rate, smoothed loss).
             checkpoint: None, or Checkpointing: save a resumable checkpoint every so often, and
-                on Ctrl-C before the KeyboardInterrupt goes on.
+                on Ctrl-C before the KeyboardInterrupt goes on. Only for a run on the corpus
+                build_vocab encoded (the one a checkpoint resumes from).
         Returns:
             (trained_word_count, raw_word_count), as gensim: the in-vocabulary words trained
-            (before sub-sampling), and the words read, out-of-vocabulary ones included.
+            (those sub-sampling kept), and the words read, out-of-vocabulary ones included.
         Raises:
             TypeError, ValueError, RuntimeError: gensim's sanity errors (no or two corpora, no
             totals, no epochs, no vocabulary). ConfigError: an argument fastw2v cannot honour.
@@ -259,47 +288,73 @@ class Word2Vec(GensimFace):
         changes = {name: value for name, value in (("alpha", start_alpha), ("min_alpha", end_alpha),
                                                    ("epochs", epochs)) if value}
         if any(getattr(self.config, name) != value for name, value in changes.items()):
-            self._reconfigure(**changes)
-            self.progress = None  # a run with other settings starts anew
+            self._reconfigure(**changes)  # a run with other settings starts anew
+        other = None
         if given:
             self._refuse_on_cluster("train() on a corpus")
             if not self._same_source(corpus_iterable, corpus_file):
-                self._encode_for_training(corpus_iterable, corpus_file)
-            gensim_args.warn_on_wrong_totals(total_examples, total_words, self.corpus_count,
-                                             self.corpus_total_words)
+                if checkpoint is not None:
+                    raise ConfigError("a checkpoint resumes from the corpus build_vocab encoded; train() on "
+                                      "another corpus cannot be checkpointed: build_vocab(that corpus, "
+                                      "corpus_dir=...) first")
+                other = self._encode_for_training(corpus_iterable, corpus_file)
+            sentences, tokens = (self.corpus_count, self.corpus_total_words) if other is None \
+                else (other.sentences, other.tokens)
+            gensim_args.warn_on_wrong_totals(total_examples, total_words, sentences, tokens)
             self.progress = None
-        return self._train(progress, checkpoint, checked_callbacks(callbacks), compute_loss)
+        try:
+            return self._train(progress, checkpoint, checked_callbacks(callbacks), compute_loss, other)
+        finally:
+            if other is not None and other.workdir is not None:
+                other.workdir.cleanup()
 
-    def _train(self, progress, checkpoint, callbacks, compute_loss):
-        """Train on the encoded corpus (`train`); returns gensim's (trained, raw) word counts."""
+    def _train(self, progress, checkpoint, callbacks, compute_loss, other=None):
+        """Train on the corpus build_vocab encoded, or on `other` (a `backend.Prepared` of another
+        corpus, this call's only); returns gensim's (trained, raw) word counts."""
         if callbacks:
             self._refuse_on_cluster("callbacks")
+        if not self.config.epochs:
+            raise ValueError("You must specify an explicit epochs count. The usual value is "
+                             "epochs=model.epochs.")
+        self._check_words_match("train")
+        if self._progress_elsewhere or other is not None:
+            self.progress = None  # a run on one corpus is not resumed on another
+        self._progress_elsewhere = other is not None
+        corpus = self.corpus if other is None else other.corpus
         self.compute_loss = bool(compute_loss)
         backend = self._backend_for(self.cluster is not None or "cluster" in self.saved_run)
-        state = TrainingState(self.config, self.vocab, self.corpus,
-                              None if self.wv is None else self.wv.vectors,
+        state = TrainingState(self.config, self.vocab, corpus, None if self.wv is None else self.wv.vectors,
                               self.outputs, self.progress, self.saved_run, self.cluster, self._save_state)
         if callbacks:
             state.epoch_events = _EpochCallbacks(self, state, callbacks)
-        resuming = self.progress is not None and self.progress.next_job > 0
-        self._loss_before = float(self.progress.loss.sum()) if resuming else 0.0
+        self._loss_base = (self.progress, self._summed_loss())
         fire(callbacks, "on_train_begin", self)
         try:
             trained = backend.train(state, progress, checkpoint)
         finally:
             self.progress = state.progress
+            object.__setattr__(self, "config", state.config)  # with a callback's learning rates
             self.wv.invalidate()
         if trained.corpus is not None:
             self.corpus, self.corpus_dir = trained.corpus, trained.corpus_dir
+            corpus = trained.corpus
+        self._run_corpus_words = corpus.n_words if corpus is not None else None
         self.epoch_losses = self.progress.epoch_mean_losses()
         self.stats = trained.stats
         self.train_count += 1
         self.total_train_time += trained.stats["seconds"]
         fire(callbacks, "on_train_end", self)
-        words = int(trained.stats["words"])
-        in_vocabulary = self.corpus.n_words if self.corpus is not None else 0
-        raw = round(words * self.corpus_total_words / in_vocabulary) if in_vocabulary else words
-        return words, max(raw, words)
+        tokens = self.corpus_total_words if other is None else other.tokens
+        return self._word_counts(trained.stats, corpus, tokens)
+
+    @staticmethod
+    def _word_counts(stats, corpus, tokens):
+        """gensim's (trained_word_count, raw_word_count) of a call: the words sub-sampling kept,
+        and the words read (those out of the vocabulary too, in the proportion of the corpus)."""
+        kept, words = int(stats.get("kept", stats["words"])), int(stats["words"])
+        in_vocabulary = corpus.n_words if corpus is not None else 0
+        raw = round(words * tokens / in_vocabulary) if in_vocabulary else words
+        return kept, max(raw, words)
 
     def _same_source(self, corpus_iterable, corpus_file):
         """Whether the corpus given is the one encoded now: the same files, unchanged, or the
@@ -308,7 +363,9 @@ class Word2Vec(GensimFace):
             and self._source == source_of(corpus_iterable, corpus_file)
 
     def _encode_for_training(self, corpus_iterable, corpus_file):
-        """Read and encode a corpus with the model's vocabulary (its other words are dropped).
+        """Read and encode a corpus with the model's vocabulary (its other words are dropped),
+        into a temporary folder: returns its `backend.Prepared`, whose ``workdir`` the caller
+        cleans up.
 
         Raises:
             DatasetError: no word of the corpus is in the vocabulary.
@@ -322,9 +379,8 @@ class Word2Vec(GensimFace):
                                    "build_vocab(..., update=True) adds new words")
             return vocab, ids
 
-        prepared = self._backend_for(False).build_vocab(self.config, corpus_iterable, corpus_file, None, None,
-                                                        VocabularyRule(choose))
-        self._use_corpus(prepared, corpus_iterable, corpus_file)
+        return self._backend_for(False).build_vocab(self.config, corpus_iterable, corpus_file, None, None,
+                                                    VocabularyRule(choose))
 
     def reset_from(self, other_model):
         """Take another model's vocabulary (words and counts) and start fresh weights for it, as
@@ -354,7 +410,28 @@ class Word2Vec(GensimFace):
     def _save_state(self, path, run, with_corpus, progress):
         """Write the model with a run's progress as it is now (a checkpoint during `train`)."""
         self.progress = progress
+        self._save(path, run, with_corpus)
+
+    def _save(self, path, run, with_corpus):
+        self._check_words_match("save")
         checkpoint_io.save_model(path, self, run, with_corpus=with_corpus)
+
+    def _check_words_match(self, what):
+        """Refuse `what` when `wv` no longer holds the vocabulary's words in its order (keys added
+        or re-sorted through wv itself), since the model's file and its training pair row i
+        of wv with word i of the vocabulary.
+
+        Raises:
+            ConfigError: saying how to save such vectors, or grow the model.
+        """
+        if self.wv is None or self.vocab is None:
+            return
+        if len(self.wv) != len(self.vocab) or self.wv.index_to_key != list(self.vocab.words):
+            raise ConfigError(f"cannot {what} the model: its wv no longer holds the vocabulary's "
+                              f"{len(self.vocab):,} words in order ({len(self.wv):,} keys; changed "
+                              "through wv, e.g. wv.add_vectors or wv.sort_by_descending_frequency). "
+                              "Save the vectors alone (model.wv.save or save_word2vec_format), or "
+                              "add words to the model with build_vocab(..., update=True)")
 
     @property
     def loss_curve(self):
@@ -383,12 +460,12 @@ class Word2Vec(GensimFace):
         Args:
             path: the file to write. run: a JSON-serialisable dict kept with it (or None).
         """
-        checkpoint_io.save_model(path, self, run or {}, with_corpus=False)
+        self._save(path, run or {}, with_corpus=False)
 
     def save_checkpoint(self, path, run):
         """Like `save`, and the file also points to the kept encoded corpus
         (`build_vocab(corpus_dir=...)`), so that `load` + `train` can finish the run."""
-        checkpoint_io.save_model(path, self, run, with_corpus=True)
+        self._save(path, run, with_corpus=True)
 
     def release_corpus(self):
         """Delete a kept encoded corpus (`build_vocab(corpus_dir=...)`); the model stays usable
@@ -411,7 +488,7 @@ class Word2Vec(GensimFace):
         state = checkpoint_io.load_model(path)
         model = cls(**state.config)
         model.vocab = state.vocab
-        model.wv = KeyedVectors(state.vocab.words, state.vectors)
+        model.wv = _word_vectors(state.vocab, state.vectors)
         model.outputs = OutputRows(model.config, len(state.vocab), state.syn1neg, state.syn1)
         model.progress = state.progress
         if state.corpus_dir is not None:
@@ -423,19 +500,53 @@ class Word2Vec(GensimFace):
 
 class _EpochCallbacks:
     """`backend.TrainingState.epoch_events` that call gensim-style callbacks with the model, which
-    sees the run's progress so far (`Word2Vec.get_latest_training_loss`)."""
+    sees the run's progress so far (`Word2Vec.get_latest_training_loss`). A callback may set the
+    learning rates (``model.alpha``, ``model.min_alpha``): the run's `state.config` follows them."""
+
+    FOLLOWED = frozenset({"alpha", "min_alpha"})
 
     def __init__(self, model, state, callbacks):
         self.model, self.state, self.callbacks = model, state, callbacks
 
     def begin(self, epoch):
-        self.model.progress = self.state.progress
-        fire(self.callbacks, "on_epoch_begin", self.model)
+        self._fire("on_epoch_begin")
 
     def end(self, epoch):
-        self.model.progress = self.state.progress
         self.model.wv.invalidate()  # a callback's queries see the epoch's vectors
-        fire(self.callbacks, "on_epoch_end", self.model)
+        self._fire("on_epoch_end")
+
+    def _fire(self, event):
+        self.model.progress = self.state.progress
+        fire(self.callbacks, event, self.model)
+        self._follow_settings()
+        self.model.progress = self.state.progress  # setting a setting let go of it
+
+    def _follow_settings(self):
+        """Take the learning rates a callback set into the run; refuse any other change.
+
+        Raises:
+            ConfigError: a callback changed a setting the run cannot follow (the model keeps the
+                run's settings).
+        """
+        running, config = self.state.config, self.model.config
+        if config is running:
+            return
+        changed = [field.name for field in dataclasses.fields(config)
+                   if getattr(config, field.name) != getattr(running, field.name)]
+        refused = [name for name in changed if name not in self.FOLLOWED]
+        if refused:
+            object.__setattr__(self.model, "config", running)
+            raise ConfigError(f"a callback set {', '.join(refused)} while train() runs; only alpha and "
+                              "min_alpha can change during a run: set the others between train() calls")
+        self.state.config = config
+
+
+def _word_vectors(vocab, vectors):
+    """A model's `KeyedVectors`: the vocabulary's words and `vectors` (float32 (Vocab, D)), with
+    gensim's ``"count"`` attribute (int64 (Vocab,)) from the vocabulary's counts."""
+    wv = KeyedVectors(vocab.words, vectors)
+    wv.expandos["count"] = np.array(vocab.counts, dtype=np.int64)
+    return wv
 
 
 def _count(value, word):

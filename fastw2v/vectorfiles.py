@@ -207,7 +207,7 @@ def read_word2vec(path, binary=False, encoding="utf8", unicode_errors="strict", 
         binary = False
     else:
         binary = _file_kind(path, binary)
-    if datatype == np.float64 and not binary:
+    if datatype != np.float32 and not binary:  # parsed to float64, then rounded once, as gensim
         words, vectors = _read_text_exactly(path, errors, limit or None, no_header)
     elif limit or no_header:
         words, vectors = _read_first_rows(path, binary, errors, limit or None, no_header)

@@ -163,8 +163,9 @@ def by_descending_count(words, counts, chosen):
 def keep_probabilities(counts, sample):
     """word2vec's sub-sampling keep-probability of each word, capped at 1.
 
-    p_keep(w) = (sqrt(f(w) / (s·N)) + 1) · (s·N) / f(w), with f(w) the word's count, N the
-    number of in-vocabulary tokens and s = `sample`; `sample` = 0 keeps everything.
+    p_keep(w) = (sqrt(f(w) / t) + 1) · t / f(w), with f(w) the word's count and t = s·N, N the
+    number of in-vocabulary tokens and s = `sample`; `sample` = 0 keeps everything. A sample
+    ≥ 1 is gensim's count threshold instead: t = int(s·(3 + √5)/2), gensim's formula.
 
     Args:
         counts: int array (V,), all ≥ 1.
@@ -175,7 +176,7 @@ def keep_probabilities(counts, sample):
     counts = np.asarray(counts, dtype=np.float64)
     if sample <= 0:
         return np.ones_like(counts)
-    threshold = sample * counts.sum()
+    threshold = sample * counts.sum() if sample < 1 else float(int(sample * (3 + np.sqrt(5)) / 2))
     return np.minimum(1.0, (np.sqrt(counts / threshold) + 1.0) * threshold / counts)
 
 

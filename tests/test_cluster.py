@@ -279,9 +279,9 @@ def _config():
 
 def test_combining_rules():
     V = np.zeros((4, 2), dtype=np.float32)
-    one = rounds.StretchResult(0, 0, 0, 0.0, (np.array([0, 1], np.int32),) * 2,
+    one = rounds.StretchResult(0, 0, 0, 0, 0.0, (np.array([0, 1], np.int32),) * 2,
                                (np.array([[2, 2], [4, 4]], np.float32),) * 2, 0.0)
-    two = rounds.StretchResult(1, 0, 0, 0.0, (np.array([1, 2], np.int32),) * 2,
+    two = rounds.StretchResult(1, 0, 0, 0, 0.0, (np.array([1, 2], np.int32),) * 2,
                                (np.array([[2, 0], [6, 6]], np.float32),) * 2, 0.0)
     expected = {"sum": [[2, 2], [6, 4], [6, 6], [0, 0]],
                 "mean": [[1, 1], [3, 2], [3, 3], [0, 0]],
@@ -298,9 +298,9 @@ def test_clipped_sum_shortens_only_changes_that_point_the_same_way():
     times one), row 1 in orthogonal directions (the sum is √2 times one: kept), row 2 by one lane
     (kept whole)."""
     V = np.zeros((3, 2), dtype=np.float32)
-    one = rounds.StretchResult(0, 0, 0, 0.0, (np.array([0, 1, 2], np.int32),) * 2,
+    one = rounds.StretchResult(0, 0, 0, 0, 0.0, (np.array([0, 1, 2], np.int32),) * 2,
                                (np.array([[3, 4], [3, 0], [1, 1]], np.float32),) * 2, 0.0)
-    two = rounds.StretchResult(1, 0, 0, 0.0, (np.array([0, 1], np.int32),) * 2,
+    two = rounds.StretchResult(1, 0, 0, 0, 0.0, (np.array([0, 1], np.int32),) * 2,
                                (np.array([[3, 4], [0, 3]], np.float32),) * 2, 0.0)
     U = np.zeros_like(V)
     rounds.combine([one, two], (V, U), "clipped-sum")

@@ -30,7 +30,7 @@ def run_kernel(mode, sentence, V, U, negative=2, dtype=np.float32, hot_rows=0, h
     sampling = kernels.Sampling(np.full(V.shape[0], 2 ** 32, np.int64), prob, alias, window, negative)
     private = kernels.PrivateRows(hot_rows, hot_offset, kernels.NO_HOT_NODE, 0)
     scratch = kernels.allocate_scratch(window, negative + 1, DIM, len(sentence), dtype)
-    _, words, pairs, loss = kernels.SPAN_KERNELS["logistic"][mode](
+    _, words, _, pairs, loss = kernels.SPAN_KERNELS["logistic"][mode](
         kernels.Corpus(ids, np.array([0, len(sentence)], np.int64)), 0, 1, V, U, sampling, NO_TREE, private,
         kernels.Schedule(LR, LR, 0.0, 1.0), seed_state(1), scratch)
     return V, U, words, pairs, loss

@@ -93,7 +93,7 @@ SETTINGS = [
     (["--loss", "hinge"], "--loss", 2), (["--format", "csv"], "--format", 2),
     (["--mode", "fast"], "--mode", 2), (["--checkpoint-every", "-5"], "--checkpoint-every", 2),
     (["--sample", "-1"], "sample", 1), (["--alpha", "-0.1"], "alpha", 1),
-    (["--alpha", "0"], "alpha", 1), (["--min-alpha", "0.5"], "min_alpha", 1),
+    (["--alpha", "0"], "alpha", 1), (["--min-alpha", "0.5"], "--min-alpha", 1),
     (["--max-vocab-size", "0"], "--max-vocab-size", 2),
 ]
 

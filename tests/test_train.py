@@ -100,8 +100,8 @@ def test_initial_vectors_fill_gensims_range():
 
 @pytest.mark.parametrize("bad", [
     dict(vector_size=0), dict(window=-1), dict(negative=0), dict(negative=0, loss="hs+neg"),
-    dict(negative=-1, loss="hs"), dict(epochs=0), dict(workers=0),
-    dict(sample=-1e-3), dict(alpha=0), dict(alpha=0.01, min_alpha=0.02), dict(mode="fast"),
+    dict(negative=-1, loss="hs"), dict(epochs=-1), dict(workers=0),
+    dict(sample=-1e-3), dict(alpha=0), dict(min_alpha=-0.01), dict(mode="fast"),
     dict(loss="hinge"), dict(loss="softmax", mode="shared"), dict(sg=0, mode="shared"), dict(sg=2),
     dict(sg=0, cbow_mean=0, loss="softmax"),
     dict(min_count=1.5), dict(seed=-1)])

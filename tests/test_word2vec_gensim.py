@@ -7,6 +7,8 @@ import pytest
 
 from fastw2v import Word2Vec
 from fastw2v.errors import ConfigError, DatasetError, FormatError
+from fastw2v.local import LocalBackend
+from fastw2v.plan import TrainingPlan
 from fastw2v.vocab import RULE_DISCARD, RULE_KEEP
 from fastw2v.weights import initial_vectors
 
@@ -150,17 +152,19 @@ def test_a_corpus_with_no_word_of_the_vocabulary_is_refused():
         model.train([["x1", "y2"]], total_examples=1, epochs=1)
 
 
-def test_the_corpus_build_vocab_read_is_not_read_again_unless_it_changed(tmp_path):
+def test_the_corpus_build_vocab_read_is_not_read_again_unless_it_changed(tmp_path, monkeypatch):
     path = tmp_path / "c.txt"
     path.write_text("\n".join(" ".join(s) for s in topic_sentences("ab", 80)))
     model = Word2Vec(**SMALL)
     model.build_vocab(corpus_file=str(path))
-    encoded = model.corpus
+    encoded, reads, read = model.corpus, [], LocalBackend.build_vocab
+    monkeypatch.setattr(LocalBackend, "build_vocab", lambda *args: reads.append(args) or read(*args))
     model.train(corpus_file=str(path), total_words=model.corpus_total_words, epochs=1)
-    assert model.corpus is encoded
+    assert not reads and model.stats["words"] == model.corpus_total_words
     path.write_text("a1 a2 a3 b1\n" * 5)
     model.train(corpus_file=str(path), total_words=20, epochs=1)
-    assert model.corpus is not encoded and model.corpus.n_words == 20
+    assert len(reads) == 1 and model.stats["words"] == 20
+    assert model.corpus is encoded  # build_vocab's corpus stays the model's
 
 
 def test_an_update_keeps_old_rows_and_starts_new_ones_as_new_rows_start():
@@ -340,14 +344,113 @@ def test_a_saved_model_goes_on_training_on_a_new_corpus_after_loading(tmp_path):
     assert not np.array_equal(loaded.wv["b5"], model.wv["b5"])  # ...every 'b' word trained again
 
 
-def test_an_update_that_fails_leaves_the_model_as_it_was(tmp_path):
+def _sentences_then(error):
+    yield from topic_sentences("nb", 60)
+    raise error
+
+
+@pytest.mark.parametrize("failing", ["missing file", "bad sentence", "raising iterator"])
+def test_an_update_that_fails_leaves_the_model_as_it_was(tmp_path, failing):
     model = Word2Vec(sentences=topic_sentences("ab", 100), **SMALL)
     words, vectors, counts = list(model.wv.index_to_key), model.wv.vectors.copy(), model.vocab.counts.copy()
-    with pytest.raises(DatasetError, match="no such file"):
-        model.build_vocab(corpus_file=str(tmp_path / "missing.txt"), update=True)
+    corpus_count, total_words = model.corpus_count, model.corpus_total_words
+    if failing == "missing file":
+        with pytest.raises(DatasetError, match="no such file"):
+            model.build_vocab(corpus_file=str(tmp_path / "missing.txt"), update=True)
+    elif failing == "bad sentence":
+        with pytest.raises(DatasetError, match="sentence 60"):
+            model.build_vocab(topic_sentences("nb", 60) + ["a whole string"], update=True)
+    else:
+        with pytest.raises(OSError, match="disk gone"):
+            model.build_vocab(_sentences_then(OSError("disk gone")), update=True)
     assert model.wv.index_to_key == words and np.array_equal(model.wv.vectors, vectors)
     assert np.array_equal(model.vocab.counts, counts)
+    assert (model.corpus_count, model.corpus_total_words) == (corpus_count, total_words)
     model.train()  # still trains on its own corpus
+    assert model.stats["words"] == SMALL["epochs"] * total_words
+
+
+def test_training_twice_without_a_corpus_reports_each_runs_own_loss():
+    model = Word2Vec(**SMALL)
+    model.build_vocab(topic_sentences("ab", 200))
+    losses = []
+    for _ in range(3):
+        model.train(compute_loss=True)
+        losses.append(model.get_latest_training_loss())
+        assert losses[-1] == pytest.approx(float(model.progress.loss.sum()), rel=1e-12)
+    assert all(loss > 0 for loss in losses)
+    assert losses[1] < losses[0]  # the second run starts from trained vectors
+
+
+def test_a_callback_that_resets_the_running_loss_reads_each_epochs_loss():
+    class PerEpoch:
+        def __init__(self):
+            self.losses = []
+
+        def on_epoch_end(self, model):
+            self.losses.append(model.get_latest_training_loss())
+            model.running_training_loss = 0.0  # gensim's idiom
+
+    callback = PerEpoch()
+    model = Word2Vec(topic_sentences("ab", 300), compute_loss=True, callbacks=[callback], **SMALL)
+    np.testing.assert_allclose(callback.losses, model.progress.loss, rtol=1e-9)
+    assert model.running_training_loss == pytest.approx(0.0, abs=1e-6)
+    model.running_training_loss = 5.0
+    assert model.get_latest_training_loss() == pytest.approx(5.0)
+
+
+def test_settings_set_after_a_run_make_the_next_run_theirs():
+    model = Word2Vec(topic_sentences("ab", 300), **SMALL)
+    model.epochs, model.batch_words = 2, 400
+    model.train()
+    assert len(model.epoch_losses) == 2 and model.stats["words"] == 2 * model.corpus_total_words
+    jobs = TrainingPlan(model.config, model.vocab, model.corpus).jobs
+    assert model.progress.next_job == len(jobs) >= 2 * 5  # 2,400 words an epoch in jobs of ~400
+
+
+def test_a_callback_may_lower_the_learning_rate_between_epochs_and_nothing_else():
+    class Halve:
+        def on_epoch_end(self, model):
+            model.alpha, model.min_alpha = model.alpha / 2, model.alpha / 2
+
+    sentences = topic_sentences("ab", 300)
+    halved = Word2Vec(sentences, callbacks=[Halve()], **SMALL)
+    plain = Word2Vec(sentences, **SMALL)
+    assert halved.alpha == pytest.approx(0.025 / 2 ** SMALL["epochs"])
+    assert not np.array_equal(halved.wv.vectors, plain.wv.vectors)
+
+    class Widen:
+        def on_epoch_end(self, model):
+            model.window = 5
+
+    model = Word2Vec(**SMALL)
+    model.build_vocab(sentences)
+    with pytest.raises(ConfigError, match="window"):
+        model.train(callbacks=[Widen()])
+    assert model.window == SMALL["window"]
+
+
+def test_a_resumed_run_begins_every_epoch_it_ends_and_checkpoints_only_when_due(tmp_path):
+    from fastw2v import Checkpointing
+
+    sentences = topic_sentences("ab", 400)
+    model = Word2Vec(**dict(SMALL, epochs=2, batch_words=500))
+    model.build_vocab(sentences, corpus_dir=str(tmp_path / "corpus"))
+    path = str(tmp_path / "ck.npz")
+    model.train(checkpoint=Checkpointing(path, every=0.0))  # one after every job but the last
+    resumed = Word2Vec.load(path)
+    per_epoch = TrainingPlan(resumed.config, resumed.vocab, resumed.corpus).jobs_per_epoch
+    assert per_epoch >= 2 and resumed.progress.next_job == 2 * per_epoch - 1  # inside the last epoch
+    recorder = Recorder()
+    resumed.train(callbacks=[recorder])
+    assert recorder.events == ["train_begin", "epoch_begin", "epoch_end", "train_end"]
+    np.testing.assert_array_equal(resumed.wv.vectors, model.wv.vectors)
+
+    quiet = str(tmp_path / "quiet.npz")
+    again = Word2Vec(**dict(SMALL, epochs=3))
+    again.build_vocab(sentences, corpus_dir=str(tmp_path / "corpus2"))
+    again.train(callbacks=[Recorder()], checkpoint=Checkpointing(quiet, every=3600.0))
+    assert not (tmp_path / "quiet.npz").exists()
 
 
 def test_a_gensim_pickle_is_refused_with_a_way_to_convert_it(tmp_path):
@@ -356,3 +459,101 @@ def test_a_gensim_pickle_is_refused_with_a_way_to_convert_it(tmp_path):
     gensim_models.Word2Vec(topic_sentences("ab", 30), vector_size=8, min_count=1).save(path)
     with pytest.raises(FormatError, match="pickle.*save_word2vec_format"):
         Word2Vec.load(path)
+
+
+def test_the_vectors_carry_gensims_count_attribute_through_updates_and_files(tmp_path):
+    sentences = topic_sentences("ab", 200)
+    model = Word2Vec(sentences, **SMALL)
+    words = model.wv.index_to_key
+    expected = {w: sum(s.count(w) for s in sentences) for w in words}
+    assert [model.wv.get_vecattr(w, "count") for w in words] == [expected[w] for w in words]
+    more = topic_sentences("an", 100, seed=5)
+    model.build_vocab(more, update=True)
+    for word in ("a3", "n3"):
+        assert model.wv.get_vecattr(word, "count") == expected.get(word, 0) + sum(s.count(word) for s in more)
+    model.wv.save_word2vec_format(str(tmp_path / "v.txt"), fvocab=str(tmp_path / "vocab.txt"))
+    saved = dict(line.split() for line in (tmp_path / "vocab.txt").read_text().splitlines())
+    assert int(saved["n3"]) == model.wv.get_vecattr("n3", "count")
+    model.save(str(tmp_path / "m.npz"))
+    loaded = Word2Vec.load(str(tmp_path / "m.npz"))
+    assert loaded.wv.get_vecattr("n3", "count") == model.wv.get_vecattr("n3", "count")
+
+
+@pytest.mark.parametrize("sample", [1e-3, 1e-2, 1.0, 5, 40])
+def test_sub_sampling_keeps_words_with_gensims_probabilities(sample):
+    gensim_models = pytest.importorskip("gensim.models")
+    ids = np.random.default_rng(0).zipf(1.3, size=20_000) % 500  # a few frequent words, many rare
+    sentences = [[f"w{i}" for i in ids[start:start + 10]] for start in range(0, ids.size, 10)]
+    ours = Word2Vec(**dict(SMALL, sample=sample))
+    ours.build_vocab(sentences)
+    theirs = gensim_models.Word2Vec(vector_size=8, min_count=1, sample=sample)
+    theirs.build_vocab(sentences)
+    keep = TrainingPlan(ours.config, ours.vocab, ours.corpus).sampling.keep_threshold / 2.0 ** 32
+    gensims = np.array([theirs.wv.get_vecattr(w, "sample_int") for w in ours.wv.index_to_key])
+    gensims = gensims / (2.0 ** 32 - 1)
+    np.testing.assert_allclose(keep, gensims, atol=1e-8)
+    assert keep.min() < 1.0  # every threshold here sub-samples some words
+
+
+def test_trained_word_count_is_the_words_sub_sampling_kept():
+    sentences = topic_sentences("ab", 500)
+    model = Word2Vec(**dict(SMALL, sample=1e-2))
+    model.build_vocab(sentences)
+    trained, raw = model.train(sentences, total_examples=model.corpus_count, epochs=4)
+    assert raw == 4 * model.corpus_total_words
+    thresholds = TrainingPlan(model.config, model.vocab, model.corpus).sampling.keep_threshold
+    keep = np.minimum(1.0, thresholds / 2.0 ** 32)
+    expected = 4 * float(np.sum(model.vocab.counts * keep))
+    assert trained == model.progress.kept and abs(trained - expected) < 0.03 * expected
+    assert trained < 0.9 * raw
+
+
+def test_raw_vocab_is_gensims_before_and_after_build_vocab():
+    model = Word2Vec(**SMALL)
+    assert model.raw_vocab is None
+    model.build_vocab(topic_sentences("ab", 50))
+    assert model.raw_vocab == {}
+    model.build_vocab(topic_sentences("ab", 50), keep_raw_vocab=True)
+    assert sum(model.raw_vocab.values()) == model.corpus_total_words
+
+
+def test_training_on_another_corpus_keeps_build_vocabs_corpus_for_later_runs(tmp_path):
+    from fastw2v import Checkpointing
+
+    model = Word2Vec(**SMALL)
+    model.build_vocab(topic_sentences("ab", 300), corpus_dir=str(tmp_path / "corpus"))
+    kept = model.corpus_count, model.corpus_total_words, model.corpus_dir
+    other = topic_sentences("ab", 40, seed=9)
+    trained, raw = model.train(other, total_examples=len(other), epochs=1)
+    assert raw == 40 * 8 and (model.corpus_count, model.corpus_total_words, model.corpus_dir) == kept
+    model.train()
+    assert model.stats["words"] == model.epochs * kept[1]  # epochs=1 became the model's, as in gensim
+    with pytest.raises(ConfigError, match="checkpoint"):
+        model.train(other, total_examples=len(other), epochs=1,
+                    checkpoint=Checkpointing(str(tmp_path / "c.npz"), 1))
+    with pytest.raises(ConfigError, match="corpus_dir"):
+        model.build_vocab(other, update=True, corpus_dir=str(tmp_path / "corpus"))
+    assert model.corpus.n_words == kept[1]
+
+
+def test_vectors_changed_through_wv_cannot_be_saved_or_trained_as_the_model(tmp_path):
+    model = Word2Vec(topic_sentences("ab", 100), **SMALL)
+    model.wv.add_vectors(["extra"], np.ones((1, SMALL["vector_size"]), np.float32))
+    for attempt in (lambda: model.save(str(tmp_path / "m.npz")), model.train):
+        with pytest.raises(ConfigError, match="wv.add_vectors"):
+            attempt()
+    assert not (tmp_path / "m.npz").exists()
+    model.wv.save(str(tmp_path / "wv.npz"))  # the vectors alone still save
+
+
+def test_settings_gensim_accepts_are_accepted():
+    sentences = topic_sentences("ab", 100)
+    assert len(Word2Vec(sentences, **dict(SMALL, min_count=0)).wv) == len(Word2Vec(sentences, **SMALL).wv)
+    model = Word2Vec(**dict(SMALL, epochs=0))
+    model.build_vocab(sentences)
+    with pytest.raises(ValueError, match="epochs"):
+        model.train()
+    with pytest.raises(ValueError, match="epochs"):
+        Word2Vec(sentences, **dict(SMALL, epochs=0))
+    slow = Word2Vec(sentences, **dict(SMALL, alpha=0.00005))  # below the default min_alpha, as gensim
+    assert slow.min_alpha_yet_reached == pytest.approx(0.0001)  # the rate never goes below min_alpha

@@ -125,6 +125,9 @@ def _run_train(args):
 
     config = TrainConfig(**model_settings(args), max_vocab_size=args.max_vocab_size,
                          min_alpha=args.min_alpha, workers=args.threads, mode=args.mode, loss=args.loss)
+    if config.min_alpha > config.alpha:  # the API allows it (gensim trains at min_alpha then)
+        raise ConfigError(f"--min-alpha {config.min_alpha:g} is above the start rate {config.alpha:g}: "
+                          "the rate decays from --alpha down to --min-alpha")
     output_format = args.format or _format_from_name(args.output)
     for path in (args.output, args.checkpoint, args.loss_plot):
         if path:

@@ -209,7 +209,7 @@ def _train(state, run, session, show_progress, checkpoint):
         state.progress = Progress(config.epochs)
     matrices = (state.vectors, state.outputs.trained_rows())
     rounds = _RoundRunner(session, schedule, config, run.lanes)
-    start, words_before = time.perf_counter(), state.progress.words
+    start, words_before, kept_before = time.perf_counter(), state.progress.words, state.progress.kept
     with tqdm(total=schedule.total_words, initial=state.progress.words, unit="word", unit_scale=True,
               disable=not show_progress, smoothing=0.1, dynamic_ncols=True) as bar:
         deadline = time.monotonic() + checkpoint.every if checkpoint else None
@@ -233,7 +233,8 @@ def _train(state, run, session, show_progress, checkpoint):
                 deadline = time.monotonic() + checkpoint.every
     seconds = time.perf_counter() - start
     words = state.progress.words - words_before
-    return dict(rounds.stats, words=words, seconds=seconds, pairs=int(state.progress.pairs.sum()),
+    return dict(rounds.stats, words=words, kept=state.progress.kept - kept_before, seconds=seconds,
+                pairs=int(state.progress.pairs.sum()),
                 words_per_second=words / max(seconds, 1e-9), lanes=run.lanes, sync_words=run.sync_words,
                 combine=run.combine)
 
@@ -265,7 +266,7 @@ def _commit(state, results, matrices, snapshot, epoch, rule):
     try:
         combine(results, matrices, rule)
         progress.add(epoch, sum(r.words for r in results), sum(r.pairs for r in results),
-                     float(np.sum([r.loss for r in results], dtype=np.float64)))
+                     float(np.sum([r.loss for r in results], dtype=np.float64)), sum(r.kept for r in results))
         progress.next_job += 1
     except BaseException:
         matrices[0][:], matrices[1][:] = snapshot.V, snapshot.U
@@ -276,7 +277,8 @@ def _commit(state, results, matrices, snapshot, epoch, rule):
 def _copy_progress(state):
     curve = state.curve
     copied = Progress(len(state.pairs), state.next_job, state.words, state.pairs.copy(), state.loss.copy(),
-                      LossCurve(curve.words, curve.jobs, curve.pairs, curve.loss, capacity=curve.capacity))
+                      LossCurve(curve.words, curve.jobs, curve.pairs, curve.loss, capacity=curve.capacity),
+                      state.kept)
     copied.smoothed_loss = state.smoothed_loss
     return copied
 

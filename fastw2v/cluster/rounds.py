@@ -73,13 +73,15 @@ class StretchResult:
     """What a stretch changed: the rows of V and U it touched and by how much.
 
     Attributes:
-        lane: int. words: int, tokens trained (before sub-sampling). pairs: int. loss: float64,
+        lane: int. words: int, tokens trained (before sub-sampling). kept: int, those
+        sub-sampling kept. pairs: int. loss: float64,
         summed pair losses. rows: (V rows, U rows), int32 (k,) each, ascending. deltas: float32
         (k, D) each, new minus snapshot. seconds: float, the kernel's time.
     """
 
     lane: int
     words: int
+    kept: int
     pairs: int
     loss: float
     rows: tuple
@@ -168,7 +170,7 @@ def train_stretch(snapshot, task):
     """
     V, U = snapshot.V.copy(), snapshot.U.copy()
     seed = dict(task.settings)["seed"]
-    words = pairs = 0
+    words = kept = pairs = 0
     loss, start = 0.0, time.perf_counter()
     for index, (shard_dir, lo, hi) in enumerate(task.pieces):
         try:
@@ -177,11 +179,11 @@ def train_stretch(snapshot, task):
             raise DatasetError(f"{shard_dir}: a worker cannot read this encoded shard ({exc})") from None
         piece_seed = int(seed_state(seed, task.epoch, task.lane, task.round, index)) >> 1
         piece = plan.piece(lo, hi, task.words_before + words, task.total_words, piece_seed)
-        w, p, piece_loss = piece.run_job((0, 0), V, U, scratch)
-        words, pairs, loss = words + int(w), pairs + int(p), loss + float(piece_loss)
+        w, k, p, piece_loss = piece.run_job((0, 0), V, U, scratch)
+        words, kept, pairs, loss = words + int(w), kept + int(k), pairs + int(p), loss + float(piece_loss)
     seconds = time.perf_counter() - start
     (v_rows, v_delta), (u_rows, u_delta) = changed_rows(V, snapshot.V), changed_rows(U, snapshot.U)
-    return StretchResult(task.lane, words, pairs, loss, (v_rows, u_rows), (v_delta, u_delta), seconds)
+    return StretchResult(task.lane, words, kept, pairs, loss, (v_rows, u_rows), (v_delta, u_delta), seconds)
 
 
 class StretchPlan(TrainingPlan):
