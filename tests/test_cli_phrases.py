@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from fastw2v import phrasejoin, phrases, reader
+from fastw2v import phrasejoin, phrases, phrasing, reader
 from fastw2v.cli import phrases as cli_phrases
 from fastw2v.phrases import PhraseConfig
 from tests.test_cs224n import fastw2v_command, run_cli
@@ -151,5 +151,5 @@ def test_the_command_lines_copies_of_the_engines_defaults_are_the_engines():
 
 
 def test_pass_thresholds_halve_towards_the_last_with_the_default_scoring_only():
-    assert cli_phrases.pass_thresholds(100.0, 3, "default") == [400.0, 200.0, 100.0]
-    assert cli_phrases.pass_thresholds(0.5, 2, "npmi") == [0.5, 0.5]
+    assert phrasing.pass_thresholds(100.0, 3, "default") == [400.0, 200.0, 100.0]
+    assert phrasing.pass_thresholds(0.5, 2, "npmi") == [0.5, 0.5]

@@ -3,7 +3,6 @@
 and write the corpus as text that `fastw2v train` reads."""
 
 import argparse
-import math
 import os
 import sys
 import tempfile
@@ -11,7 +10,7 @@ import time
 import warnings
 
 from fastw2v.cli.options import positive_int
-from fastw2v.errors import ConfigError, InputWarning, OutputError
+from fastw2v.errors import InputWarning, OutputError
 
 COMMANDS = {"phrases": "join frequent word pairs into phrases (new_york), as word2phrase does"}
 # fastw2v.phrases' SCORINGS and PhraseConfig defaults, kept here so that --help needs no Numba.
@@ -19,7 +18,6 @@ SCORINGS = ("default", "npmi")
 DEFAULT_MIN_COUNT = 5
 DEFAULT_THRESHOLD = 100.0
 DEFAULT_DELIMITER = "_"
-FLOAT32_MAX = 3.4028234663852886e38  # the default scoring compares in float32, as the C tool does
 
 PHRASES_DESCRIPTION = """\
 Count every pair of adjacent words, score each pair and join those that score above
@@ -72,60 +70,28 @@ def register(commands, name):
     sub.set_defaults(handler=_run_phrases)
 
 
-def pass_thresholds(threshold, passes, scoring):
-    """The threshold of each pass: pass k of N gets threshold × 2^(N-1-k) with the default
-    scoring (the C tool's demo runs 200 then 100), `threshold` every pass with npmi (a bounded
-    score: doubling a threshold above 0.5 would pass it beyond npmi's largest value, 1).
-
-    Raises:
-        ConfigError: a threshold that is not finite, <= 0 with the default scoring (every kept
-            pair would join), outside (-1, 1] with npmi (at -1 every kept pair joins), or a first
-            pass's threshold beyond float32's range.
-    """
-    if not math.isfinite(threshold):
-        raise ConfigError(f"--threshold must be a finite number, not {threshold}")
-    if scoring == "npmi":
-        if not -1 < threshold <= 1:
-            raise ConfigError(f"--threshold {threshold:g}: an npmi threshold lies in (-1, 1] (npmi "
-                              "lies in [-1, 1], and at -1 every pair seen --min-count times would join)")
-        return [threshold] * passes
-    if threshold <= 0:
-        raise ConfigError(f"--threshold {threshold:g}: the default scoring needs a threshold > 0 (at "
-                          "0 or below every pair seen --min-count times would join)")
-    try:
-        thresholds = [math.ldexp(threshold, passes - 1 - k) for k in range(passes)]
-    except OverflowError:
-        thresholds = [math.inf]
-    if thresholds[0] > FLOAT32_MAX:
-        raise ConfigError(f"--passes {passes} with --threshold {threshold:g}: the first pass's "
-                          f"threshold, {threshold:g} × 2^{passes - 1}, is beyond float32's range; "
-                          "give fewer passes")
-    return thresholds
-
-
 def _run_phrases(args):
     from fastw2v.atomic import check_output_path
 
     start = time.perf_counter()
-    thresholds = pass_thresholds(args.threshold, args.passes, args.scoring)
     check_output_path(args.output)  # now, not after the passes
-    from fastw2v import reader  # NumPy: only once the settings are checked
-    from fastw2v.phrases import PhraseConfig
+    from fastw2v import reader  # NumPy: only once the command line is parsed
+    from fastw2v.phrasing import PhrasePasses, pass_thresholds, run_passes
 
-    configs = [PhraseConfig(min_count=args.min_count, threshold=threshold, scoring=args.scoring,
-                            delimiter=args.delimiter, max_entries=args.max_vocab)
-               for threshold in thresholds]
+    thresholds = pass_thresholds(args.threshold, args.passes, args.scoring, "--threshold")
+    passes = PhrasePasses(passes=args.passes, min_count=args.min_count, threshold=args.threshold,
+                          scoring=args.scoring, delimiter=args.delimiter, max_entries=args.max_vocab)
     files = reader.input_files(args.inputs)
     _check_not_an_input(args.output, files)
     threads = args.threads or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="fastw2v-phrases-") as spool:
         raw = reader.read_text(reader.plan_pieces(files, threads), spool, threads, _warn_bad_utf8)
         tokens_in = raw.n_tokens
-        joined, found = run_passes(raw, configs, threads, spool)
+        joined, found = run_passes(raw, passes, threads, spool, "--max-vocab")
         _write(joined, args.delimiter, args.output)
     if not args.quiet:
-        passes = f"{len(configs)} pass" + ("es" if len(configs) > 1 else "")
-        print(f"fastw2v: {passes}, thresholds {', '.join(f'{t:g}' for t in thresholds)}; "
+        count = f"{args.passes} pass" + ("es" if args.passes > 1 else "")
+        print(f"fastw2v: {count}, thresholds {', '.join(f'{t:g}' for t in thresholds)}; "
               f"phrases found per pass: {', '.join(f'{n:,}' for n in found)}; {tokens_in:,} tokens in, "
               f"{joined.n_tokens:,} out; {time.perf_counter() - start:.1f} s; output: {args.output}",
               file=sys.stderr)
@@ -143,38 +109,6 @@ def _check_not_an_input(output, files):
             continue
         if os.path.realpath(path) == target or (os.path.exists(target) and os.path.samefile(path, target)):
             raise OutputError(f"{output}: is also an input ({path}); write the phrases to another file")
-
-
-def run_passes(raw, configs, threads, spool):
-    """Count, choose and join once per config, each pass over the joined corpus of the one before
-    (spooled in a folder of its own under `spool`; the pass before's spool files are then removed).
-
-    Returns:
-        (the last joined RawCorpus, list of int: the phrases (pairs) each pass found).
-    Raises:
-        ConfigError: --max-vocab leaves no room for pairs beside a pass's words.
-    """
-    from fastw2v import phrasejoin, phrases
-
-    found = []
-    for number, config in enumerate(configs, start=1):
-        if config.max_entries is not None and config.max_entries <= len(raw.words):
-            raise ConfigError(f"--max-vocab {config.max_entries:,} leaves no room for pairs: pass "
-                              f"{number} reads {len(raw.words):,} distinct words, and the limit holds "
-                              "words and pairs together; give more than that")
-        pairs = phrases.count_pairs(raw, config.delimiter, threads, config.max_entries)
-        if pairs.prunes:
-            print(f"fastw2v: warning: pass {number}: the rarest pairs were pruned {pairs.prunes:,} "
-                  f"time(s) to stay within --max-vocab {config.max_entries:,}; the pair counts are "
-                  "then lower bounds, and a few phrases may be missed", file=sys.stderr)
-        chosen = phrases.choose_phrases(pairs, config)
-        found.append(int(chosen.left.size))
-        directory = os.path.join(spool, f"pass-{number}")
-        os.mkdir(directory)
-        joined = phrasejoin.join_corpus(raw, chosen, directory)
-        raw.remove()
-        raw = joined
-    return raw, found
 
 
 def _write(raw, delimiter, path):
