@@ -36,6 +36,8 @@ class Prepared:
         tokens, sentences: int, the tokens and the lines (sentences, empty ones too) read,
             before the vocabulary dropped any (gensim's ``corpus_total_words``, ``corpus_count``).
         raw_counts: dict word -> count of every word read, or None (kept when asked for).
+        phrases_found: list of int, the phrases each phrase pass found (`VocabularyRule.phrases`),
+            or None without passes.
     """
 
     vocab: object
@@ -45,6 +47,7 @@ class Prepared:
     tokens: int = 0
     sentences: int = 0
     raw_counts: dict = None
+    phrases_found: list = None
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,15 @@ class VocabularyRule:
             (int32 array, -1 for a word left out).
         trim_rule, max_final_vocab: gensim's, for a new vocabulary (`vocab.vocabulary_of`).
         keep_raw_counts: whether `Prepared.raw_counts` is kept.
+        phrases: None, or `phrasing.PhrasePasses` to run on the corpus read before its words
+            are counted into the vocabulary (the vocabulary then holds the phrases).
     """
 
     choose: object = None
     trim_rule: object = None
     max_final_vocab: int = None
     keep_raw_counts: bool = False
+    phrases: object = None
 
 
 @dataclass

@@ -2,6 +2,7 @@
 plan's jobs trained on `config.workers` threads of this process."""
 
 import os
+import shutil
 import tempfile
 import time
 import warnings
@@ -10,13 +11,15 @@ import numpy as np
 from tqdm import tqdm
 
 from fastw2v import corpus as corpus_mod
-from fastw2v import reader
+from fastw2v import phrasing, reader
 from fastw2v.rawcorpus import read_sentences
 from fastw2v.backend import Backend, Prepared, Trained, VocabularyRule
 from fastw2v.errors import ConfigError, DatasetError, InputWarning
 from fastw2v.plan import Progress, TrainingPlan, run_threads
 from fastw2v.vocab import vocabulary_of
 from fastw2v.weights import output_rows
+
+PHRASE_SPOOL = "phrase-passes"  # the phrase passes' spool folder, under the corpus's folder
 
 
 class LocalBackend(Backend):
@@ -46,7 +49,11 @@ class LocalBackend(Backend):
         else:
             raw = reader.read_text(reader.plan_pieces(files, config.workers), directory, config.workers,
                                    _warn_bad_utf8)
+        found = None
         try:
+            if rule.phrases is not None:  # a failed pass leaves its spool under PHRASE_SPOOL: removed below
+                raw, found = phrasing.run_passes(raw, rule.phrases, config.workers,
+                                                 os.path.join(directory, PHRASE_SPOOL))
             choose = rule.choose or (lambda words, counts, tokens: new_vocabulary(config, rule, words, counts,
                                                                                   tokens))
             vocab, vocab_ids = choose(raw.words, raw.counts, raw.n_tokens)
@@ -55,8 +62,10 @@ class LocalBackend(Backend):
             raise DatasetError(f"{describe_source(corpus_file)}: {exc}") from None
         finally:
             raw.remove()
+            _remove_phrase_spools(directory)
         return Prepared(vocab, corpus, corpus_dir, workdir, tokens=raw.n_tokens, sentences=raw.n_lines,
-                        raw_counts=raw.word_counts() if rule.keep_raw_counts else None)
+                        raw_counts=raw.word_counts() if rule.keep_raw_counts else None,
+                        phrases_found=found)
 
     def train(self, state, show_progress, checkpoint):
         """`Backend.train`: the rest of an unfinished run, else a new run of `config.epochs`
@@ -108,6 +117,10 @@ class LocalBackend(Backend):
                 if checkpoint and progress.next_job < len(plan.jobs) and time.monotonic() >= deadline:
                     state.save(checkpoint.path, checkpoint.run, True, progress)
                     deadline = time.monotonic() + checkpoint.every
+
+
+def _remove_phrase_spools(directory):
+    shutil.rmtree(os.path.join(directory, PHRASE_SPOOL), ignore_errors=True)
 
 
 def new_vocabulary(config, rule, words, counts, tokens):

@@ -86,7 +86,7 @@ def run_passes(raw, passes, threads, spool, limit_name="max_entries"):
     once it is joined, `raw`'s too. A pass whose table was pruned warns (`InputWarning`).
 
     Args:
-        raw: RawCorpus. passes: PhrasePasses. threads: int >= 1. spool: an existing folder.
+        raw: RawCorpus. passes: PhrasePasses. threads: int >= 1. spool: a folder (made if missing).
         limit_name: how the messages name `max_entries` (the CLI's option).
     Returns:
         (the last joined RawCorpus, list of int: the phrases (pairs) each pass found).

@@ -21,6 +21,7 @@ from fastw2v.corpus_source import source_of
 from fastw2v.errors import ConfigError, DatasetError
 from fastw2v.gensim_face import GensimFace
 from fastw2v.local import LocalBackend
+from fastw2v.phrasing import PhrasePasses
 from fastw2v.vectors import KeyedVectors
 from fastw2v.vocab import grown_vocabulary, vocabulary_of
 from fastw2v.weights import OutputRows, grown_vectors, initial_vectors
@@ -70,6 +71,7 @@ class Word2Vec(GensimFace):
         loss_curve: (words, mean_loss) arrays of the current or last run, job by job (see below).
         stats: dict with words, seconds and words_per_second of the last `train`.
         train_count, total_train_time: `train` calls finished, and their seconds in all.
+        phrases_found: list of int, the phrases each of build_vocab's phrase passes found, or None.
         raw_vocab: dict word -> count of the last corpus read when build_vocab kept it (else
             empty, as gensim's; None before build_vocab).
         corpus_dir: the folder that keeps the encoded corpus, or None (a temporary one).
@@ -103,6 +105,7 @@ class Word2Vec(GensimFace):
         self.corpus_count = 0
         self.corpus_total_words = 0
         self.raw_vocab = None
+        self.phrases_found = None
         self.wv = None
         self.progress = None
         self.epoch_losses = []
@@ -127,7 +130,7 @@ class Word2Vec(GensimFace):
     syn1 = property(lambda self: None if self.outputs is None else self.outputs.syn1)
 
     def build_vocab(self, corpus_iterable=None, corpus_file=None, update=False, progress_per=10000,
-                    keep_raw_vocab=False, trim_rule=None, corpus_dir=None):
+                    keep_raw_vocab=False, trim_rule=None, corpus_dir=None, phrases=None):
         """Count the corpus, build the vocabulary, encode the corpus to a memory-mapped id array,
         and initialise the weights: V uniform in [-1, 1)/D (gensim's range, twice the C tool's;
         `weights.initial_vectors`), U zeros.
@@ -147,6 +150,10 @@ class Word2Vec(GensimFace):
             corpus_dir: a folder to keep the encoded corpus in (a checkpoint's run resumes from
                 it), not the one of the corpus the model holds; None: a temporary folder removed
                 with the model.
+            phrases: None, an int N, or a `fastw2v.phrasing.PhrasePasses`: join phrases first
+                (N passes at `fastw2v phrases`' defaults), as ``fastw2v phrases`` would, without
+                writing the joined text; the vocabulary, counts and corpus are then the joined
+                corpus's, and `phrases_found` says how many phrases each pass found.
         Raises:
             ConfigError: neither or both corpus arguments given, or a bad argument.
             RuntimeError: update without a vocabulary (gensim's error).
@@ -170,10 +177,12 @@ class Word2Vec(GensimFace):
                                             trim_rule, self.max_final_vocab)
                 return vocab, vocab.ids_of(words)
 
-        rule = VocabularyRule(choose, trim_rule, self.max_final_vocab, bool(keep_raw_vocab))
+        rule = VocabularyRule(choose, trim_rule, self.max_final_vocab, bool(keep_raw_vocab),
+                              _phrase_passes(phrases))
         backend = self._backend_for(self.cluster is not None)
         prepared = backend.build_vocab(self.config, corpus_iterable, corpus_file, corpus_dir, self.cluster,
                                        rule)
+        self.phrases_found = prepared.phrases_found
         self._use_corpus(prepared, corpus_iterable, corpus_file)
         self.raw_vocab = defaultdict(int) if prepared.raw_counts is None else prepared.raw_counts
         self._adopt_vocabulary(prepared.vocab, update)
@@ -539,6 +548,20 @@ class _EpochCallbacks:
             raise ConfigError(f"a callback set {', '.join(refused)} while train() runs; only alpha and "
                               "min_alpha can change during a run: set the others between train() calls")
         self.state.config = config
+
+
+def _phrase_passes(phrases):
+    """build_vocab's `phrases` as `PhrasePasses` (None stays None).
+
+    Raises:
+        ConfigError: neither None, an int >= 1 nor a PhrasePasses.
+    """
+    if phrases is None or isinstance(phrases, PhrasePasses):
+        return phrases
+    if isinstance(phrases, numbers.Integral) and not isinstance(phrases, bool):
+        return PhrasePasses(passes=int(phrases))
+    raise ConfigError(f"phrases must be None, a number of passes or a fastw2v.phrasing.PhrasePasses, "
+                      f"not {phrases!r}")
 
 
 def _word_vectors(vocab, vectors):

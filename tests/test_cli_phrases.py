@@ -153,3 +153,48 @@ def test_the_command_lines_copies_of_the_engines_defaults_are_the_engines():
 def test_pass_thresholds_halve_towards_the_last_with_the_default_scoring_only():
     assert phrasing.pass_thresholds(100.0, 3, "default") == [400.0, 200.0, 100.0]
     assert phrasing.pass_thresholds(0.5, 2, "npmi") == [0.5, 0.5]
+
+
+def test_train_with_phrases_trains_on_what_the_phrases_command_writes(corpus, tmp_path):
+    joined = tmp_path / "joined.txt"
+    phrases_bytes([corpus], joined, "--passes", "2", "--threshold", "5", "--quiet")
+    settings = ["--threads", "1", "--epochs", "1", "--dim", "8", "--quiet"]
+    two_steps = run_cli("train", str(joined), "-o", str(tmp_path / "two.txt"), *settings)
+    assert two_steps.returncode == 0, two_steps.stderr
+    one_step = run_cli("train", corpus, "-o", str(tmp_path / "one.txt"), *settings,
+                       "--phrases", "2", "--phrase-threshold", "5")
+    assert one_step.returncode == 0, one_step.stderr
+    vectors = (tmp_path / "one.txt").read_bytes()
+    assert vectors == (tmp_path / "two.txt").read_bytes()
+    assert b"\nnew_york_times " in vectors and b"\nice_cream " in vectors
+
+
+@pytest.mark.parametrize("flags, named", [
+    (["--phrase-threshold", "50"], "--phrase-threshold"),
+    (["--phrases", "1", "--phrase-threshold", "0"], "--phrase-threshold"),
+    (["--phrases", "1", "--phrase-scoring", "npmi", "--phrase-threshold", "2"], "--phrase-threshold"),
+    (["--phrases", "1", "--phrase-delimiter", "a b"], "delimiter"),
+    (["--phrases", "1", "--dask", "local:2"], "--dask"),
+])
+def test_bad_phrase_settings_of_train_are_refused_before_the_corpus_is_read(tmp_path, flags, named):
+    done = run_cli("train", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "v.txt"), *flags)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert named in done.stderr and "missing.txt" not in done.stderr
+
+
+def test_build_vocab_with_phrases_holds_them_and_leaves_no_spool(corpus, tmp_path):
+    from fastw2v import Word2Vec
+    from fastw2v.errors import ConfigError
+    from fastw2v.phrasing import PhrasePasses
+
+    model = Word2Vec(vector_size=8, min_count=1, workers=2)
+    model.build_vocab(corpus_file=corpus, corpus_dir=str(tmp_path / "kept"),
+                      phrases=PhrasePasses(passes=2, threshold=5.0))
+    assert {"new_york_times", "ice_cream", "los_angeles"} <= set(model.wv.index_to_key)
+    assert "york" not in model.wv and len(model.phrases_found) == 2
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["ids.npy", "offsets.npy"]
+    assert model.corpus_total_words == model.corpus.n_words < sum(len(line.split()) for line in open(corpus))
+    with pytest.raises(ConfigError, match="leaves no room"):
+        model.build_vocab(corpus_file=corpus, corpus_dir=str(tmp_path / "failed"),
+                          phrases=PhrasePasses(max_entries=10))
+    assert list((tmp_path / "failed").iterdir()) == []

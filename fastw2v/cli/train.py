@@ -31,6 +31,7 @@ TRAIN_EXAMPLES = """examples:
   fastw2v train corpus.txt -o vectors.txt --mode shared         # shared negatives: faster
   fastw2v train corpus.txt -o vectors.txt --threads 1 --seed 7  # bit-identical run after run
   fastw2v train corpus.txt -o vectors.txt --loss-plot loss.png  # and the training loss curve
+  fastw2v train corpus.txt -o vectors.txt --phrases 2           # vectors for new_york, new_york_times
   fastw2v train corpus.txt -o vectors.txt --dask local:2        # 2 Dask worker processes
   fastw2v train /shared/corpus/ -o /shared/v.txt --dask tcp://scheduler:8786   # a running cluster
 """
@@ -74,8 +75,51 @@ def _add_train(commands):
                      help="also write the training loss curve (mean loss per pair against words "
                           "trained, epochs marked) to this PNG")
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    _add_phrase_options(sub)
     _add_cluster_options(sub, resume=False)
     sub.set_defaults(handler=_run_train)
+
+
+def _add_phrase_options(sub):
+    """--phrases N and the settings of its passes (`fastw2v phrases`' options, prefixed)."""
+    from fastw2v.cli import phrases as cli_phrases
+
+    group = sub.add_argument_group("phrases: join frequent pairs first (new_york), as `fastw2v phrases` "
+                                   "does, without writing the joined text")
+    group.add_argument("--phrases", type=positive_int, default=None, metavar="N",
+                       help="phrase passes before training; N passes build phrases of up to 2^N words, "
+                            "with thresholds as `fastw2v phrases --passes N` (default: none)")
+    group.add_argument("--phrase-min-count", type=positive_int, default=cli_phrases.DEFAULT_MIN_COUNT,
+                       metavar="N", help="a word or pair seen fewer times never joins (default %(default)s)")
+    group.add_argument("--phrase-threshold", type=float, default=cli_phrases.DEFAULT_THRESHOLD, metavar="T",
+                       help="the last pass's threshold (default %(default)s)")
+    group.add_argument("--phrase-scoring", choices=cli_phrases.SCORINGS, default=cli_phrases.SCORINGS[0],
+                       help="default: the C tool's; npmi: gensim's (default %(default)s)")
+    group.add_argument("--phrase-delimiter", default=cli_phrases.DEFAULT_DELIMITER, metavar="D",
+                       help="joins a phrase's words (default %(default)s)")
+    group.add_argument("--phrase-max-vocab", type=positive_int, default=None, metavar="N",
+                       help="the most distinct words + pairs a pass's counting holds (default: no limit)")
+
+
+def _phrase_passes(args):
+    """The PhrasePasses --phrases asks for (None without it); checked before the corpus is read."""
+    if args.phrases is None:
+        from fastw2v.cli import phrases as cli_phrases
+
+        defaults = {"min_count": cli_phrases.DEFAULT_MIN_COUNT, "threshold": cli_phrases.DEFAULT_THRESHOLD,
+                    "scoring": cli_phrases.SCORINGS[0], "delimiter": cli_phrases.DEFAULT_DELIMITER,
+                    "max_vocab": None}
+        for name, default in defaults.items():
+            if getattr(args, "phrase_" + name) != default:
+                option = "--phrase-" + name.replace("_", "-")
+                raise ConfigError(f"{option} sets the phrase passes: give --phrases N too")
+        return None
+    from fastw2v.phrasing import PhrasePasses, pass_thresholds
+
+    pass_thresholds(args.phrase_threshold, args.phrases, args.phrase_scoring, "--phrase-threshold")
+    return PhrasePasses(passes=args.phrases, min_count=args.phrase_min_count, threshold=args.phrase_threshold,
+                        scoring=args.phrase_scoring, delimiter=args.phrase_delimiter,
+                        max_entries=args.phrase_max_vocab)
 
 
 def _add_cluster_options(sub, resume):
@@ -129,10 +173,14 @@ def _run_train(args):
         raise ConfigError(f"--min-alpha {config.min_alpha:g} is above the start rate {config.alpha:g}: "
                           "the rate decays from --alpha down to --min-alpha")
     output_format = args.format or _format_from_name(args.output)
+    phrases = _phrase_passes(args)
     for path in (args.output, args.checkpoint, args.loss_plot):
         if path:
             check_output_path(path)  # now, not after a long run
     cluster = _cluster_settings(args, args.output)
+    if cluster is not None and phrases is not None:
+        raise ConfigError("--phrases runs on this machine only, not with --dask: join the phrases with "
+                          "`fastw2v phrases` first, then train on its output")
     if cluster is not None and args.threads is not None:
         raise ConfigError("--threads sets the threads of one machine; with --dask every worker "
                           "process trains one part of the corpus")
@@ -146,7 +194,7 @@ def _run_train(args):
                "checkpoint_every": args.checkpoint_every,
                "loss_plot": args.loss_plot and os.path.abspath(args.loss_plot)}
         checkpoint = Checkpointing(args.checkpoint, args.checkpoint_every, run)
-    model.build_vocab(corpus_file=args.inputs, corpus_dir=_corpus_dir(args.checkpoint))
+    model.build_vocab(corpus_file=args.inputs, corpus_dir=_corpus_dir(args.checkpoint), phrases=phrases)
     _train_and_write(model, checkpoint, args.output, output_format, args.quiet, start, args.loss_plot)
     return 0
 
@@ -214,7 +262,10 @@ def _train_and_write(model, checkpoint, output, output_format, quiet, start, los
             os.remove(checkpoint.path)
     if not quiet:
         stats = model.stats
-        print(f"fastw2v: {len(model.vocab)} words in the vocabulary, {stats['words']} words trained "
+        found = model.phrases_found
+        joined = f"phrases found per pass: {', '.join(f'{n:,}' for n in found)}; " if found else ""
+        print(f"fastw2v: {joined}"
+              + f"{len(model.vocab)} words in the vocabulary, {stats['words']} words trained "
               f"at {stats['words_per_second']:,.0f} words/s on {_trained_on(model)}; "
               f"loss per pair by epoch: {', '.join(f'{loss:.4f}' for loss in model.epoch_losses)}; "
               f"{time.perf_counter() - start:.1f} s in all; {output_format} output: {output}"

@@ -90,8 +90,8 @@ class ClusterBackend(Backend):
             raise ConfigError("a cluster run reads files that every worker can read: give corpus_file=, "
                               "not sentences=")
         if rule is not None and rule != VocabularyRule():
-            raise ConfigError("trim_rule, max_final_vocab, keep_raw_vocab and vocabulary updates are not "
-                              "available on a Dask cluster yet: build the vocabulary on this machine")
+            raise ConfigError("trim_rule, max_final_vocab, keep_raw_vocab, phrases and vocabulary updates "
+                              "are not available on a Dask cluster yet: build the vocabulary on this machine")
         settings = as_settings(where)
         paths = source_paths(corpus_file)
         workdir = None
