@@ -16,6 +16,8 @@ _PUBLIC = {
     "Checkpointing": "fastw2v.backend",
     "KeyedVectors": "fastw2v.vectors",
     "TrainConfig": "fastw2v.config",
+    "Phrases": "fastw2v.phrasemodel",
+    "FrozenPhrases": "fastw2v.phrasemodel",
     "FastW2VError": "fastw2v.errors",
     "ConfigError": "fastw2v.errors",
     "DatasetError": "fastw2v.errors",

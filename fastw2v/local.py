@@ -5,7 +5,6 @@ import os
 import shutil
 import tempfile
 import time
-import warnings
 
 import numpy as np
 from tqdm import tqdm
@@ -14,7 +13,7 @@ from fastw2v import corpus as corpus_mod
 from fastw2v import phrasing, reader
 from fastw2v.rawcorpus import read_sentences
 from fastw2v.backend import Backend, Prepared, Trained, VocabularyRule
-from fastw2v.errors import ConfigError, DatasetError, InputWarning
+from fastw2v.errors import ConfigError, DatasetError
 from fastw2v.plan import Progress, TrainingPlan, run_threads
 from fastw2v.vocab import vocabulary_of
 from fastw2v.weights import output_rows
@@ -48,7 +47,7 @@ class LocalBackend(Backend):
             raw = read_sentences(sentences, directory)
         else:
             raw = reader.read_text(reader.plan_pieces(files, config.workers), directory, config.workers,
-                                   _warn_bad_utf8)
+                                   reader.warn_bad_utf8)
         found = None
         try:
             if rule.phrases is not None:  # a failed pass leaves its spool under PHRASE_SPOOL: removed below
@@ -146,7 +145,3 @@ def describe_source(corpus_file, most=3):
     shown = ", ".join(os.fspath(p) for p in paths[:most])
     return shown + (f" and {len(paths) - most} more" if len(paths) > most else "")
 
-
-def _warn_bad_utf8(path, line):
-    warnings.warn(f"{path}:{line}: bytes that are not UTF-8; they are read as U+FFFD (said once "
-                  "per corpus)", InputWarning, stacklevel=2)

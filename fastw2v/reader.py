@@ -19,6 +19,7 @@ import contextlib
 import gzip
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,7 @@ import numpy as np
 from fastw2v import textscan, wordtable
 from fastw2v.rawcorpus import RawCorpus
 from fastw2v.threadpool import on_threads
-from fastw2v.errors import DatasetError
+from fastw2v.errors import DatasetError, InputWarning
 
 STDIN = "-"
 CHUNK_BYTES = 1 << 20
@@ -270,6 +271,12 @@ def _open_piece(piece):
 
     with handle:
         yield read, (float("inf") if piece.stop is None else piece.stop - piece.start)
+
+
+def warn_bad_utf8(path, line):
+    """`read_text`'s ``on_bad_utf8`` for the API and the commands: an `InputWarning`."""
+    warnings.warn(f"{path}:{line}: bytes that are not UTF-8; they are read as U+FFFD (said once "
+                  "per corpus)", InputWarning, stacklevel=2)
 
 
 def read_text(pieces, directory, threads=1, on_bad_utf8=None):

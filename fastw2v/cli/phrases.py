@@ -7,10 +7,9 @@ import os
 import sys
 import tempfile
 import time
-import warnings
 
 from fastw2v.cli.options import positive_int
-from fastw2v.errors import InputWarning, OutputError
+from fastw2v.errors import OutputError
 
 COMMANDS = {"phrases": "join frequent word pairs into phrases (new_york), as word2phrase does"}
 # fastw2v.phrases' SCORINGS and PhraseConfig defaults, kept here so that --help needs no Numba.
@@ -85,7 +84,7 @@ def _run_phrases(args):
     _check_not_an_input(args.output, files)
     threads = args.threads or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="fastw2v-phrases-") as spool:
-        raw = reader.read_text(reader.plan_pieces(files, threads), spool, threads, _warn_bad_utf8)
+        raw = reader.read_text(reader.plan_pieces(files, threads), spool, threads, reader.warn_bad_utf8)
         tokens_in = raw.n_tokens
         joined, found = run_passes(raw, passes, threads, spool, "--max-vocab")
         _write(joined, args.delimiter, args.output)
@@ -125,7 +124,3 @@ def _write(raw, delimiter, path):
                    delimiter=delimiter)
     phrasejoin.write_text(raw, none, path)
 
-
-def _warn_bad_utf8(path, line):
-    warnings.warn(f"{path}:{line}: bytes that are not UTF-8; they are read as U+FFFD (said once "
-                  "per corpus)", InputWarning, stacklevel=2)
