@@ -97,7 +97,8 @@ class GensimFace:
             raise ConfigError(f"{', '.join(changes)} cannot change the model's matrices once the "
                               "vocabulary is built: set it before build_vocab")
         object.__setattr__(self, "config", config)
-        object.__setattr__(self, "progress", None)  # the old run's jobs are not this config's jobs
+        if not self.__dict__.get("_in_callback"):  # a callback's new rates are the live run's
+            object.__setattr__(self, "progress", None)  # the old run's jobs are not this config's jobs
 
     def get_latest_training_loss(self):
         """The summed loss (float64, nats) of the last or current `train` call so far — every

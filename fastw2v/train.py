@@ -184,7 +184,7 @@ class Word2Vec(GensimFace):
                                        rule)
         self.phrases_found = prepared.phrases_found
         self._use_corpus(prepared, corpus_iterable, corpus_file)
-        self.raw_vocab = defaultdict(int) if prepared.raw_counts is None else prepared.raw_counts
+        self.raw_vocab = defaultdict(int, prepared.raw_counts or {})
         self._adopt_vocabulary(prepared.vocab, update)
 
     def _refuse_live_corpus_dir(self, corpus_dir):
@@ -221,7 +221,7 @@ class Word2Vec(GensimFace):
                                      trim_rule, self.max_final_vocab)
         self.corpus, self._source = None, None
         self.corpus_count, self.corpus_total_words = int(corpus_count or 0), total
-        self.raw_vocab = dict(zip(words, counts.tolist())) if keep_raw_vocab else defaultdict(int)
+        self.raw_vocab = defaultdict(int, zip(words, counts.tolist()) if keep_raw_vocab else ())
         self._adopt_vocabulary(vocab, update)
 
     def _use_corpus(self, prepared, corpus_iterable, corpus_file):
@@ -473,7 +473,15 @@ class Word2Vec(GensimFace):
 
     def save_checkpoint(self, path, run):
         """Like `save`, and the file also points to the kept encoded corpus
-        (`build_vocab(corpus_dir=...)`), so that `load` + `train` can finish the run."""
+        (`build_vocab(corpus_dir=...)`), so that `load` + `train` can finish the run.
+
+        Raises:
+            ConfigError: the last run trained on another corpus than build_vocab's (`train`
+                given one), which the kept corpus cannot resume.
+        """
+        if self._progress_elsewhere:
+            raise ConfigError("cannot checkpoint: the last train() ran on another corpus than build_vocab's, "
+                              "and a checkpoint resumes on build_vocab's; save() the model instead")
         self._save(path, run, with_corpus=True)
 
     def release_corpus(self):
@@ -526,9 +534,12 @@ class _EpochCallbacks:
 
     def _fire(self, event):
         self.model.progress = self.state.progress
-        fire(self.callbacks, event, self.model)
+        object.__setattr__(self.model, "_in_callback", True)  # setting alpha keeps the run's progress
+        try:
+            fire(self.callbacks, event, self.model)
+        finally:
+            object.__setattr__(self.model, "_in_callback", False)
         self._follow_settings()
-        self.model.progress = self.state.progress  # setting a setting let go of it
 
     def _follow_settings(self):
         """Take the learning rates a callback set into the run; refuse any other change.

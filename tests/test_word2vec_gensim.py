@@ -430,6 +430,27 @@ def test_a_callback_may_lower_the_learning_rate_between_epochs_and_nothing_else(
     assert model.window == SMALL["window"]
 
 
+def test_a_callback_after_one_that_lowers_the_learning_rate_still_sees_the_run():
+    class Halve:
+        def on_epoch_end(self, model):
+            model.alpha = model.alpha / 2
+
+    class LossLog:
+        def __init__(self):
+            self.losses = []
+
+        def on_epoch_end(self, model):
+            self.losses.append(model.get_latest_training_loss())
+            model.running_training_loss = 0.0
+
+    sentences = topic_sentences("ab", 300)
+    before, after = LossLog(), LossLog()
+    Word2Vec(sentences, compute_loss=True, callbacks=[after, Halve()], **SMALL)
+    model = Word2Vec(sentences, compute_loss=True, callbacks=[Halve(), before], **SMALL)
+    assert min(before.losses) > 0 and before.losses == pytest.approx(after.losses, rel=1e-9)
+    assert model.get_latest_training_loss() == pytest.approx(0.0, abs=1e-6)
+
+
 def test_a_resumed_run_begins_every_epoch_it_ends_and_checkpoints_only_when_due(tmp_path):
     from fastw2v import Checkpointing
 
@@ -515,6 +536,7 @@ def test_raw_vocab_is_gensims_before_and_after_build_vocab():
     assert model.raw_vocab == {}
     model.build_vocab(topic_sentences("ab", 50), keep_raw_vocab=True)
     assert sum(model.raw_vocab.values()) == model.corpus_total_words
+    assert model.raw_vocab["a word never seen"] == 0
 
 
 def test_training_on_another_corpus_keeps_build_vocabs_corpus_for_later_runs(tmp_path):
@@ -526,8 +548,12 @@ def test_training_on_another_corpus_keeps_build_vocabs_corpus_for_later_runs(tmp
     other = topic_sentences("ab", 40, seed=9)
     trained, raw = model.train(other, total_examples=len(other), epochs=1)
     assert raw == 40 * 8 and (model.corpus_count, model.corpus_total_words, model.corpus_dir) == kept
+    with pytest.raises(ConfigError, match="another corpus"):  # its progress is not build_vocab's corpus's
+        model.save_checkpoint(str(tmp_path / "after-other.npz"), {})
+    assert not (tmp_path / "after-other.npz").exists()
     model.train()
     assert model.stats["words"] == model.epochs * kept[1]  # epochs=1 became the model's, as in gensim
+    model.save_checkpoint(str(tmp_path / "after-own.npz"), {})
     with pytest.raises(ConfigError, match="checkpoint"):
         model.train(other, total_examples=len(other), epochs=1,
                     checkpoint=Checkpointing(str(tmp_path / "c.npz"), 1))

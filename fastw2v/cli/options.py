@@ -33,7 +33,8 @@ def add_model_options(sub, defaults):
     sub.add_argument("--negative", type=non_negative_int, default=defaults["negative"],
                      help="negatives per pair; 0 only with --hs (default %(default)s)")
     sub.add_argument("--sample", type=float, default=defaults["sample"],
-                     help="sub-sampling threshold, 0 for none (default %(default)s)")
+                     help="sub-sampling threshold, 0 for none; 1 or more is gensim's count threshold "
+                          "(default %(default)s)")
     sub.add_argument("--min-count", type=positive_int, default=defaults["min_count"],
                      help="drop rarer words (default %(default)s)")
     sub.add_argument("--epochs", type=positive_int, default=defaults["epochs"],
