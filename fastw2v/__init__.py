@@ -18,6 +18,7 @@ _PUBLIC = {
     "TrainConfig": "fastw2v.config",
     "Phrases": "fastw2v.phrasemodel",
     "FrozenPhrases": "fastw2v.phrasemodel",
+    "ENGLISH_CONNECTOR_WORDS": "fastw2v.phrasemodel",
     "FastW2VError": "fastw2v.errors",
     "ConfigError": "fastw2v.errors",
     "DatasetError": "fastw2v.errors",

@@ -52,7 +52,7 @@ def token_bytes(strings):
     return arena, spans
 
 
-def share_strings(words, word_counts, table, delimiter):
+def share_strings(words, word_counts, table, delimiter, prefix_strings=()):
     """Give every pair and word the count of its string, as the C tool's one table of strings
     holds it: the sum of the counts of the words equal to it and of the pairs that join into it.
 
@@ -64,16 +64,25 @@ def share_strings(words, word_counts, table, delimiter):
     the pairs with a holder (of every pair, for a delimiter that overlaps itself), and the
     holders' splits.
 
+    A pair whose left item is a left part with connector words (item W + i, whose string is
+    prefix_strings[i]) holds the delimiter whatever its words, so it is always compared; the
+    left parts are no entries of their own.
+
     Args:
         words: list of str (W,). word_counts: int64 (W,), updated in place.
         table: PairTable of pair counts, updated in place. delimiter: str, non-empty.
+        prefix_strings: list of str (N,), the strings of the left items W, W + 1, ...
     """
     holds = words_holding(words, delimiter)
     overlaps = _overlaps(delimiter)
-    if not holds.any() and not overlaps:
+    if not holds.any() and not overlaps and not len(prefix_strings):
         return
     left, right, counts = pairtable.pair_entries(table)
-    near = np.flatnonzero(holds[left] | holds[right]) if not overlaps else np.arange(left.size)
+    n_words = len(words)
+    if len(prefix_strings):
+        holds = np.concatenate([holds, np.zeros(len(prefix_strings), dtype=bool)])
+    near = (np.flatnonzero(holds[left] | holds[right] | (left >= n_words))
+            if not overlaps else np.arange(left.size))
     left, right, counts = left[near], right[near], counts[near]
     holders = np.flatnonzero(holds)
     if not overlaps:
@@ -83,6 +92,7 @@ def share_strings(words, word_counts, table, delimiter):
         left = np.concatenate([left, split_left[found >= 0]])
         right = np.concatenate([right, split_right[found >= 0]])
         counts = np.concatenate([counts, found[found >= 0]])
+    words = list(words) + list(prefix_strings) if len(prefix_strings) else words
     repeated = _repeated_strings(words, delimiter, left, right, holders)
     pairs, holders = np.flatnonzero(repeated[:left.size]), holders[repeated[left.size:]]
     texts = [words[a] + delimiter + words[b] for a, b in zip(left[pairs].tolist(), right[pairs].tolist())]

@@ -233,6 +233,24 @@ def lookup(slots, key):
         slot = (slot + 1) & mask
 
 
+@njit(cache=True, nogil=True, inline="always")
+def find_or_add(slots, sizes, key, new_value):
+    """The value of `key` (>= 0); where it is absent, it is added with `new_value`, which is
+    returned. The caller leaves room for it (`grown`): this never grows the table."""
+    mask = slots.shape[0] - 1
+    stored = key + 1
+    slot = _home(stored, mask)
+    while True:
+        here = slots[slot, KEY]
+        if here == stored:
+            return slots[slot, VALUE]
+        if here == EMPTY:
+            slots[slot, KEY], slots[slot, VALUE] = stored, new_value
+            sizes[ENTRIES] += 1
+            return new_value
+        slot = (slot + 1) & mask
+
+
 @njit(cache=True, nogil=True)
 def find(slots, keys, found):
     """found[i] = the value of keys[i], or -1 where the key is absent or keys[i] < 0.

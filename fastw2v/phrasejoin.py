@@ -6,13 +6,16 @@ The rules (word2phrase's): a token joins the one before it when that pair is a p
 score above the threshold), both are on one line, and the one before has not itself joined the
 token before it; so ``a b c`` gives ``a_b c`` when both pairs are phrases, and a line's first
 token never joins. The stream crosses the corpus's parts (a line may go on from one part to the
-next).
+next). With connector words the rules are gensim's: a connector is written as itself and
+never joins on its own, but the word before it that is not one, the connectors after it and
+the next word that is not one join into one token when they are a phrase (``bank_of_america``);
+otherwise that next word opens the next candidate.
 
 The pass works a block of ids at a time, in one compiled loop that looks a pair up in the
 phrases' `fastw2v.pairtable` where its bit filter lets the pair through, and writes the
 joined stream: word indices, phrase ids (``len(words) + k`` for phrase k) and `LINE_END` marks.
-The stream's last token is held back until the next block's first one is known, since that one
-may join it.
+The open candidate's tokens are held back until the next block's tokens are known, since
+they may join them.
 """
 
 import contextlib
@@ -32,7 +35,7 @@ from fastw2v.rawcorpus import id_blocks
 from fastw2v.rawcorpus import RawCorpus
 
 LINE_END = -1
-IN_LINE, FREE, FILL, LAST = 0, 1, 2, 3  # the join's state: see `_join`
+IN_LINE, FILL, LEFT, START, OWNED = range(5)  # the join's state: see `_join`
 TEXT_BUFFER_BYTES = 1 << 20
 PREFETCH_AHEAD = 16
 
@@ -105,88 +108,125 @@ def join_corpus(raw, phrases, directory):
 
 
 def _lookup(phrases):
-    """(the phrases' pairtable: pair key -> phrase id, its `pairtable.key_filter`)."""
+    """(the phrases' pairtable: key (left item, end word) -> phrase id, its
+    `pairtable.key_filter`, the prefix table: key (left item, connector) -> the left item they
+    make, for the left parts of the phrases only)."""
     keys = pairtable.keys_of(phrases.left, phrases.right)
     table = pairtable.from_entries(keys, len(phrases.words) + np.arange(keys.size, dtype=np.int64))
-    return table, pairtable.key_filter(keys)
+    n_words, prefixes = len(phrases.words), phrases.prefixes
+    needed, frontier = set(), {int(a) for a in phrases.left.tolist() if a >= n_words}
+    while frontier:  # each phrase's left part, and the parts it grew from
+        needed |= frontier
+        frontier = {int(prefixes.parent[a - n_words]) for a in frontier} - needed
+        frontier = {a for a in frontier if a >= n_words}
+    nodes = np.array(sorted(needed), dtype=np.int64)
+    parts = pairtable.from_entries(pairtable.keys_of(prefixes.parent[nodes - n_words],
+                                                     prefixes.word[nodes - n_words]), nodes)
+    return table, pairtable.key_filter(keys), parts
 
 
 def _joined(raw, phrases, block=BLOCK_TOKENS):
     """The joined stream, as (part index, items): int32 arrays of word indices, phrase ids and
     LINE_END, in stream order, each belonging to that part (views of one buffer, overwritten by
-    the next)."""
-    table, bits = _lookup(phrases)
-    out = np.empty(2 * block + 2, dtype=np.int32)  # the held token, and each token and line end
-    state = np.array([0, 0, 0, -1], dtype=np.int64)
-    owner = 0  # the part of the held token
+    the next). The open candidate's tokens (a word, and connectors after it) are held back until
+    the tokens after them are known, since those may join them; they belong to the part of
+    their first."""
+    table, bits, parts = _lookup(phrases)
+    connector = phrases.connector
+    if connector is None or not connector.any():
+        connector = np.zeros(1, dtype=bool)  # as `_join` reads it: one entry, never a connector
+    out = np.empty(2 * block + 2, dtype=np.int32)  # the held tokens, and each token and line end
+    state = np.array([0, 0, -1, 0, 0], dtype=np.int64)
+    owner = 0  # the part of the held tokens
     maps = [mapping.astype(np.int32) for mapping in raw.maps]  # half the cache lines of int64
     for index, part in enumerate(raw.parts):
         word_of, ends = maps[part["map"]], line_ends(raw, part)
         read = ends_done = 0
         blocks = id_blocks(raw.path(part["ids"]), block)
         for ids in itertools.chain(blocks, [np.zeros(0, dtype=np.int32)]):  # the last: its line ends
+            if out.size < state[FILL] + 2 * ids.size + 2:
+                out = np.concatenate([out[:state[FILL]], np.empty(2 * ids.size + 2, dtype=np.int32)])
             ends_here = int(np.searchsorted(ends, read + ids.size, side="right"))
             held = int(state[FILL])
-            _join(ids, word_of, ends[ends_done:ends_here], read, table.slots, bits, out, state)
+            _join(ids, word_of, connector, ends[ends_done:ends_here], read, table.slots, bits, parts.slots,
+                  out, state)
             n = int(state[FILL])
-            keep = 1 if n and out[n - 1] != LINE_END else 0
-            start = 0
-            if held and n - keep >= 1:
-                yield owner, out[:1]
-                start = 1
-            if n - keep > start:
-                yield index, out[start:n - keep]
+            keep = n - int(state[START]) if state[LEFT] >= 0 else 0
+            owned = min(int(state[OWNED]), n - keep)
+            if owned:
+                yield owner, out[:owned]
+            if n - keep > owned:
+                yield index, out[owned:n - keep]
             if keep:
-                owner = owner if held and n == 1 else index
-                out[0] = out[n - 1]
-            state[FILL] = keep
+                owner = owner if held and n - keep == 0 else index
+                out[:keep] = out[n - keep:n]
+            state[FILL], state[START], state[OWNED] = keep, 0, keep
             read, ends_done = read + ids.size, ends_here
     if state[FILL]:
-        yield owner, out[:1]
+        yield owner, out[:state[FILL]]
 
 
 @njit(cache=True, nogil=True)
-def _join(ids, word_of, ends, read, slots, bits, out, state):
+def _join(ids, word_of, connector, ends, read, slots, bits, parts, out, state):
     """Append a block's tokens to the joined stream `out`.
+
+    A word that is not a connector joins the open candidate into its phrase when the pair
+    (left item, word) is one; otherwise it opens the next candidate. A connector extends the
+    open candidate while its left part is a phrase's (else the candidate can no longer join),
+    and is written as itself. A line end closes the candidate.
 
     Args:
         ids: int32 (n,), provisional ids of tokens read..read + n of the part. word_of: int32,
-            provisional id -> word index. ends: int64, the part's line ends in [read, read + n]
-            not yet passed. slots, bits: the phrase table's rows and key filter; a pair is
-            looked up only where the filter lets it through (most lookups in a table larger
-            than the cache would miss it; the filter stays in it).
+            provisional id -> word index. connector: bool (W,), or (1,) False without connector
+            words (the word is clamped to its one entry, which stays in the cache).
+            ends: int64, the part's line ends in [read, read + n] not yet passed.
+            slots, bits: the phrase table's rows and key filter; a pair is looked up only where
+            the filter lets it through (most lookups in a table larger than the cache would
+            miss it; the filter stays in it). parts: the prefix table's rows.
             out: int32 (>= state[FILL] + 2n + 1,).
-        state: int64 (4,): IN_LINE (the current line has a token), FREE (the stream's last token
-            has not joined the one before it), FILL (items in out), LAST (the last token's word).
+        state: int64 (5,): IN_LINE (the current line has a token), FILL (items in out), LEFT
+            (the open candidate's left item, -1: none), START (where in out its first token is),
+            OWNED (the items, from out's start, that came from the held tokens).
     """
-    in_line, free, n, last = state[IN_LINE], state[FREE], state[FILL], state[LAST]
-    e = 0
+    in_line, n, left, start, owned = state[IN_LINE], state[FILL], state[LEFT], state[START], state[OWNED]
+    e, top = 0, connector.size - 1
     for k in range(ids.size):
         while e < ends.size and ends[e] <= read + k:
             if in_line:
                 out[n] = LINE_END
                 n += 1
-            in_line = 0
+            in_line, left = 0, -1
             e += 1
         word = word_of[ids[k]]
-        phrase, key = -1, pairtable.pair_key(last, word)
-        if in_line and free and pairtable.may_hold(bits, key):
-            phrase = pairtable.lookup(slots, key)
-        if phrase >= 0:
-            out[n - 1] = phrase
-            free = 0
-        else:
+        in_line = 1
+        if connector[min(word, top)]:
+            if left >= 0:
+                left = pairtable.lookup(parts, pairtable.pair_key(left, word))
             out[n] = word
             n += 1
-            free = 1
-        in_line, last = 1, word
+            continue
+        phrase = -1
+        if left >= 0:
+            key = pairtable.pair_key(left, word)
+            if pairtable.may_hold(bits, key):
+                phrase = pairtable.lookup(slots, key)
+        if phrase >= 0:
+            out[start] = phrase
+            n = start + 1
+            owned = min(owned, n)
+            left = -1
+        else:
+            out[n] = word
+            start = n
+            n += 1
+            left = word
     while e < ends.size:
         if in_line:
             out[n] = LINE_END
             n += 1
-        in_line = 0
+        in_line, left = 0, -1
         e += 1
-    state[IN_LINE], state[FREE], state[FILL], state[LAST] = in_line, free, n, last
+    state[IN_LINE], state[FILL], state[LEFT], state[START], state[OWNED] = in_line, n, left, start, owned
 
 
 @njit(cache=True, nogil=True)

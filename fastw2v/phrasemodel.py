@@ -21,7 +21,8 @@ from fastw2v.errors import ConfigError, FormatError
 from fastw2v.phrases import SCORINGS, PhraseConfig, choose_phrases, count_pairs
 from fastw2v.rawcorpus import read_sentences
 
-KIND, VERSION = "fastw2v-phrases", 1
+KIND, VERSION = "fastw2v-phrases", 2
+ENGLISH_CONNECTOR_WORDS = frozenset("a an the for of with without at from to in on by and or".split())
 _FIXED = {"progress_per": (10000, "the compiled counter logs no per-sentence progress")}
 
 
@@ -30,20 +31,21 @@ class FrozenPhrases:
 
     Attributes:
         phrasegrams: dict str -> float, each phrase's string and score (`export_phrases`).
-        threshold, min_count, scoring, delimiter: the settings they were found with.
+        threshold, min_count, scoring, delimiter, connector_words: the settings they were
+            found with.
     """
 
-    def __init__(self, pairs, settings):
-        """pairs: dict (word a, word b) -> score; settings: dict of the `Phrases` settings."""
+    def __init__(self, phrases, settings):
+        """phrases: dict tuple of str (a phrase's words) -> score; settings: dict of the
+        `Phrases` settings."""
         self.min_count = settings["min_count"]
         self.threshold = settings["threshold"]
         self.scoring = settings["scoring"]
         self.delimiter = settings["delimiter"]
-        self._joins = {}
-        for (a, b), score in pairs.items():
-            self._joins.setdefault(a, {})[b] = (a + self.delimiter + b, score)
+        self.connector_words = frozenset(settings.get("connector_words", ()))
+        self._joins = {words: (self.delimiter.join(words), score) for words, score in phrases.items()}
         self.phrasegrams = {}
-        for text, score in (joined for following in self._joins.values() for joined in following.values()):
+        for text, score in self._joins.values():
             self.phrasegrams[text] = max(score, self.phrasegrams.get(text, -math.inf))
 
     def __getitem__(self, sentence):
@@ -52,38 +54,35 @@ class FrozenPhrases:
         an iterable of sentences, a generator of them (gensim's rule)."""
         single, sentence = _is_single(sentence)
         if single:
-            return self._joined(sentence)
-        return (self._joined(each) for each in sentence)
-
-    def _joined(self, sentence):
-        out, pending, joins = [], None, self._joins
-        for word in sentence:
-            if pending is not None:
-                following = joins.get(pending)
-                joined = following.get(word) if following is not None else None
-                if joined is not None:
-                    out.append(joined[0])
-                    pending = None
-                    continue
-                out.append(pending)
-            pending = word
-        if pending is not None:
-            out.append(pending)
-        return out
+            return [token for token, _ in self.analyze_sentence(sentence)]
+        return ([token for token, _ in self.analyze_sentence(each)] for each in sentence)
 
     def analyze_sentence(self, sentence):
-        """gensim's: (token, score) for each token of the joined sentence, score None for a word."""
-        out, pending, joins = [], None, self._joins
-        for word in list(sentence) + [None]:
-            if pending is not None:
-                following = joins.get(pending)
-                joined = following.get(word) if following is not None and word is not None else None
+        """gensim's: (token, score) for each token of the joined sentence, score None for a
+        word. A word that is not a connector ends the open candidate (the word before it that is
+        not one, and the connectors between) into a phrase where it is one, and else opens the
+        next candidate; a connector never starts or ends one."""
+        out, start, between = [], None, []
+        joins, connectors = self._joins, self.connector_words
+        for word in sentence:
+            if word in connectors:
+                if start is None:
+                    out.append((word, None))
+                else:
+                    between.append(word)
+                continue
+            if start is not None:
+                joined = joins.get((start, *between, word))
                 if joined is not None:
                     out.append(joined)
-                    pending = None
+                    start, between = None, []
                     continue
-                out.append((pending, None))
-            pending = word
+                out.append((start, None))
+                out.extend((other, None) for other in between)
+            start, between = word, []
+        if start is not None:
+            out.append((start, None))
+            out.extend((other, None) for other in between)
         return out
 
     def find_phrases(self, sentences):
@@ -100,14 +99,14 @@ class FrozenPhrases:
         the same string)."""
         return dict(self.phrasegrams)
 
-    def _pairs(self):
-        """dict (word a, word b) -> score of every phrase."""
-        return {(a, b): score for a, following in self._joins.items() for b, (_, score) in following.items()}
+    def _phrases(self):
+        """dict tuple of str (a phrase's words) -> score of every phrase."""
+        return {words: score for words, (_, score) in self._joins.items()}
 
     def save(self, path):
         """Write the phrases and settings as JSON (never pickle), atomically."""
-        pairs = [[a, b, score] for (a, b), score in self._pairs().items()]
-        document = {"kind": KIND, "version": VERSION, "settings": self._settings(), "pairs": pairs}
+        phrases = [[list(words), score] for words, score in self._phrases().items()]
+        document = {"kind": KIND, "version": VERSION, "settings": self._settings(), "phrases": phrases}
         with atomic_write(path, "w") as handle:
             json.dump(document, handle, ensure_ascii=False)
 
@@ -123,8 +122,9 @@ class FrozenPhrases:
                 document = json.load(handle)
             if document.get("kind") != KIND or document.get("version") != VERSION:
                 raise ValueError(f"not a {KIND} file of version {VERSION}")
-            pairs = {(str(a), str(b)): float(score) for a, b, score in document["pairs"]}
-            return FrozenPhrases(pairs, _checked_settings(document["settings"]))
+            phrases = {tuple(str(word) for word in words): float(score)
+                       for words, score in document["phrases"]}
+            return FrozenPhrases(phrases, _checked_settings(document["settings"]))
         except OSError as exc:
             raise FormatError(f"{path}: cannot read it ({exc.strerror or exc})") from None
         except (ValueError, KeyError, TypeError, AttributeError, ConfigError) as exc:
@@ -132,7 +132,7 @@ class FrozenPhrases:
 
     def _settings(self):
         return {"min_count": self.min_count, "threshold": self.threshold, "scoring": self.scoring,
-                "delimiter": self.delimiter}
+                "delimiter": self.delimiter, "connector_words": sorted(self.connector_words)}
 
     def __len__(self):
         return len(self.phrasegrams)
@@ -158,7 +158,9 @@ class Phrases(FrozenPhrases):
             are pruned past it, as the C tool prunes; counting then runs on one thread).
         delimiter: str without whitespace. scoring: "default" (the C tool's
             ``(pab - min_count) / pa / pb × tokens``) or "npmi" (gensim's).
-        connector_words: accepted empty only (not implemented yet: a ConfigError otherwise).
+        connector_words: iterable of str, words that may sit inside a phrase but never start
+            or end one (gensim's; `ENGLISH_CONNECTOR_WORDS` is gensim's English set). They are
+            no unigrams; a candidate is a word, the connectors after it and the next word.
         progress_per: accepted at gensim's default only.
         corpus_file: a path or list of paths (files, directories, .gz/.bz2, "-"), or None.
         workers: threads (None: every core).
@@ -177,13 +179,14 @@ class Phrases(FrozenPhrases):
         honoured, why = _FIXED["progress_per"]
         if progress_per != honoured:
             raise ConfigError(f"progress_per={progress_per!r} is not supported: {why}; leave it out")
-        if connector_words:
-            raise ConfigError("connector_words are not supported yet: phrases are pairs of adjacent words")
+        if isinstance(connector_words, (str, bytes)):
+            raise ConfigError("give connector_words as a collection of words, not a str")
+        connector_words = frozenset(connector_words)
         if callable(scoring):
             raise ConfigError(f"scoring must be one of {', '.join(SCORINGS)}; a scoring function would "
                               "run per pair in Python")
         config = PhraseConfig(min_count=min_count, threshold=threshold, scoring=scoring, delimiter=delimiter,
-                              max_entries=max_vocab_size)
+                              max_entries=max_vocab_size, connector_words=connector_words)
         if scoring == "default" and not threshold > 0:  # gensim's rule: else every kept pair joins
             raise ConfigError(f"threshold must be > 0 for the default scoring, not {threshold!r}")
         if (sentences is None) == (corpus_file is None):
@@ -191,22 +194,19 @@ class Phrases(FrozenPhrases):
         threads = workers or os.cpu_count() or 1
         with tempfile.TemporaryDirectory(prefix="fastw2v-phrases-") as spool:
             raw = _read(sentences, corpus_file, spool, threads)
-            counted = count_pairs(raw, delimiter, threads, max_vocab_size)
+            counted = count_pairs(raw, delimiter, threads, max_vocab_size, connector_words)
             chosen = choose_phrases(counted, config)
         self.corpus_word_count = counted.train_words
         self.prunes = counted.prunes
         self.max_vocab_size = max_vocab_size
-        self.connector_words = frozenset()
-        words = chosen.words
-        pairs = {(words[a], words[b]): float(score)
-                 for a, b, score in zip(chosen.left.tolist(), chosen.right.tolist(), chosen.scores.tolist())}
-        super().__init__(pairs, {"min_count": min_count, "threshold": float(threshold), "scoring": scoring,
-                                 "delimiter": delimiter})
+        found = dict(zip(chosen.tokens(), map(float, chosen.scores.tolist())))
+        super().__init__(found, {"min_count": min_count, "threshold": float(threshold), "scoring": scoring,
+                                 "delimiter": delimiter, "connector_words": connector_words})
 
     def freeze(self):
         """A FrozenPhrases with the same phrases (gensim's, to drop the counts: fastw2v's Phrases
         keeps none already)."""
-        return FrozenPhrases(self._pairs(), self._settings())
+        return FrozenPhrases(self._phrases(), self._settings())
 
     def add_vocab(self, sentences):
         """Not supported: the counts are not kept (count the whole corpus in one `Phrases`)."""
@@ -242,6 +242,8 @@ def _is_single(sentence):
 
 
 def _checked_settings(settings):
+    settings = dict(settings, connector_words=frozenset(settings["connector_words"]))
     PhraseConfig(min_count=settings["min_count"], threshold=settings["threshold"],
-                 scoring=settings["scoring"], delimiter=settings["delimiter"])
+                 scoring=settings["scoring"], delimiter=settings["delimiter"],
+                 connector_words=settings["connector_words"])
     return settings

@@ -8,6 +8,13 @@ each, the tables merged). As in the C tool, the corpus is one stream: a pair is 
 ``start`` flag never fires) and across the parts and files. With a `max_entries` limit the table
 is pruned as the C tool's ``ReduceVocab`` prunes its own.
 
+Connector words (gensim's ``connector_words``, such as "of" and "the") may sit inside a phrase
+but never start or end one: with them, a candidate is a word, the connectors after it, and the
+next word that is not one (``bank of america``), and a connector is no unigram. A candidate's
+left part, a word and its connectors, is a node of a tree (`Prefixes`) whose ids follow the
+words', so that a candidate is still a pair key (left part, end word). Without connectors every
+left part is a word, and candidates are the C tool's pairs.
+
 The C tool keeps unigrams and pairs in one table keyed by string, so a literal token ``new_york``
 and the pair (new, york) are one entry whose count is the sum of both; `count_pairs` gives every
 pair and word the count of its string. Scores (`pair_scores`): the C tool's, ``(pab - min_count) /
@@ -16,7 +23,7 @@ lists where fastw2v differs from the C tool, and why.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
@@ -26,6 +33,7 @@ from fastw2v.rawcorpus import id_blocks
 from fastw2v import pairstrings, pairtable
 from fastw2v.errors import ConfigError
 from fastw2v.threadpool import on_threads
+from fastw2v.pairtable import ENTRIES, LOW_BITS, PAIR_BITS
 
 BLOCK_TOKENS = 1 << 14  # ids read and counted at a time: their keys stay in the cache
 SCORINGS = ("default", "npmi")
@@ -45,6 +53,8 @@ class PhraseConfig:
         delimiter: str that joins a phrase's two words (no whitespace).
         max_entries: None, or the most entries (distinct words + pairs) counting may hold before
             it prunes the pairs, as the C tool prunes its table.
+        connector_words: frozenset of str, words that may sit inside a phrase but never start or
+            end one (gensim's); empty: the C tool's pairs of adjacent words.
     """
 
     min_count: int = 5
@@ -52,8 +62,10 @@ class PhraseConfig:
     scoring: str = "default"
     delimiter: str = "_"
     max_entries: Optional[int] = None
+    connector_words: frozenset = frozenset()
 
     def __post_init__(self):
+        check_connector_words(self.connector_words)
         if isinstance(self.min_count, bool) or not isinstance(self.min_count, (int, np.integer)) \
                 or self.min_count < 1:
             raise ConfigError(f"min_count must be an integer >= 1, not {self.min_count!r} (the C tool's "
@@ -71,6 +83,17 @@ class PhraseConfig:
             raise ConfigError(f"max_entries must be None or an integer >= 1, not {self.max_entries!r}")
 
 
+def check_connector_words(connector_words):
+    """Raises ConfigError unless `connector_words` is a frozenset of non-empty str without
+    whitespace (a token never holds any)."""
+    if not isinstance(connector_words, frozenset):
+        raise ConfigError("connector_words must be a frozenset of words, not "
+                          f"{type(connector_words).__name__}")
+    for word in connector_words:
+        if not isinstance(word, str) or not word or any(c.isspace() for c in word):
+            raise ConfigError(f"a connector word must be a non-empty string without whitespace, not {word!r}")
+
+
 def check_delimiter(delimiter):
     """Raises ConfigError unless `delimiter` is a non-empty str without whitespace (a phrase with
     whitespace in it would read back as two tokens)."""
@@ -79,16 +102,83 @@ def check_delimiter(delimiter):
 
 
 @dataclass(frozen=True, eq=False)
+class Prefixes:
+    """The left parts of candidates that hold connector words, as nodes of a tree: node i, the
+    left item ``W + i`` (W: the corpus's words), is the left item parent[i] (a word index, or an
+    earlier node's item) followed by the connector word word[i]; start[i] is its first word.
+    Nodes come after their parents.
+
+    Attributes:
+        parent, word, start: int32 (N,).
+    """
+
+    parent: np.ndarray
+    word: np.ndarray
+    start: np.ndarray
+
+    @classmethod
+    def from_table(cls, table, n_words):
+        """The nodes of a table of key (parent item, connector word) -> item (W, W + 1, ...)."""
+        keys, items = pairtable.entries(table)
+        keys = keys[np.argsort(items)]
+        parent = (keys >> pairtable.PAIR_BITS).astype(np.int32)
+        start = parent.copy()
+        _node_starts(start, n_words)
+        return cls(parent=parent, word=(keys & pairtable.LOW_BITS).astype(np.int32), start=start)
+
+    def starts(self, items, n_words):
+        """The first word of each left item (int array): the item itself for a word."""
+        items = np.asarray(items)
+        first = items.astype(np.int32)
+        nodes = items >= n_words
+        first[nodes] = self.start[items[nodes] - n_words]
+        return first
+
+    def tokens(self, item, words):
+        """The words of a left item, as a tuple of str."""
+        found = []
+        while item >= len(words):
+            found.append(words[int(self.word[item - len(words)])])
+            item = int(self.parent[item - len(words)])
+        return (words[item],) + tuple(reversed(found))
+
+    def strings(self, words, delimiter):
+        """Each node's words joined by the delimiter: list of str (N,)."""
+        out = list(words)
+        for parent, word in zip(self.parent.tolist(), self.word.tolist()):
+            out.append(out[parent] + delimiter + words[word])
+        return out[len(words):]
+
+
+def _no_prefixes():
+    empty = np.zeros(0, dtype=np.int32)
+    return Prefixes(parent=empty, word=empty, start=empty)
+
+
+@njit(cache=True, nogil=True)
+def _node_starts(start, n_words):
+    """start[i], node i's parent item, becomes its first word (parents come first)."""
+    for i in range(start.size):
+        if start[i] >= n_words:
+            start[i] = start[start[i] - n_words]
+
+
+@dataclass(frozen=True, eq=False)
 class PairCounts:
-    """Every adjacent pair of a corpus with its count, and the counts of its words.
+    """Every candidate of a corpus (a pair of adjacent words, or with connector words a left
+    part and the word that ends it) with its count, and the counts of its words.
 
     Attributes:
         words: list of str (W,), the corpus's words. word_counts: int64 (W,), each word's count
-            plus those of the pairs that join into the same string.
-        left, right: int32 (P,), the pairs' word indices, in no particular order. counts: int64
-            (P,), each pair's count plus those of the words and pairs with its string.
+            plus those of the pairs that join into the same string (0 for a connector word).
+        left: int32 (P,), the candidates' left items (word indices, or W + i for
+            prefixes's node i), right: int32 (P,), their end words, in no particular order.
+            counts: int64 (P,), each candidate's count plus those of the words and candidates
+            with its string.
         train_words: int, the corpus's tokens. prunes: int, how often the table was pruned.
         delimiter: str, the one the strings were joined with.
+        connector_words: frozenset of str. connector: bool (W,), which words are connectors.
+        prefixes: Prefixes, the left items with connectors.
     """
 
     words: list
@@ -99,58 +189,144 @@ class PairCounts:
     train_words: int
     prunes: int
     delimiter: str
+    connector_words: frozenset = frozenset()
+    connector: Optional[np.ndarray] = None
+    prefixes: Prefixes = field(default_factory=_no_prefixes)
 
 
-def count_pairs(raw, delimiter="_", threads=1, max_entries=None):
-    """Count every adjacent pair of tokens of a corpus.
+def connector_mask(words, connector_words):
+    """bool (W,): which of the words are connector words."""
+    return np.fromiter((word in connector_words for word in words), dtype=bool, count=len(words))
+
+
+def count_pairs(raw, delimiter="_", threads=1, max_entries=None, connector_words=frozenset()):
+    """Count every candidate of a corpus: each pair of adjacent tokens, or with connector words
+    each word, the connectors after it and the next word (a connector never starts or ends one).
 
     Args:
         raw: RawCorpus. delimiter: str, joins the strings that share a count.
         threads: int >= 1, parts counted at once (the counts do not depend on it).
-        max_entries: None, or the most distinct words + pairs: when the pairs pass that, those
-            seen at most ``min_reduce`` times are dropped and ``min_reduce`` goes up by one (it
-            starts at 1). The parts are then counted one after another on one thread, since
-            what a prune drops depends on the order the pairs come in.
+        max_entries: None, or the most distinct words + candidates: when the candidates pass
+            that, those seen at most ``min_reduce`` times are dropped and ``min_reduce`` goes up
+            by one (it starts at 1). The parts are then counted one after another on one
+            thread, since what a prune drops depends on the order the pairs come in. The
+            prefix nodes are not pruned.
+        connector_words: frozenset of str.
     Returns:
         PairCounts.
     Raises:
         ConfigError: max_entries leaves no room for a pair beside the corpus's words; a
-            delimiter that `check_delimiter` refuses.
+            delimiter or connector words that `check_delimiter` or `check_connector_words`
+            refuses.
     """
     check_delimiter(delimiter)
-    budget = None
+    check_connector_words(connector_words)
+    connector = connector_mask(raw.words, connector_words)
+    n_words = len(raw.words)
     if max_entries is not None:
-        budget = int(max_entries) - len(raw.words)
+        budget = int(max_entries) - n_words
         if budget < 1:
             raise ConfigError(f"max_entries {max_entries:,} leaves no room for pairs: the corpus has "
-                              f"{len(raw.words):,} distinct words; give more than that")
-        counter, maps = _Counter(_first_size(raw, budget), budget), _int32_maps(raw)
+                              f"{n_words:,} distinct words; give more than that")
+        counter = _Counter(_first_size(raw, budget), connector, budget)
+        maps = _int32_maps(raw)
         for part in raw.parts:
             counter.count(raw, part, maps, carry=True)
-        table, prunes = counter.table, counter.prunes
+        table, nodes, prunes = counter.table, counter.nodes, counter.prunes
     else:
-        table, prunes = _count_on_threads(raw, threads), 0
+        (table, nodes), prunes = _count_on_threads(raw, threads, connector), 0
+    prefixes = Prefixes.from_table(nodes, n_words)
     word_counts = np.array(raw.counts, dtype=np.int64)
-    pairstrings.share_strings(raw.words, word_counts, table, delimiter)
+    word_counts[connector] = 0
+    pairstrings.share_strings(raw.words, word_counts, table, delimiter,
+                              prefixes.strings(raw.words, delimiter) if prefixes.parent.size else ())
     left, right, counts = pairtable.pair_entries(table)
     return PairCounts(words=raw.words, word_counts=word_counts, left=left, right=right, counts=counts,
-                      train_words=raw.n_tokens, prunes=prunes, delimiter=delimiter)
+                      train_words=raw.n_tokens, prunes=prunes, delimiter=delimiter,
+                      connector_words=connector_words, connector=connector, prefixes=prefixes)
 
 
-def _count_on_threads(raw, threads):
-    """The pair table of the corpus, its parts counted on `threads` threads."""
-    counters = [_Counter(_first_size(raw)) for _ in range(max(1, min(threads, len(raw.parts))))]
+def _count_on_threads(raw, threads, connector):
+    """(the candidate table, the prefix table) of the corpus, its parts counted on `threads`
+    threads, each thread's tables merged into the first's."""
+    counters = [_Counter(_first_size(raw), connector) for _ in range(max(1, min(threads, len(raw.parts))))]
     maps = _int32_maps(raw)
-    bounds, failures = on_threads(raw.parts, counters, lambda counter, part: counter.count(raw, part, maps))
+    ends, failures = on_threads(raw.parts, counters, lambda counter, part: counter.count(raw, part, maps))
     if failures:
         raise failures[min(failures)]
-    table = counters[0].table
+    table, nodes = counters[0].table, counters[0].nodes
     for counter in counters[1:]:
-        table = pairtable.merge(table, counter.table)
-    # The pairs across part ends: each part's first word after the last word of the one before.
-    words = [(first, last) for first, last in bounds if last >= 0]
-    keys = pairtable.keys_of([last for _, last in words[:-1]], [first for first, _ in words[1:]])
-    return pairtable.add_counts(table, keys, np.ones(keys.size, dtype=np.int64))[0]
+        table, nodes = _merged(table, nodes, counter)
+    return _add_across_parts(raw, ends, maps, connector, table, nodes)
+
+
+def _merged(table, nodes, counter):
+    """(table, nodes) with a counter's candidates added, its nodes renumbered as `nodes`'."""
+    keys, values = pairtable.entries(counter.table)
+    if counter.nodes.sizes[pairtable.ENTRIES]:
+        node_keys, items = pairtable.entries(counter.nodes)
+        node_keys = node_keys[np.argsort(items)]
+        nodes = pairtable.grown(nodes, node_keys.size)
+        renumbered = np.empty(node_keys.size, dtype=np.int64)
+        _renumber_nodes(node_keys, counter.base, nodes.slots, nodes.sizes, renumbered)
+        left = keys >> pairtable.PAIR_BITS
+        moved = left >= counter.base
+        left[moved] = renumbered[left[moved] - counter.base]
+        keys = (left << pairtable.PAIR_BITS) | (keys & pairtable.LOW_BITS)
+    return pairtable.add_counts(pairtable.grown(table, keys.size), keys, values)[0], nodes
+
+
+@njit(cache=True, nogil=True)
+def _renumber_nodes(node_keys, base, slots, sizes, renumbered):
+    """renumbered[i] = the item, in the prefix table `slots`, of another table's node base + i
+    (node_keys[i]: its key (parent item, connector word), parents first), added where absent."""
+    for i in range(node_keys.size):
+        parent = node_keys[i] >> PAIR_BITS
+        if parent >= base:
+            parent = renumbered[parent - base]
+        key = pairtable.pair_key(parent, node_keys[i] & LOW_BITS)
+        renumbered[i] = pairtable.find_or_add(slots, sizes, key, base + sizes[ENTRIES])
+
+
+def _add_across_parts(raw, ends, maps, connector, table, nodes):
+    """(table, nodes) with the candidates that cross part ends: the last word of a part with
+    tokens, the connectors after it (in the parts that follow too) and the next part's first
+    word that is not one. `ends`: each part's `_PartEnds`."""
+    keys, left, base = [], -1, len(raw.words)
+    for part, end in zip(raw.parts, ends):
+        if left >= 0:
+            lead = _part_words(raw, part, maps, 0, end.first_at if end.first_at >= 0 else end.tokens)
+            left, nodes = _extended(left, lead, nodes, base)
+            if end.first_at >= 0:
+                keys.append(pairtable.pair_key(left, end.first_word))
+        if end.first_at >= 0:
+            trail = _part_words(raw, part, maps, end.last_at + 1, end.tokens)
+            left, nodes = _extended(end.last_word, trail, nodes, base)
+    keys = np.array(keys, dtype=np.int64)
+    return pairtable.add_counts(table, keys, np.ones(keys.size, dtype=np.int64))[0], nodes
+
+
+def _part_words(raw, part, maps, lo, hi):
+    """The word indices of a part's tokens lo..hi (int32)."""
+    if hi <= lo:
+        return np.zeros(0, dtype=np.int32)
+    ids = np.memmap(raw.path(part["ids"]), dtype=np.int32, mode="r")[lo:hi]
+    return maps[part["map"]][ids]
+
+
+def _extended(left, connectors, nodes, base):
+    """(the left item `left` followed by the connector words `connectors`, the prefix table)."""
+    if not connectors.size:
+        return int(left), nodes
+    nodes = pairtable.grown(nodes, connectors.size)
+    return int(_extend(np.int64(left), connectors, nodes.slots, nodes.sizes, base)), nodes
+
+
+@njit(cache=True, nogil=True)
+def _extend(left, connectors, slots, sizes, base):
+    for word in connectors:
+        left = pairtable.find_or_add(slots, sizes, pairtable.pair_key(left, word), base + sizes[ENTRIES])
+    return left
 
 
 def _first_size(raw, budget=None):
@@ -166,30 +342,53 @@ def _int32_maps(raw):
     return [mapping.astype(np.int32) for mapping in raw.maps]
 
 
-class _Counter:
-    """One thread's pair table, key buffer and pruning state, kept over the parts it counts."""
+@dataclass(frozen=True)
+class _PartEnds:
+    """Where a counted part's candidates stop: its first and last word that is not a connector
+    (token positions in the part, -1: none) and its tokens."""
 
-    def __init__(self, entries, budget=None):
+    first_at: int
+    first_word: int
+    last_at: int
+    last_word: int
+    tokens: int
+
+
+LEFT, FIRST_AT, FIRST_WORD, LAST_AT, LAST_WORD = range(5)  # a counter's state: see `_candidate_keys`
+
+
+class _Counter:
+    """One thread's candidate table, prefix table, key buffer and pruning state, kept over the
+    parts it counts."""
+
+    def __init__(self, entries, connector, budget=None):
         self.table = pairtable.new_table(entries)
+        self.nodes = pairtable.new_table(16)
+        self.connects, self.base = bool(connector.any()), connector.size
+        self.connector = connector if self.connects else np.zeros(1, dtype=bool)
         self.keys = np.empty(BLOCK_TOKENS, dtype=np.int64)
         self.ones = np.ones(BLOCK_TOKENS, dtype=np.int64)
-        self.last = np.full(1, -1, dtype=np.int64)  # the word before the next token, -1: none
+        self.state = np.full(5, -1, dtype=np.int64)
         self.budget, self.prunes, self.min_reduce = budget, 0, 1
 
     def count(self, raw, part, maps, carry=False):
-        """Count a part's pairs (with `carry`, the pair of the last token counted before and the
-        part's first too). Returns (its first word, its last word), -1 for an empty part."""
+        """Count a part's candidates (with `carry`, also those that the tokens counted before
+        leave open). Returns the part's `_PartEnds`."""
         if not carry:
-            self.last[0] = -1
-        first, word_of = -1, maps[part["map"]]
+            self.state[LEFT] = -1
+        self.state[FIRST_AT:] = -1
+        word_of, read = maps[part["map"]], 0
         for ids in id_blocks(raw.path(part["ids"]), BLOCK_TOKENS):
-            if first < 0 and ids.size:
-                first = int(word_of[ids[0]])
-            n = _adjacent_keys(ids, word_of, self.last, self.keys)
+            if self.connects:
+                self.nodes = pairtable.grown(self.nodes, ids.size)
+            n = _candidate_keys(ids, word_of, self.connector, read, self.state, self.keys,
+                                self.nodes.slots, self.nodes.sizes, self.base)
             self.table, prunes, self.min_reduce = pairtable.add_counts(
                 self.table, self.keys[:n], self.ones[:n], self.budget, self.min_reduce)
             self.prunes += prunes
-        return first, int(self.last[0])
+            read += ids.size
+        state = self.state.tolist()
+        return _PartEnds(state[FIRST_AT], state[FIRST_WORD], state[LAST_AT], state[LAST_WORD], read)
 
 
 def line_ends(raw, part):
@@ -202,22 +401,39 @@ def line_ends(raw, part):
 
 
 @njit(cache=True, nogil=True)
-def _adjacent_keys(ids, word_of, last, keys):
-    """The pair key of every token and the one before it (`last[0]` before the first; none
-    where it is -1) into `keys`; last[0] becomes the last token's word. Returns the keys written.
+def _candidate_keys(ids, word_of, connector, read, state, keys, node_slots, node_sizes, base):
+    """The key of every candidate that a block's tokens end into `keys`; returns how many.
+
+    A token that is not a connector ends the open candidate (if any) and opens the next; a
+    connector extends the open one (its left item becomes the node of the two, added to the
+    prefix table where new) and is skipped where none is open.
 
     Args:
-        ids: int32 (n,), provisional ids. word_of: int32, provisional id -> word index.
-        last: int64 (1,). keys: int64 (>= n,).
+        ids: int32 (n,), provisional ids of the part's tokens read..read + n. word_of: int32,
+            provisional id -> word index. connector: bool (W,), or (1,) False without connector
+            words (one entry that stays in the cache: the word is clamped to it).
+        state: int64 (5,): LEFT, the open candidate's left item (-1: none), then FIRST_AT and
+            FIRST_WORD, LAST_AT and LAST_WORD, the part's first and last non-connector so far.
+        keys: int64 (>= n,). node_slots, node_sizes: the prefix table, with room for n more
+            nodes; its items are base, base + 1, ... in the order they are added.
     """
-    before, n = last[0], 0
+    left, n, top = state[LEFT], 0, connector.size - 1
+    first_at, last_at, last_word = state[FIRST_AT], state[LAST_AT], state[LAST_WORD]
     for k in range(ids.size):
         word = word_of[ids[k]]
-        if before >= 0:
-            keys[n] = pairtable.pair_key(before, word)
+        if connector[min(word, top)]:
+            if left >= 0:
+                left = pairtable.find_or_add(node_slots, node_sizes, pairtable.pair_key(left, word),
+                                             base + node_sizes[ENTRIES])
+            continue
+        if left >= 0:
+            keys[n] = pairtable.pair_key(left, word)
             n += 1
-        before = word
-    last[0] = before
+        if first_at < 0:
+            first_at = read + k
+            state[FIRST_WORD] = word
+        left, last_at, last_word = word, read + k, word
+    state[LEFT], state[FIRST_AT], state[LAST_AT], state[LAST_WORD] = left, first_at, last_at, last_word
     return n
 
 
@@ -225,7 +441,8 @@ def pair_scores(pairs, min_count, scoring="default"):
     """Each pair's score, and whether it may be scored at all.
 
     Args:
-        pairs: PairCounts. min_count: int >= 1. scoring: "default" or "npmi".
+        pairs: PairCounts (a candidate's pa is the count of its first word). min_count: int >= 1.
+        scoring: "default" or "npmi".
     Raises:
         ConfigError: another scoring.
     Returns:
@@ -238,7 +455,8 @@ def pair_scores(pairs, min_count, scoring="default"):
     """
     if scoring not in SCORINGS:
         raise ConfigError(f"scoring must be one of {', '.join(SCORINGS)}, not {scoring!r}")
-    pa, pb = pairs.word_counts[pairs.left], pairs.word_counts[pairs.right]
+    pa = pairs.word_counts[pairs.prefixes.starts(pairs.left, len(pairs.words))]
+    pb = pairs.word_counts[pairs.right]
     eligible = (pairs.counts >= min_count) & (pa >= min_count) & (pb >= min_count)
     pab, pa, pb = pairs.counts[eligible], pa[eligible], pb[eligible]
     if scoring == "default":
@@ -255,11 +473,15 @@ def pair_scores(pairs, min_count, scoring="default"):
 
 @dataclass(frozen=True, eq=False)
 class Phrases:
-    """The pairs that become phrases.
+    """The candidates that become phrases.
 
     Attributes:
-        words: list of str (W,). left, right: int32 (K,), the phrases' word indices, sorted by
-            (left, right). scores: float32 or float64 (K,), their scores. delimiter: str.
+        words: list of str (W,). left, right: int32 (K,), the phrases' left items (as
+            `PairCounts`') and end words, sorted by (left, right), or with connector words by
+            their words.
+        scores: float32 or float64 (K,), their scores. delimiter: str.
+        connector: None or bool (W,), which words are connectors. prefixes: Prefixes, the
+            left items with connectors.
     """
 
     words: list
@@ -267,11 +489,18 @@ class Phrases:
     right: np.ndarray
     scores: np.ndarray
     delimiter: str
+    connector: Optional[np.ndarray] = None
+    prefixes: Prefixes = field(default_factory=_no_prefixes)
+
+    def tokens(self):
+        """Each phrase's words: list of tuples of str (K,)."""
+        words, n = self.words, len(self.words)
+        return [(words[a],) + (words[b],) if a < n else self.prefixes.tokens(a, words) + (words[b],)
+                for a, b in zip(self.left.tolist(), self.right.tolist())]
 
     def strings(self):
         """Each phrase as its words joined by the delimiter: list of str (K,)."""
-        return [self.words[a] + self.delimiter + self.words[b]
-                for a, b in zip(self.left.tolist(), self.right.tolist())]
+        return [self.delimiter.join(tokens) for tokens in self.tokens()]
 
     def export(self):
         """dict str -> float: every phrase's string and score (the higher score where two pairs
@@ -283,7 +512,7 @@ class Phrases:
 
 
 def choose_phrases(pairs, config):
-    """The pairs whose score is strictly above the threshold, among the eligible ones.
+    """The candidates whose score is strictly above the threshold, among the eligible ones.
 
     Args:
         pairs: PairCounts. config: PhraseConfig.
@@ -291,14 +520,24 @@ def choose_phrases(pairs, config):
         Phrases.
     Raises:
         ConfigError: the pairs were counted with another delimiter (their shared strings are
-            that delimiter's).
+            that delimiter's) or other connector words.
     """
     if config.delimiter != pairs.delimiter:
         raise ConfigError(f"the pairs were counted with the delimiter {pairs.delimiter!r}, not "
                           f"{config.delimiter!r}: count them again with it")
+    if config.connector_words != pairs.connector_words:
+        raise ConfigError("the pairs were counted with other connector words: count them again with these")
     scores, eligible = pair_scores(pairs, config.min_count, config.scoring)
     threshold = np.float32(config.threshold) if config.scoring == "default" else float(config.threshold)
     chosen = np.flatnonzero(eligible & (scores > threshold))
     order = chosen[np.lexsort((pairs.right[chosen], pairs.left[chosen]))]
-    return Phrases(words=pairs.words, left=pairs.left[order], right=pairs.right[order],
-                   scores=scores[order], delimiter=pairs.delimiter)
+    found = Phrases(words=pairs.words, left=pairs.left[order], right=pairs.right[order], scores=scores[order],
+                    delimiter=pairs.delimiter, connector=pairs.connector, prefixes=pairs.prefixes)
+    if not pairs.prefixes.parent.size:
+        return found
+    # Node items depend on which thread met a left part first: order by words instead.
+    tokens = found.tokens()
+    by_words = np.array(sorted(range(len(tokens)), key=tokens.__getitem__), dtype=np.int64)
+    return Phrases(words=found.words, left=found.left[by_words], right=found.right[by_words],
+                   scores=found.scores[by_words], delimiter=found.delimiter, connector=found.connector,
+                   prefixes=found.prefixes)

@@ -57,8 +57,8 @@ class PhrasePasses:
 
     Attributes:
         passes: int >= 1; pass k of N joins with `pass_thresholds`' k-th threshold.
-        min_count, threshold, scoring, delimiter, max_entries: `phrases.PhraseConfig`'s
-            (threshold: the last pass's).
+        min_count, threshold, scoring, delimiter, max_entries, connector_words:
+            `phrases.PhraseConfig`'s (threshold: the last pass's).
     """
 
     passes: int = 1
@@ -67,6 +67,7 @@ class PhrasePasses:
     scoring: str = "default"
     delimiter: str = "_"
     max_entries: Optional[int] = None
+    connector_words: frozenset = frozenset()
 
     def __post_init__(self):
         if isinstance(self.passes, bool) or not isinstance(self.passes, int) or self.passes < 1:
@@ -76,7 +77,8 @@ class PhrasePasses:
     def configs(self):
         """One `PhraseConfig` per pass (list), each with its pass's threshold."""
         return [PhraseConfig(min_count=self.min_count, threshold=threshold, scoring=self.scoring,
-                             delimiter=self.delimiter, max_entries=self.max_entries)
+                             delimiter=self.delimiter, max_entries=self.max_entries,
+                             connector_words=self.connector_words)
                 for threshold in pass_thresholds(self.threshold, self.passes, self.scoring)]
 
 
@@ -101,7 +103,8 @@ def run_passes(raw, passes, threads, spool, limit_name="max_entries"):
             raise ConfigError(f"{limit_name} {config.max_entries:,} leaves no room for pairs: "
                               f"pass {number} reads {len(raw.words):,} distinct words, and the limit "
                               "holds words and pairs together; give more than that")
-        pairs = phrases.count_pairs(raw, config.delimiter, threads, config.max_entries)
+        pairs = phrases.count_pairs(raw, config.delimiter, threads, config.max_entries,
+                                    config.connector_words)
         if pairs.prunes:
             warnings.warn(f"phrase pass {number}: the rarest pairs were pruned {pairs.prunes:,} time(s) to "
                           f"stay within {limit_name} {config.max_entries:,}; the pair counts are then lower "

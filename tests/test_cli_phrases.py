@@ -175,6 +175,8 @@ def test_train_with_phrases_trains_on_what_the_phrases_command_writes(corpus, tm
     (["--phrases", "1", "--phrase-scoring", "npmi", "--phrase-threshold", "2"], "--phrase-threshold"),
     (["--phrases", "1", "--phrase-delimiter", "a b"], "delimiter"),
     (["--phrases", "1", "--dask", "local:2"], "--dask"),
+    (["--phrase-connector-words", "connectors.txt"], "--phrase-connector-words"),
+    (["--phrases", "1", "--phrase-connector-words", "no-such-connectors.txt"], "--phrase-connector-words"),
 ])
 def test_bad_phrase_settings_of_train_are_refused_before_the_corpus_is_read(tmp_path, flags, named):
     done = run_cli("train", str(tmp_path / "missing.txt"), "-o", str(tmp_path / "v.txt"), *flags)

@@ -102,7 +102,7 @@ def test_joined_sentences_train_phrase_vectors(corpus):
 @pytest.mark.parametrize("settings, named", [
     (dict(min_count=0), "min_count"), (dict(threshold=0), "threshold"),
     (dict(scoring="npmi", threshold=1.5), "npmi"), (dict(scoring="pmi"), "scoring"),
-    (dict(scoring=lambda *args: 0.0), "scoring"), (dict(connector_words={"of"}), "connector_words"),
+    (dict(scoring=lambda *args: 0.0), "scoring"), (dict(connector_words="of"), "connector_words"),
     (dict(progress_per=100), "progress_per"), (dict(delimiter=" "), "delimiter"),
     (dict(sentences=None), "sentences="),
 ])

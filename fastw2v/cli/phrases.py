@@ -9,7 +9,7 @@ import tempfile
 import time
 
 from fastw2v.cli.options import positive_int
-from fastw2v.errors import OutputError
+from fastw2v.errors import ConfigError, OutputError
 
 COMMANDS = {"phrases": "join frequent word pairs into phrases (new_york), as word2phrase does"}
 # fastw2v.phrases' SCORINGS and PhraseConfig defaults, kept here so that --help needs no Numba.
@@ -26,11 +26,15 @@ as text for `fastw2v train`, one line for each input line with words.
 With --passes N, each pass runs on the pass before's output (no intermediate file), and
 pass k of N (k from 0) uses threshold x 2^(N-1-k), as the C tool's demo-phrases.sh does:
 --passes 2 --threshold 100 runs 200, then 100. With npmi every pass uses --threshold.
+
+With --connector-words (gensim's connector_words), words such as "of" and "the" may sit
+inside a phrase but never start or end one: bank of america -> bank_of_america.
 """
 PHRASES_EXAMPLES = """examples:
   fastw2v phrases corpus.txt -o phrased.txt                 # new york -> new_york
   fastw2v phrases corpus.txt -o phrased.txt --passes 2      # thresholds 200 then 100: up to 4 words
   fastw2v phrases corpus/ more.txt.gz -o phrased.txt --scoring npmi --threshold 0.5
+  fastw2v phrases corpus.txt -o phrased.txt --connector-words connectors.txt   # bank_of_america
   zcat big.gz | fastw2v phrases - -o phrased.txt --max-vocab 50000000
   fastw2v train phrased.txt -o vectors.txt                  # vectors for the phrases too
 """
@@ -59,6 +63,9 @@ def register(commands, name):
                           "gensim's normalised pointwise mutual information (default %(default)s)")
     sub.add_argument("--delimiter", default=DEFAULT_DELIMITER, metavar="D",
                      help="joins a phrase's words; no whitespace (default %(default)s)")
+    sub.add_argument("--connector-words", default=None, metavar="FILE",
+                     help="a UTF-8 file of words (whitespace-separated) that may sit inside a phrase "
+                          "but never start or end one, as gensim's connector_words (default: none)")
     sub.add_argument("--max-vocab", type=positive_int, default=None, metavar="N",
                      help="the most distinct words + pairs counting holds; past it the rarest "
                           "pairs are pruned, as the C tool prunes, and counting runs on one "
@@ -79,7 +86,8 @@ def _run_phrases(args):
 
     thresholds = pass_thresholds(args.threshold, args.passes, args.scoring, "--threshold")
     passes = PhrasePasses(passes=args.passes, min_count=args.min_count, threshold=args.threshold,
-                          scoring=args.scoring, delimiter=args.delimiter, max_entries=args.max_vocab)
+                          scoring=args.scoring, delimiter=args.delimiter, max_entries=args.max_vocab,
+                          connector_words=read_connector_words(args.connector_words, "--connector-words"))
     files = reader.input_files(args.inputs)
     _check_not_an_input(args.output, files)
     threads = args.threads or os.cpu_count() or 1
@@ -95,6 +103,24 @@ def _run_phrases(args):
               f"{joined.n_tokens:,} out; {time.perf_counter() - start:.1f} s; output: {args.output}",
               file=sys.stderr)
     return 0
+
+
+def read_connector_words(path, option):
+    """The words of a connector-words file (frozenset of str, empty for path None): UTF-8,
+    separated by whitespace. `option` names the file in errors.
+
+    Raises:
+        ConfigError: the file cannot be read or is not UTF-8.
+    """
+    if path is None:
+        return frozenset()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return frozenset(handle.read().split())
+    except OSError as exc:
+        raise ConfigError(f"{option} {path}: cannot read it ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{option} {path}: not UTF-8 text (byte {exc.start})") from None
 
 
 def _check_not_an_input(output, files):

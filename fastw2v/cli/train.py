@@ -97,6 +97,8 @@ def _add_phrase_options(sub):
                        help="default: the C tool's; npmi: gensim's (default %(default)s)")
     group.add_argument("--phrase-delimiter", default=cli_phrases.DEFAULT_DELIMITER, metavar="D",
                        help="joins a phrase's words (default %(default)s)")
+    group.add_argument("--phrase-connector-words", default=None, metavar="FILE",
+                       help="words that may sit inside a phrase but never start or end one (default: none)")
     group.add_argument("--phrase-max-vocab", type=positive_int, default=None, metavar="N",
                        help="the most distinct words + pairs a pass's counting holds (default: no limit)")
 
@@ -108,18 +110,21 @@ def _phrase_passes(args):
 
         defaults = {"min_count": cli_phrases.DEFAULT_MIN_COUNT, "threshold": cli_phrases.DEFAULT_THRESHOLD,
                     "scoring": cli_phrases.SCORINGS[0], "delimiter": cli_phrases.DEFAULT_DELIMITER,
-                    "max_vocab": None}
+                    "max_vocab": None, "connector_words": None}
         for name, default in defaults.items():
             if getattr(args, "phrase_" + name) != default:
                 option = "--phrase-" + name.replace("_", "-")
                 raise ConfigError(f"{option} sets the phrase passes: give --phrases N too")
         return None
+    from fastw2v.cli.phrases import read_connector_words
     from fastw2v.phrasing import PhrasePasses, pass_thresholds
 
     pass_thresholds(args.phrase_threshold, args.phrases, args.phrase_scoring, "--phrase-threshold")
     return PhrasePasses(passes=args.phrases, min_count=args.phrase_min_count, threshold=args.phrase_threshold,
                         scoring=args.phrase_scoring, delimiter=args.phrase_delimiter,
-                        max_entries=args.phrase_max_vocab)
+                        max_entries=args.phrase_max_vocab,
+                        connector_words=read_connector_words(args.phrase_connector_words,
+                                                             "--phrase-connector-words"))
 
 
 def _add_cluster_options(sub, resume):
