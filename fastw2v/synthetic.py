@@ -1,7 +1,8 @@
 """Generated corpora: deterministic from a seed, no download.
 
 - `write_zipf_corpus`: Zipfian word frequencies at any size, for speed and memory benchmarks.
-- `write_planted_corpus`: Zipfian filler with planted relations, and its analogy questions.
+- `write_planted_corpus`: Zipfian filler with planted relations, and its analogy questions;
+  optionally planted collocations (`PLANTED_COLLOCATIONS`) for phrase detection.
 """
 
 import numpy as np
@@ -50,8 +51,14 @@ PLANTED_FAMILIES = (
 )
 
 
+# Planted collocations: each is written as a run of adjacent words; its words also come alone.
+# "new york" is also the start of "new york times"; "of" is also a common word of its own.
+PLANTED_COLLOCATIONS = (("new", "york"), ("ice", "cream"), ("los", "angeles"), ("machine", "learning"),
+                        ("new", "york", "times"), ("bank", "of", "america"))
+
+
 def write_planted_corpus(path, n_tokens, seed=0, entities=20, filler_vocab=5000, planted_share=0.5,
-                         questions_path=None):
+                         questions_path=None, collocation_share=0.0):
     """Write a corpus with planted analogies, and optionally its questions-words file.
 
     Half of the sentences (by default) describe one entity of one family: the entity's word on
@@ -70,6 +77,9 @@ def write_planted_corpus(path, n_tokens, seed=0, entities=20, filler_vocab=5000,
         planted_share: share of sentences about an entity.
         questions_path: where to write the analogy questions (``: section`` headers, four words a
             line, every ordered pair of distinct entities), or None.
+        collocation_share: share of sentences that also hold one of `PLANTED_COLLOCATIONS`, its
+            words adjacent at a random place; as many sentences hold one of its words alone,
+            and as many the word "of" (0: the corpus of earlier versions, draw for draw).
     Returns:
         path.
     """
@@ -87,6 +97,8 @@ def write_planted_corpus(path, n_tokens, seed=0, entities=20, filler_vocab=5000,
                 if rng.random() < planted_share:
                     words += _planted_words(rng, entities)
                 rng.shuffle(words)
+                if collocation_share:
+                    words = _with_collocations(rng, words, collocation_share)
                 block.append(" ".join(words))
                 written += len(words)
             handle.write("\n".join(block) + "\n")
@@ -103,6 +115,24 @@ def _planted_words(rng, entities):
     marks = rng.choice(4, size=2, replace=False)
     return ([f"{side}{entity}"] + [f"{left}{entity}_ctx{k}" for k in own]
             + [f"{side}_side{k}" for k in marks])
+
+
+def _with_collocations(rng, words, share):
+    """`words` (a shuffled sentence) with, each with chance `share`, a planted collocation, one
+    collocation word alone and the word "of", each at a random place."""
+    singles = sorted({word for collocation in PLANTED_COLLOCATIONS for word in collocation})
+    inserts = []
+    if rng.random() < share:
+        inserts.append(list(PLANTED_COLLOCATIONS[rng.integers(len(PLANTED_COLLOCATIONS))]))
+    if rng.random() < share:
+        inserts.append([singles[rng.integers(len(singles))]])
+    if rng.random() < share:
+        inserts.append(["of"])
+    words = list(words)
+    for run in inserts:
+        at = int(rng.integers(len(words) + 1))
+        words[at:at] = run
+    return words
 
 
 def write_planted_questions(path, entities=20):
