@@ -20,7 +20,9 @@ import sys
 from dataclasses import dataclass
 
 SPEED_GROUPS = ("training", "end-to-end", "corpus-size", "architectures")
-KNOWN_GROUPS = SPEED_GROUPS + ("reference", "sampler", "corpus", "start-up", "memory", "quality")
+KNOWN_GROUPS = SPEED_GROUPS + ("reference", "sampler", "corpus", "start-up", "memory", "quality", "phrases",
+                               "phrases memory")
+PHRASE_MB_PER_S, PHRASE_THREADS, PHRASE_GENSIM = 50.0, 1.8, 20.0  # the phrase pass's goals
 # The architectures whose one-thread speed against gensim's same architecture is a goal.
 ARCHITECTURE_GOALS = ("cbow-neg", "sg-hs")
 DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -381,6 +383,52 @@ def quality_section(results):
     return lines
 
 
+def phrase_runs(results):
+    """{"threads" | "gensim": extra_info} of the phrase pass benchmarks (bench/test_phrases.py)."""
+    return {b["extra_info"]["compared"]: b["extra_info"] for b in _in_group(results, "phrases")
+            if "compared" in b.get("extra_info", {})}
+
+
+def phrases_section(results):
+    runs, memory = phrase_runs(results), _in_group(results, "phrases memory")
+    if not runs and not memory:
+        return []
+    lines = ["## Phrases: one pass (read, count, score, join, write the text)", ""]
+    if runs:
+        lines += ["| compared | run | input MB | median | MB/s |", "|---|---|---|---|---|"]
+        for compared, info in runs.items():
+            for name, median in info["median_seconds"].items():
+                lines.append(f"| {compared} | {name} | {info['bytes'] / 1e6:,.1f} | {_fmt_seconds(median)} | "
+                             f"{info['mb_per_second'][name]:,.1f} |")
+        ratios = [f"{name}: {_fmt_ratio(value)}" for info in runs.values()
+                  for name, value in info["ratios"].items()]
+        lines += ["", "Ratios (medians): " + "; ".join(ratios) + "."]
+    if memory:
+        lines += ["", "| one-line corpus MB | --max-vocab | peak (VmHWM) MiB |", "|---|---|---|"]
+        for bench in memory:
+            info = bench["extra_info"]
+            limit = "none" if info.get("max_vocab") is None else f"{info['max_vocab']:,}"
+            lines.append(f"| {info['bytes'] / 1e6:,.1f} | {limit} | {info['peak_rss_mib']:.0f} |")
+    return lines
+
+
+def phrase_goals(results):
+    """The phrase pass's goals: one thread's MB/s, two threads × one, × gensim."""
+    runs = phrase_runs(results)
+    threads, gensim = runs.get("threads"), runs.get("gensim")
+    one = None if threads is None else threads["mb_per_second"]["1 thread"]
+    two = None if threads is None else threads["ratios"]["2 threads / 1 thread"]
+    peer = None if gensim is None else gensim["ratios"]["fastw2v / gensim"]
+    return [
+        Goal("phrase pass, one thread", f"≥ {PHRASE_MB_PER_S:g} MB/s", one,
+             "" if one is None else f"{one:.1f} MB/s", None if one is None else one >= PHRASE_MB_PER_S),
+        Goal("phrase pass, two threads × one thread", f"≥ {PHRASE_THREADS:g}×", two,
+             "" if two is None else f"{two:.2f}×", None if two is None else two >= PHRASE_THREADS),
+        Goal("phrase pass, one thread, × gensim Phrases + FrozenPhrases", f"≥ {PHRASE_GENSIM:g}×", peer,
+             "" if peer is None else f"{peer:.1f}×", None if peer is None else peer >= PHRASE_GENSIM),
+    ]
+
+
 def other_section(results):
     others = [b for b in results["benchmarks"] if b.get("group") not in KNOWN_GROUPS]
     if not others:
@@ -435,7 +483,7 @@ def goals(results):
     found.append(Goal("warm start (fresh process, import → end of first epoch, tiny corpus)", "< 2 s",
                       warm and warm[0], "" if warm is None else f"{warm[0]:.2f} s",
                       None if warm is None else warm[0] < 2.0))
-    return found
+    return found + phrase_goals(results)
 
 
 def thread_scaling(rows, mode, threads=2):
@@ -498,7 +546,7 @@ def markdown(results):
     lines = ["# fastw2v benchmarks", "", machine_line(results), ""]
     for section in (goals_section, training_section, peers_section, architectures_section, size_section,
                     reference_section, sampler_section, corpus_section, startup_section, memory_section,
-                    quality_section, other_section):
+                    quality_section, phrases_section, other_section):
         body = section(results)
         if body:
             lines += body + [""]

@@ -50,6 +50,10 @@ EXPECTED_TESTS = (
     "bench/test_architectures.py::test_fastw2v_architecture[sg-hs-shared-1]",
     "bench/test_architectures.py::test_fastw2v_architecture[cbow-neg-default-1]",
     "bench/test_architectures.py::test_gensim_architecture[cbow-hs]",
+    "bench/test_phrases.py::test_phrase_pass_on_one_and_two_threads",
+    "bench/test_phrases.py::test_phrase_pass_against_gensim",
+    "bench/test_phrases.py::test_phrase_peak_memory_on_a_one_line_corpus[no limit]",
+    "bench/test_phrases.py::test_phrase_peak_memory_on_a_one_line_corpus[max-vocab]",
 )
 
 
@@ -135,6 +139,13 @@ def results():
             bench("test_gensim_quality", "quality", 0.7, trainer="gensim", mode="cbow-hs", seeds=3,
                   analogy_mean=0.85, analogy_std=0.02, pairs_spearman_mean=0.081, pairs_spearman_std=0.003),
             bench("test_new_thing", None, 0.7, widgets=3, share=0.125),
+            bench("ph-threads", "phrases", 2.0, compared="threads", bytes=100_000_000,
+                  median_seconds={"1 thread": 1.6, "2 threads": 1.0},
+                  mb_per_second={"1 thread": 62.5, "2 threads": 100.0}, ratios={"2 threads / 1 thread": 1.6}),
+            bench("ph-gensim", "phrases", 2.0, compared="gensim", bytes=10_000_000,
+                  median_seconds={"fastw2v": 0.2, "gensim": 5.0},
+                  mb_per_second={"fastw2v": 50.0, "gensim": 2.0}, ratios={"fastw2v / gensim": 25.0}),
+            bench("ph-mem", "phrases memory", 3.0, bytes=90_000_000, max_vocab=None, peak_rss_mib=470.2),
         ],
     }
 
@@ -155,6 +166,9 @@ def test_report_goals_judge_the_figures(results):
         "sg-hs, one thread, × gensim's sg-hs (default mode)": ("not met", 2.4),
         "memory flat in corpus size": ("met", 0.05),
         "warm start (fresh process, import → end of first epoch, tiny corpus)": ("met", 0.5),
+        "phrase pass, one thread": ("met", 62.5),
+        "phrase pass, two threads × one thread": ("not met", 1.6),
+        "phrase pass, one thread, × gensim Phrases + FrozenPhrases": ("met", 25.0),
     }
     text = report.markdown(results)
     assert "| 3.00× (aim 3×: met) | **met** |" in text
@@ -164,6 +178,8 @@ def test_report_goals_judge_the_figures(results):
     assert "| 2.00× (medians: 2.00×) | **met** |" in text
     assert "| 2.40× (shared mode: 4.80×) | **not met** |" in text
     assert "80.0 → 84.0 MiB (+5.0%) over 1M → 16M tokens" in text
+    assert "| threads | 2 threads | 100.0 | 1 s | 100.0 |" in text
+    assert "| 90.0 | none | 470 |" in text
 
 
 def test_report_goals_say_what_was_not_measured(results):
