@@ -70,14 +70,14 @@ def share_strings(words, word_counts, table, delimiter, prefix_strings=()):
 
     Args:
         words: list of str (W,). word_counts: int64 (W,), updated in place.
-        table: PairTable of pair counts, updated in place. delimiter: str, non-empty.
+        table: `pairtable.Shards` of pair counts, updated in place. delimiter: str, non-empty.
         prefix_strings: list of str (N,), the strings of the left items W, W + 1, ...
     """
     holds = words_holding(words, delimiter)
     overlaps = _overlaps(delimiter)
     if not holds.any() and not overlaps and not len(prefix_strings):
         return
-    left, right, counts = pairtable.pair_entries(table)
+    left, right, counts = table.pair_entries()
     n_words = len(words)
     if len(prefix_strings):
         holds = np.concatenate([holds, np.zeros(len(prefix_strings), dtype=bool)])
@@ -87,8 +87,7 @@ def share_strings(words, word_counts, table, delimiter, prefix_strings=()):
     holders = np.flatnonzero(holds)
     if not overlaps:
         split_left, split_right = _splits(words, holders, holds, delimiter)
-        found = np.empty(split_left.size, dtype=np.int64)
-        pairtable.find(table.slots, pairtable.keys_of(split_left, split_right), found)
+        found = table.find(pairtable.keys_of(split_left, split_right))
         left = np.concatenate([left, split_left[found >= 0]])
         right = np.concatenate([right, split_right[found >= 0]])
         counts = np.concatenate([counts, found[found >= 0]])
@@ -100,8 +99,8 @@ def share_strings(words, word_counts, table, delimiter, prefix_strings=()):
     for text, count in zip(texts + [words[w] for w in holders.tolist()],
                            counts[pairs].tolist() + word_counts[holders].tolist()):
         totals[text] = totals.get(text, 0) + count
-    pairtable.assign(table.slots, pairtable.keys_of(left[pairs], right[pairs]),
-                     np.array([totals[text] for text in texts], dtype=np.int64))
+    table.assign(pairtable.keys_of(left[pairs], right[pairs]),
+                 np.array([totals[text] for text in texts], dtype=np.int64))
     word_counts[holders] = [totals[words[w]] for w in holders.tolist()]
 
 

@@ -342,7 +342,58 @@ def may_hold(bits, key):
     return (bits[bit >> 6] >> np.uint64(bit & 63)) & np.uint64(1) != 0
 
 
-def merge(into, other):
-    """`into` (or a grown copy) with every entry of `other` added to it."""
-    keys, values = entries(other)
-    return add_counts(grown(into, keys.size), keys, values)[0]
+@njit(cache=True, nogil=True, inline="always")
+def shard_of(key, shards):
+    """Which of `shards` disjoint tables holds `key` (>= 0) (`Shards`): from the top byte of its
+    hash, which a table's rows (its low bits) do not use."""
+    return np.int64((mix(np.uint64(key + 1)) >> np.uint64(56)) % np.uint64(shards))
+
+
+@njit(cache=True, nogil=True)
+def _shards_of(keys, shards, out):
+    for i in range(keys.size):
+        out[i] = shard_of(keys[i], shards)
+
+
+class Shards:
+    """Disjoint tables that hold one table's entries together: key k is in
+    ``tables[shard_of(k, len(tables))]``, so that threads fill them at once, without a merge.
+
+    Attributes:
+        tables: list of PairTable.
+    """
+
+    def __init__(self, tables):
+        self.tables = list(tables)
+
+    def _split(self, keys):
+        """(each key's shard: int64 (n,), the keys as a contiguous int64 array)."""
+        keys = np.ascontiguousarray(keys, dtype=np.int64)
+        shard = np.zeros(keys.size, dtype=np.int64)
+        if len(self.tables) > 1:
+            _shards_of(keys, len(self.tables), shard)
+        return shard, keys
+
+    def find(self, keys):
+        """int64 (n,): the value of each key, -1 where it is absent."""
+        shard, keys = self._split(keys)
+        found = np.full(keys.size, -1, dtype=np.int64)
+        for index, table in enumerate(self.tables):
+            mine = np.flatnonzero(shard == index)
+            values = np.empty(mine.size, dtype=np.int64)
+            find(table.slots, keys[mine], values)
+            found[mine] = values
+        return found
+
+    def assign(self, keys, values):
+        """The value of each key present becomes values[i] (`assign`)."""
+        shard, keys = self._split(keys)
+        values = np.ascontiguousarray(values, dtype=np.int64)
+        for index, table in enumerate(self.tables):
+            mine = shard == index
+            assign(table.slots, keys[mine], values[mine])
+
+    def pair_entries(self):
+        """(left, right, values) of every table's pair keys (`pair_entries`), table after table."""
+        parts = [pair_entries(table) for table in self.tables]
+        return tuple(np.concatenate([part[k] for part in parts]) for k in range(3))

@@ -33,7 +33,7 @@ from fastw2v.rawcorpus import id_blocks
 from fastw2v import pairstrings, pairtable
 from fastw2v.errors import ConfigError
 from fastw2v.threadpool import on_threads
-from fastw2v.pairtable import ENTRIES, LOW_BITS, PAIR_BITS
+from fastw2v.pairtable import ENTRIES
 
 BLOCK_TOKENS = 1 << 14  # ids read and counted at a time: their keys stay in the cache
 SCORINGS = ("default", "npmi")
@@ -203,14 +203,17 @@ def count_pairs(raw, delimiter="_", threads=1, max_entries=None, connector_words
     """Count every candidate of a corpus: each pair of adjacent tokens, or with connector words
     each word, the connectors after it and the next word (a connector never starts or ends one).
 
+    The corpus is counted as one stream on each of `threads` threads, each thread keeping the
+    candidates of its own shard of keys (`pairtable.Shards`): no table is merged, and each
+    thread's table holds its share of them.
+
     Args:
         raw: RawCorpus. delimiter: str, joins the strings that share a count.
-        threads: int >= 1, parts counted at once (the counts do not depend on it).
+        threads: int >= 1 (the counts do not depend on it).
         max_entries: None, or the most distinct words + candidates: when the candidates pass
             that, those seen at most ``min_reduce`` times are dropped and ``min_reduce`` goes up
-            by one (it starts at 1). The parts are then counted one after another on one
-            thread, since what a prune drops depends on the order the pairs come in. The
-            prefix nodes are not pruned.
+            by one (it starts at 1). Counting then runs on one thread, since what a prune drops
+            depends on the order the pairs come in. The prefix nodes are not pruned.
         connector_words: frozenset of str.
     Returns:
         PairCounts.
@@ -223,118 +226,38 @@ def count_pairs(raw, delimiter="_", threads=1, max_entries=None, connector_words
     check_connector_words(connector_words)
     connector = connector_mask(raw.words, connector_words)
     n_words = len(raw.words)
+    budget = None
     if max_entries is not None:
         budget = int(max_entries) - n_words
         if budget < 1:
             raise ConfigError(f"max_entries {max_entries:,} leaves no room for pairs: the corpus has "
                               f"{n_words:,} distinct words; give more than that")
-        counter = _Counter(_first_size(raw, budget), connector, budget)
-        maps = _int32_maps(raw)
-        for part in raw.parts:
-            counter.count(raw, part, maps, carry=True)
-        table, nodes, prunes = counter.table, counter.nodes, counter.prunes
-    else:
-        (table, nodes), prunes = _count_on_threads(raw, threads, connector), 0
-    prefixes = Prefixes.from_table(nodes, n_words)
+        threads = 1
+    shards = max(1, int(threads))
+    maps = _int32_maps(raw)
+    counters = [_Counter(_first_size(raw, shards, budget), connector, shards, shard, budget)
+                for shard in range(shards)]
+    _, failures = on_threads(counters, counters, lambda _, counter: counter.count_all(raw, maps))
+    if failures:
+        raise failures[min(failures)]
+    table = pairtable.Shards([counter.table for counter in counters])
+    prefixes = Prefixes.from_table(counters[0].nodes, n_words)  # every thread grew the same tree
     word_counts = np.array(raw.counts, dtype=np.int64)
     word_counts[connector] = 0
     pairstrings.share_strings(raw.words, word_counts, table, delimiter,
                               prefixes.strings(raw.words, delimiter) if prefixes.parent.size else ())
-    left, right, counts = pairtable.pair_entries(table)
+    left, right, counts = table.pair_entries()
     return PairCounts(words=raw.words, word_counts=word_counts, left=left, right=right, counts=counts,
-                      train_words=raw.n_tokens, prunes=prunes, delimiter=delimiter,
+                      train_words=raw.n_tokens, prunes=counters[0].prunes, delimiter=delimiter,
                       connector_words=connector_words, connector=connector, prefixes=prefixes)
 
 
-def _count_on_threads(raw, threads, connector):
-    """(the candidate table, the prefix table) of the corpus, its parts counted on `threads`
-    threads, each thread's tables merged into the first's."""
-    counters = [_Counter(_first_size(raw), connector) for _ in range(max(1, min(threads, len(raw.parts))))]
-    maps = _int32_maps(raw)
-    ends, failures = on_threads(raw.parts, counters, lambda counter, part: counter.count(raw, part, maps))
-    if failures:
-        raise failures[min(failures)]
-    table, nodes = counters[0].table, counters[0].nodes
-    for counter in counters[1:]:
-        table, nodes = _merged(table, nodes, counter)
-    return _add_across_parts(raw, ends, maps, connector, table, nodes)
-
-
-def _merged(table, nodes, counter):
-    """(table, nodes) with a counter's candidates added, its nodes renumbered as `nodes`'."""
-    keys, values = pairtable.entries(counter.table)
-    if counter.nodes.sizes[pairtable.ENTRIES]:
-        node_keys, items = pairtable.entries(counter.nodes)
-        node_keys = node_keys[np.argsort(items)]
-        nodes = pairtable.grown(nodes, node_keys.size)
-        renumbered = np.empty(node_keys.size, dtype=np.int64)
-        _renumber_nodes(node_keys, counter.base, nodes.slots, nodes.sizes, renumbered)
-        left = keys >> pairtable.PAIR_BITS
-        moved = left >= counter.base
-        left[moved] = renumbered[left[moved] - counter.base]
-        keys = (left << pairtable.PAIR_BITS) | (keys & pairtable.LOW_BITS)
-    return pairtable.add_counts(pairtable.grown(table, keys.size), keys, values)[0], nodes
-
-
-@njit(cache=True, nogil=True)
-def _renumber_nodes(node_keys, base, slots, sizes, renumbered):
-    """renumbered[i] = the item, in the prefix table `slots`, of another table's node base + i
-    (node_keys[i]: its key (parent item, connector word), parents first), added where absent."""
-    for i in range(node_keys.size):
-        parent = node_keys[i] >> PAIR_BITS
-        if parent >= base:
-            parent = renumbered[parent - base]
-        key = pairtable.pair_key(parent, node_keys[i] & LOW_BITS)
-        renumbered[i] = pairtable.find_or_add(slots, sizes, key, base + sizes[ENTRIES])
-
-
-def _add_across_parts(raw, ends, maps, connector, table, nodes):
-    """(table, nodes) with the candidates that cross part ends: the last word of a part with
-    tokens, the connectors after it (in the parts that follow too) and the next part's first
-    word that is not one. `ends`: each part's `_PartEnds`."""
-    keys, left, base = [], -1, len(raw.words)
-    for part, end in zip(raw.parts, ends):
-        if left >= 0:
-            lead = _part_words(raw, part, maps, 0, end.first_at if end.first_at >= 0 else end.tokens)
-            left, nodes = _extended(left, lead, nodes, base)
-            if end.first_at >= 0:
-                keys.append(pairtable.pair_key(left, end.first_word))
-        if end.first_at >= 0:
-            trail = _part_words(raw, part, maps, end.last_at + 1, end.tokens)
-            left, nodes = _extended(end.last_word, trail, nodes, base)
-    keys = np.array(keys, dtype=np.int64)
-    return pairtable.add_counts(table, keys, np.ones(keys.size, dtype=np.int64))[0], nodes
-
-
-def _part_words(raw, part, maps, lo, hi):
-    """The word indices of a part's tokens lo..hi (int32)."""
-    if hi <= lo:
-        return np.zeros(0, dtype=np.int32)
-    ids = np.memmap(raw.path(part["ids"]), dtype=np.int32, mode="r")[lo:hi]
-    return maps[part["map"]][ids]
-
-
-def _extended(left, connectors, nodes, base):
-    """(the left item `left` followed by the connector words `connectors`, the prefix table)."""
-    if not connectors.size:
-        return int(left), nodes
-    nodes = pairtable.grown(nodes, connectors.size)
-    return int(_extend(np.int64(left), connectors, nodes.slots, nodes.sizes, base)), nodes
-
-
-@njit(cache=True, nogil=True)
-def _extend(left, connectors, slots, sizes, base):
-    for word in connectors:
-        left = pairtable.find_or_add(slots, sizes, pairtable.pair_key(left, word), base + sizes[ENTRIES])
-    return left
-
-
-def _first_size(raw, budget=None):
-    """Entries a counting table starts with room for: a part's tokens (its most pairs), at most
-    INITIAL_PAIRS, at most budget + 1. Each growth moves every entry, once more than counting
-    touched it; a table that starts large skips the small ones."""
-    tokens = max((int(part["tokens"]) for part in raw.parts), default=0)
-    return min(tokens, INITIAL_PAIRS, budget + 1 if budget is not None else tokens)
+def _first_size(raw, shards, budget=None):
+    """Entries a counting table starts with room for: its share of the corpus's tokens (at most
+    one new pair each), at most INITIAL_PAIRS, at most budget + 1. Each growth moves every
+    entry, once more than counting touched it; a table that starts large skips the small ones."""
+    tokens = raw.n_tokens // shards + 1
+    return min(tokens, INITIAL_PAIRS // shards, budget + 1 if budget is not None else tokens)
 
 
 def _int32_maps(raw):
@@ -342,53 +265,36 @@ def _int32_maps(raw):
     return [mapping.astype(np.int32) for mapping in raw.maps]
 
 
-@dataclass(frozen=True)
-class _PartEnds:
-    """Where a counted part's candidates stop: its first and last word that is not a connector
-    (token positions in the part, -1: none) and its tokens."""
-
-    first_at: int
-    first_word: int
-    last_at: int
-    last_word: int
-    tokens: int
-
-
-LEFT, FIRST_AT, FIRST_WORD, LAST_AT, LAST_WORD = range(5)  # a counter's state: see `_candidate_keys`
+LEFT = 0  # a counter's state: the open candidate's left item
 
 
 class _Counter:
-    """One thread's candidate table, prefix table, key buffer and pruning state, kept over the
-    parts it counts."""
+    """One thread's shard of the candidate table, its prefix table, key buffer and pruning state."""
 
-    def __init__(self, entries, connector, budget=None):
+    def __init__(self, entries, connector, shards=1, shard=0, budget=None):
         self.table = pairtable.new_table(entries)
         self.nodes = pairtable.new_table(16)
         self.connects, self.base = bool(connector.any()), connector.size
         self.connector = connector if self.connects else np.zeros(1, dtype=bool)
+        self.shards, self.shard = shards, shard
         self.keys = np.empty(BLOCK_TOKENS, dtype=np.int64)
         self.ones = np.ones(BLOCK_TOKENS, dtype=np.int64)
-        self.state = np.full(5, -1, dtype=np.int64)
+        self.state = np.full(1, -1, dtype=np.int64)
         self.budget, self.prunes, self.min_reduce = budget, 0, 1
 
-    def count(self, raw, part, maps, carry=False):
-        """Count a part's candidates (with `carry`, also those that the tokens counted before
-        leave open). Returns the part's `_PartEnds`."""
-        if not carry:
-            self.state[LEFT] = -1
-        self.state[FIRST_AT:] = -1
-        word_of, read = maps[part["map"]], 0
-        for ids in id_blocks(raw.path(part["ids"]), BLOCK_TOKENS):
-            if self.connects:
-                self.nodes = pairtable.grown(self.nodes, ids.size)
-            n = _candidate_keys(ids, word_of, self.connector, read, self.state, self.keys,
-                                self.nodes.slots, self.nodes.sizes, self.base)
-            self.table, prunes, self.min_reduce = pairtable.add_counts(
-                self.table, self.keys[:n], self.ones[:n], self.budget, self.min_reduce)
-            self.prunes += prunes
-            read += ids.size
-        state = self.state.tolist()
-        return _PartEnds(state[FIRST_AT], state[FIRST_WORD], state[LAST_AT], state[LAST_WORD], read)
+    def count_all(self, raw, maps):
+        """Count the candidates of this counter's shard in the whole corpus, part after part (a
+        candidate goes on across parts)."""
+        for part in raw.parts:
+            word_of = maps[part["map"]]
+            for ids in id_blocks(raw.path(part["ids"]), BLOCK_TOKENS):
+                if self.connects:
+                    self.nodes = pairtable.grown(self.nodes, ids.size)
+                n = _candidate_keys(ids, word_of, self.connector, self.state, self.keys, self.nodes.slots,
+                                    self.nodes.sizes, self.base, self.shards, self.shard)
+                self.table, prunes, self.min_reduce = pairtable.add_counts(
+                    self.table, self.keys[:n], self.ones[:n], self.budget, self.min_reduce)
+                self.prunes += prunes
 
 
 def line_ends(raw, part):
@@ -401,24 +307,24 @@ def line_ends(raw, part):
 
 
 @njit(cache=True, nogil=True)
-def _candidate_keys(ids, word_of, connector, read, state, keys, node_slots, node_sizes, base):
-    """The key of every candidate that a block's tokens end into `keys`; returns how many.
+def _candidate_keys(ids, word_of, connector, state, keys, node_slots, node_sizes, base, shards, shard):
+    """The key of every candidate of shard `shard` that a block's tokens end into `keys`;
+    returns how many.
 
     A token that is not a connector ends the open candidate (if any) and opens the next; a
     connector extends the open one (its left item becomes the node of the two, added to the
     prefix table where new) and is skipped where none is open.
 
     Args:
-        ids: int32 (n,), provisional ids of the part's tokens read..read + n. word_of: int32,
-            provisional id -> word index. connector: bool (W,), or (1,) False without connector
-            words (one entry that stays in the cache: the word is clamped to it).
-        state: int64 (5,): LEFT, the open candidate's left item (-1: none), then FIRST_AT and
-            FIRST_WORD, LAST_AT and LAST_WORD, the part's first and last non-connector so far.
+        ids: int32 (n,), provisional ids. word_of: int32, provisional id -> word index.
+        connector: bool (W,), or (1,) False without connector words (one entry that stays in
+            the cache: the word is clamped to it).
+        state: int64 (1,): LEFT, the open candidate's left item (-1: none).
         keys: int64 (>= n,). node_slots, node_sizes: the prefix table, with room for n more
             nodes; its items are base, base + 1, ... in the order they are added.
+        shards, shard: the keys kept are those `pairtable.shard_of` puts in `shard`.
     """
     left, n, top = state[LEFT], 0, connector.size - 1
-    first_at, last_at, last_word = state[FIRST_AT], state[LAST_AT], state[LAST_WORD]
     for k in range(ids.size):
         word = word_of[ids[k]]
         if connector[min(word, top)]:
@@ -427,13 +333,10 @@ def _candidate_keys(ids, word_of, connector, read, state, keys, node_slots, node
                                              base + node_sizes[ENTRIES])
             continue
         if left >= 0:
-            keys[n] = pairtable.pair_key(left, word)
-            n += 1
-        if first_at < 0:
-            first_at = read + k
-            state[FIRST_WORD] = word
-        left, last_at, last_word = word, read + k, word
-    state[LEFT], state[FIRST_AT], state[LAST_AT], state[LAST_WORD] = left, first_at, last_at, last_word
+            keys[n] = pairtable.pair_key(left, word)  # kept when in the shard: no branch to mispredict
+            n += 1 if shards == 1 else np.int64(pairtable.shard_of(keys[n], shards) == shard)
+        left = word
+    state[LEFT] = left
     return n
 
 
