@@ -3,8 +3,8 @@ tokens, score each pair, and join the pairs that score above a threshold (`fastw
 
 Counting runs over a `fastw2v.rawcorpus.RawCorpus`: its word counts are the unigram counts, its
 token count is ``train_words``, and compiled code counts the pairs of word indices, block by block
-of the spooled ids, into a `fastw2v.pairtable` (the parts shared out to threads, a table
-each, the tables merged). As in the C tool, the corpus is one stream: a pair is counted across a line end (its
+of the spooled ids, into `fastw2v.pairtable` tables (one per thread, each for its shard of the
+keys). As in the C tool, the corpus is one stream: a pair is counted across a line end (its
 ``start`` flag never fires) and across the parts and files. With a `max_entries` limit the table
 is pruned as the C tool's ``ReduceVocab`` prunes its own.
 
