@@ -33,35 +33,153 @@ from fastw2v.pairstrings import COPY_BYTES, token_bytes, words_holding
 from fastw2v.phrases import BLOCK_TOKENS, line_ends
 from fastw2v.rawcorpus import id_blocks
 from fastw2v.rawcorpus import RawCorpus
+from fastw2v.threadpool import in_order
 
 LINE_END = -1
 IN_LINE, FILL, LEFT, START, OWNED = range(5)  # the join's state: see `_join`
 TEXT_BUFFER_BYTES = 1 << 20
+SEGMENT_TOKENS = 1 << 20  # tokens a thread joins and formats at a time when several write text
+CUT_SEARCH_TOKENS = 1 << 14  # how far past a wanted cut a safe one is looked for
 PREFETCH_AHEAD = 16
 
 
-def write_text(raw, phrases, path):
+def write_text(raw, phrases, path, threads=1, segment_tokens=SEGMENT_TOKENS):
     """Write the corpus with its phrases joined: one line for every line that has tokens, the
     tokens separated by one space, a phrase's words by the delimiter (the file is replaced only
     once it is complete).
 
+    With several threads the stream is cut into segments of about `segment_tokens` tokens where
+    no phrase can cross the cut (`_segments`), which threads join and format at once while this
+    one writes them in order.
+
     Args:
         raw: RawCorpus. phrases: `fastw2v.phrases.Phrases` of the same words. path: str.
+        threads: int >= 1. segment_tokens: int >= 1.
+    Returns:
+        int, the tokens written.
     Raises:
         OutputError: the file cannot be written.
     """
     arena, spans = token_bytes(phrases.words + phrases.strings())
-    longest = int(spans[:, 1].max(initial=0))
-    buffer = np.empty(max(TEXT_BUFFER_BYTES, longest + COPY_BYTES + 1), dtype=np.uint8)
-    state = np.zeros(2, dtype=np.int64)  # a token is on the current line; the bytes in buffer
+    text_bytes = max(TEXT_BUFFER_BYTES, int(spans[:, 1].max(initial=0)) + COPY_BYTES + 1)
+    lookup = _lookup(phrases)
+    bounds = _segments(raw, phrases, lookup, threads, segment_tokens)
+    segments = [_TextSegment(raw, phrases, lookup, start, stop, arena, spans, text_bytes)
+                for start, stop in zip(bounds[:-1], bounds[1:])]
     with atomic_write(path, "wb") as handle:
-        for _, items in _joined(raw, phrases):
+        if threads <= 1 or len(segments) == 1:
+            for segment in segments:
+                for chunk in segment.chunks():
+                    handle.write(chunk)
+        else:
+            for chunks in in_order(segments, threads, lambda segment: [bytes(c) for c in segment.chunks()]):
+                handle.writelines(chunks)
+        if segments and segments[-1].spaced:
+            handle.write(b"\n")
+    return sum(segment.tokens for segment in segments)
+
+
+class _TextSegment:
+    """The joined text of the stream's tokens start..stop (`_segments`' cuts).
+
+    `chunks()` yields it as views of one buffer (each overwritten by the next); after it,
+    `tokens` is the tokens written and `spaced` whether a token is on the last line.
+    """
+
+    def __init__(self, raw, phrases, lookup, start, stop, arena, spans, text_bytes):
+        self.raw, self.phrases, self.lookup = raw, phrases, lookup
+        self.start, self.stop = start, stop
+        self.arena, self.spans, self.text_bytes = arena, spans, text_bytes
+        self.tokens, self.spaced = 0, False
+
+    def chunks(self):
+        buffer = np.empty(self.text_bytes, dtype=np.uint8)
+        in_line = _in_line_at(self.raw, self.start)
+        state = np.array([in_line, 0], dtype=np.int64)  # a token is on the current line; bytes in buffer
+        for _, items in _joined(self.raw, self.phrases, self.lookup, self.start, self.stop):
+            self.tokens += int(np.count_nonzero(items != LINE_END))
             done = 0
             while done < items.size:
-                done = _format(items, done, arena, spans, buffer, state)
-                handle.write(buffer[:state[1]])
-        if state[0]:
-            handle.write(b"\n")
+                done = _format(items, done, self.arena, self.spans, buffer, state)
+                yield buffer[:state[1]]
+        self.spaced = bool(state[0])
+
+
+def _segments(raw, phrases, lookup, threads, segment_tokens):
+    """Cuts of the stream for `threads` threads: [0, c1, ..., total], each cut a position no
+    phrase can cross (`_cut_from`), about `segment_tokens` apart ([0, total] for one thread)."""
+    total = raw.n_tokens
+    cuts = [0]
+    if threads > 1:
+        starts = np.cumsum([0] + [int(part["tokens"]) for part in raw.parts])
+        for wanted in range(segment_tokens, total, segment_tokens):
+            index = int(np.searchsorted(starts, wanted, side="right")) - 1
+            found = _cut_from(raw, phrases, lookup, index, wanted - int(starts[index]))
+            if found >= 0 and starts[index] + found > cuts[-1]:
+                cuts.append(int(starts[index] + found))
+    return cuts + [total]
+
+
+def _cut_from(raw, phrases, lookup, index, offset):
+    """The first position >= offset in part `index`, within CUT_SEARCH_TOKENS, where a line ends
+    or two words that are not connectors and are no phrase meet (the joined stream after it then
+    does not depend on what came before, nor the one before on what follows); -1 if none."""
+    part = raw.parts[index]
+    lo = max(1, offset) - 1
+    hi = min(int(part["tokens"]), lo + CUT_SEARCH_TOKENS)
+    if hi - lo < 2:
+        return -1
+    ids = next(id_blocks(raw.path(part["ids"]), hi - lo, lo, hi))
+    ends = line_ends(raw, part)
+    table, bits, _ = lookup
+    k = _first_cut(ids, raw.maps[part["map"]].astype(np.int32), _connector_of(phrases),
+                   ends[np.searchsorted(ends, lo + 1):np.searchsorted(ends, hi, side="right")], lo,
+                   table.slots, bits)
+    return lo + k if k >= 0 else -1
+
+
+@njit(cache=True, nogil=True)
+def _first_cut(ids, word_of, connector, ends, read, slots, bits):
+    """The first k >= 1 where a line end is at token read + k (`ends`: those in the block, after
+    its first token), or ids[k - 1] and ids[k] are words that are not connectors and whose pair
+    is no phrase; -1 where there is none."""
+    top, e = connector.size - 1, 0
+    for k in range(1, ids.size):
+        while e < ends.size and ends[e] < read + k:
+            e += 1
+        if e < ends.size and ends[e] == read + k:
+            return k
+        before, word = word_of[ids[k - 1]], word_of[ids[k]]
+        if connector[min(before, top)] or connector[min(word, top)]:
+            continue
+        key = pairtable.pair_key(before, word)
+        if not pairtable.may_hold(bits, key) or pairtable.lookup(slots, key) < 0:
+            return k
+    return -1
+
+
+def _in_line_at(raw, position):
+    """Whether a token of the stream comes before `position` on its line (no line end at it)."""
+    if position == 0:
+        return 0
+    start = 0
+    for part in raw.parts:
+        stop = start + int(part["tokens"])
+        if start <= position <= stop:
+            ends = line_ends(raw, part)
+            at = int(np.searchsorted(ends, position - start))
+            if at < ends.size and ends[at] == position - start:
+                return 0
+        start = stop
+    return 1
+
+
+def _connector_of(phrases):
+    """The connector mask as `_join` reads it: (1,) False when there are no connector words."""
+    connector = phrases.connector
+    if connector is None or not connector.any():
+        return np.zeros(1, dtype=bool)  # one entry that stays in the cache, never a connector
+    return connector
 
 
 def join_corpus(raw, phrases, directory):
@@ -86,7 +204,7 @@ def join_corpus(raw, phrases, directory):
     counts = np.zeros(len(strings), dtype=np.int64)
     spools = _Spools(directory, len(raw.parts), counts)
     try:
-        for index, items in _joined(raw, phrases):
+        for index, items in _joined(raw, phrases, _lookup(phrases)):
             spools.take(index, items)
         parts = spools.close()
     except BaseException:
@@ -125,24 +243,30 @@ def _lookup(phrases):
     return table, pairtable.key_filter(keys), parts
 
 
-def _joined(raw, phrases, block=BLOCK_TOKENS):
-    """The joined stream, as (part index, items): int32 arrays of word indices, phrase ids and
-    LINE_END, in stream order, each belonging to that part (views of one buffer, overwritten by
-    the next). The open candidate's tokens (a word, and connectors after it) are held back until
-    the tokens after them are known, since those may join them; they belong to the part of
-    their first."""
-    table, bits, parts = _lookup(phrases)
-    connector = phrases.connector
-    if connector is None or not connector.any():
-        connector = np.zeros(1, dtype=bool)  # as `_join` reads it: one entry, never a connector
+def _joined(raw, phrases, lookup, start=0, stop=None, block=BLOCK_TOKENS):
+    """The joined stream of tokens start..stop (positions in the whole stream; a start other than
+    0 is one of `_segments`' cuts, where the join begins afresh), as (part index, items): int32
+    arrays of word indices, phrase ids and LINE_END, in stream order, each belonging to that part
+    (views of one buffer, overwritten by the next). The open candidate's tokens (a word, and
+    connectors after it) are held back until the tokens after them are known, since those may
+    join them; they belong to the part of their first. The line ends at start..stop are those of
+    the stream (one at `start` is the segment before's)."""
+    table, bits, parts = lookup
+    connector = _connector_of(phrases)
+    stop = raw.n_tokens if stop is None else stop
     out = np.empty(2 * block + 2, dtype=np.int32)  # the held tokens, and each token and line end
-    state = np.array([0, 0, -1, 0, 0], dtype=np.int64)
-    owner = 0  # the part of the held tokens
+    state = np.array([_in_line_at(raw, start), 0, -1, 0, 0], dtype=np.int64)
+    owner, part_start = 0, 0  # the part of the held tokens; where the part begins in the stream
     maps = [mapping.astype(np.int32) for mapping in raw.maps]  # half the cache lines of int64
     for index, part in enumerate(raw.parts):
+        part_start, begins = part_start + int(part["tokens"]), part_start
+        if part_start < start or begins > stop:
+            continue
+        lo, hi = max(start - begins, 0), min(stop - begins, int(part["tokens"]))
         word_of, ends = maps[part["map"]], line_ends(raw, part)
-        read = ends_done = 0
-        blocks = id_blocks(raw.path(part["ids"]), block)
+        ends = ends[np.searchsorted(ends, lo):np.searchsorted(ends, hi, side="right")]
+        read, ends_done = lo, 0
+        blocks = id_blocks(raw.path(part["ids"]), block, lo, hi) if hi > lo else iter(())
         for ids in itertools.chain(blocks, [np.zeros(0, dtype=np.int32)]):  # the last: its line ends
             if out.size < state[FILL] + 2 * ids.size + 2:
                 out = np.concatenate([out[:state[FILL]], np.empty(2 * ids.size + 2, dtype=np.int32)])

@@ -95,25 +95,58 @@ def run_passes(raw, passes, threads, spool, limit_name="max_entries"):
     Raises:
         ConfigError: max_entries leaves no room for pairs beside a pass's words.
     """
-    from fastw2v import phrasejoin, phrases
-
     found = []
     for number, config in enumerate(passes.configs(), start=1):
-        if config.max_entries is not None and config.max_entries <= len(raw.words):
-            raise ConfigError(f"{limit_name} {config.max_entries:,} leaves no room for pairs: "
-                              f"pass {number} reads {len(raw.words):,} distinct words, and the limit "
-                              "holds words and pairs together; give more than that")
-        pairs = phrases.count_pairs(raw, config.delimiter, threads, config.max_entries,
-                                    config.connector_words)
-        if pairs.prunes:
-            warnings.warn(f"phrase pass {number}: the rarest pairs were pruned {pairs.prunes:,} time(s) to "
-                          f"stay within {limit_name} {config.max_entries:,}; the pair counts are then lower "
-                          "bounds, and a few phrases may be missed", InputWarning, stacklevel=2)
-        chosen = phrases.choose_phrases(pairs, config)
-        found.append(int(chosen.left.size))
-        directory = os.path.join(spool, f"phrases-pass-{number}")
-        os.makedirs(directory, exist_ok=True)
-        joined = phrasejoin.join_corpus(raw, chosen, directory)
-        raw.remove()
-        raw = joined
+        raw = _joined_pass(raw, config, number, threads, spool, limit_name, found)
     return raw, found
+
+
+def write_passes(raw, passes, threads, spool, path, limit_name="max_entries"):
+    """`run_passes`, but the last pass writes its joined text to `path` (atomically, on
+    `threads` threads) rather than spooling a corpus; `raw` and every spool are removed.
+
+    Returns:
+        (the tokens written, list of int: the phrases each pass found).
+    Raises:
+        ConfigError: as `run_passes`. OutputError: the text cannot be written.
+    """
+    from fastw2v import phrasejoin
+
+    found, configs = [], passes.configs()
+    for number, config in enumerate(configs[:-1], start=1):
+        raw = _joined_pass(raw, config, number, threads, spool, limit_name, found)
+    chosen = _chosen(raw, configs[-1], len(configs), threads, limit_name)
+    found.append(int(chosen.left.size))
+    tokens = phrasejoin.write_text(raw, chosen, path, threads)
+    raw.remove()
+    return tokens, found
+
+
+def _joined_pass(raw, config, number, threads, spool, limit_name, found):
+    """Pass `number`'s joined corpus (in spool/phrases-pass-N); raw's spool is removed and the
+    phrases it found appended to `found`."""
+    from fastw2v import phrasejoin
+
+    chosen = _chosen(raw, config, number, threads, limit_name)
+    found.append(int(chosen.left.size))
+    directory = os.path.join(spool, f"phrases-pass-{number}")
+    os.makedirs(directory, exist_ok=True)
+    joined = phrasejoin.join_corpus(raw, chosen, directory)
+    raw.remove()
+    return joined
+
+
+def _chosen(raw, config, number, threads, limit_name):
+    """Pass `number`'s phrases (`phrases.Phrases`): count, warn when pruned, choose."""
+    from fastw2v import phrases
+
+    if config.max_entries is not None and config.max_entries <= len(raw.words):
+        raise ConfigError(f"{limit_name} {config.max_entries:,} leaves no room for pairs: "
+                          f"pass {number} reads {len(raw.words):,} distinct words, and the limit "
+                          "holds words and pairs together; give more than that")
+    pairs = phrases.count_pairs(raw, config.delimiter, threads, config.max_entries, config.connector_words)
+    if pairs.prunes:
+        warnings.warn(f"phrase pass {number}: the rarest pairs were pruned {pairs.prunes:,} time(s) to "
+                      f"stay within {limit_name} {config.max_entries:,}; the pair counts are then lower "
+                      "bounds, and a few phrases may be missed", InputWarning, stacklevel=3)
+    return phrases.choose_phrases(pairs, config)

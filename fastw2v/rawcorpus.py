@@ -86,15 +86,19 @@ class RawCorpus:
         return cls(directory, text.split("\n") if text else [], counts, manifest["parts"], maps)
 
 
-def id_blocks(path, block):
-    """The int32 ids of a spool file, `block` at a time, into one reused buffer."""
+def id_blocks(path, block, start=0, stop=None):
+    """The int32 ids of a spool file, `block` at a time, into one reused buffer: ids
+    start..stop (None: to the end)."""
     buffer = np.empty(block, dtype=np.int32)
     view = memoryview(buffer).cast("B")
+    left = None if stop is None else 4 * max(0, stop - start)
     with open(path, "rb", buffering=0) as handle:
-        while True:
-            got = handle.readinto(view)
+        handle.seek(4 * start)
+        while left is None or left > 0:
+            got = handle.readinto(view if left is None or left >= view.nbytes else view[:left])
             if not got:
                 return
+            left = None if left is None else left - got
             yield buffer[:got // 4]
 
 

@@ -1,7 +1,10 @@
 """Items shared out to threads: each worker, on a thread of its own, takes the next item in turn
-(the work is compiled code that releases the GIL, or I/O)."""
+(`on_threads`), or a pool computes results that are taken in item order (`in_order`); the work
+is compiled code that releases the GIL, or I/O."""
 
+import collections
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 
 def on_threads(items, workers, function):
@@ -38,3 +41,29 @@ def on_threads(items, workers, function):
         for thread in threads:
             thread.join()
     return results, failures
+
+
+def in_order(items, threads, function, ahead=2):
+    """Yield ``function(item)`` for every item, in item order, computed on `threads` threads
+    while the caller uses the results before them; at most threads × ahead results wait, done or
+    under way. One thread: each computed when it is asked for, on this thread. An exception in
+    `function` is raised where its result would be yielded (the later items are cancelled).
+    """
+    if threads <= 1:
+        for item in items:
+            yield function(item)
+        return
+    items = iter(items)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        first = [item for _, item in zip(range(threads * ahead), items)]
+        pending = collections.deque(pool.submit(function, item) for item in first)
+        try:
+            while pending:
+                result = pending.popleft().result()
+                for item in items:
+                    pending.append(pool.submit(function, item))
+                    break
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()

@@ -91,6 +91,9 @@ def engine(lines, connectors, config, folder, threads=1, piece_bytes=None):
     pairs = phrases.count_pairs(raw, config.delimiter, threads, config.max_entries, connectors)
     chosen = phrases.choose_phrases(pairs, config)
     phrasejoin.write_text(raw, chosen, str(folder / "out.txt"))
+    for segment_tokens in (1, 2, 5):  # cut into segments, on threads: the same text
+        phrasejoin.write_text(raw, chosen, str(folder / "cut.txt"), 2, segment_tokens)
+        assert (folder / "cut.txt").read_bytes() == (folder / "out.txt").read_bytes()
     os.makedirs(folder / "joined")
     spooled = lines_of(phrasejoin.join_corpus(raw, chosen, str(folder / "joined")))
     assert spooled == read_lines(str(folder / "out.txt"))  # the spooled corpus is the text's

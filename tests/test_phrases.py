@@ -112,10 +112,19 @@ def lines_of(raw):
 
 
 def detect(raw, config, path, threads=1):
-    """One pass: count, choose, write the joined text. Returns (PairCounts, Phrases)."""
+    """One pass: count, choose, write the joined text; with threads, also written by `threads`
+    threads in segments of a few tokens, which must give the same text and token count.
+    Returns (PairCounts, Phrases)."""
     pairs = phrases.count_pairs(raw, config.delimiter, threads, config.max_entries)
     chosen = phrases.choose_phrases(pairs, config)
-    phrasejoin.write_text(raw, chosen, path)
+    tokens = phrasejoin.write_text(raw, chosen, path)
+    if threads > 1:
+        for segment_tokens in (1, 3, 7):
+            again = path + f".{segment_tokens}"
+            assert phrasejoin.write_text(raw, chosen, again, threads, segment_tokens) == tokens
+            with open(path, "rb") as one, open(again, "rb") as other:
+                assert one.read() == other.read(), segment_tokens
+    assert tokens == sum(map(len, read_lines(path)))
     return pairs, chosen
 
 

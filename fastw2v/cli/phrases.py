@@ -82,7 +82,7 @@ def _run_phrases(args):
     start = time.perf_counter()
     check_output_path(args.output)  # now, not after the passes
     from fastw2v import reader  # NumPy: only once the command line is parsed
-    from fastw2v.phrasing import PhrasePasses, pass_thresholds, run_passes
+    from fastw2v.phrasing import PhrasePasses, pass_thresholds, write_passes
 
     thresholds = pass_thresholds(args.threshold, args.passes, args.scoring, "--threshold")
     passes = PhrasePasses(passes=args.passes, min_count=args.min_count, threshold=args.threshold,
@@ -94,13 +94,12 @@ def _run_phrases(args):
     with tempfile.TemporaryDirectory(prefix="fastw2v-phrases-") as spool:
         raw = reader.read_text(reader.plan_pieces(files, threads), spool, threads, reader.warn_bad_utf8)
         tokens_in = raw.n_tokens
-        joined, found = run_passes(raw, passes, threads, spool, "--max-vocab")
-        _write(joined, args.delimiter, args.output)
+        tokens_out, found = write_passes(raw, passes, threads, spool, args.output, "--max-vocab")
     if not args.quiet:
         count = f"{args.passes} pass" + ("es" if args.passes > 1 else "")
         print(f"fastw2v: {count}, thresholds {', '.join(f'{t:g}' for t in thresholds)}; "
               f"phrases found per pass: {', '.join(f'{n:,}' for n in found)}; {tokens_in:,} tokens in, "
-              f"{joined.n_tokens:,} out; {time.perf_counter() - start:.1f} s; output: {args.output}",
+              f"{tokens_out:,} out; {time.perf_counter() - start:.1f} s; output: {args.output}",
               file=sys.stderr)
     return 0
 
@@ -134,19 +133,3 @@ def _check_not_an_input(output, files):
             continue
         if os.path.realpath(path) == target or (os.path.exists(target) and os.path.samefile(path, target)):
             raise OutputError(f"{output}: is also an input ({path}); write the phrases to another file")
-
-
-def _write(raw, delimiter, path):
-    """Write a joined corpus as text, atomically: its tokens as they are (no further phrases).
-    The last pass is joined into a spool too, rather than written with its phrases, so that the
-    summary knows the tokens out; the text is the same (`phrasejoin.join_corpus`)."""
-    import numpy as np
-
-    from fastw2v import phrasejoin
-    from fastw2v.phrases import Phrases
-
-    empty = np.zeros(0, dtype=np.int32)
-    none = Phrases(words=raw.words, left=empty, right=empty, scores=np.zeros(0, dtype=np.float32),
-                   delimiter=delimiter)
-    phrasejoin.write_text(raw, none, path)
-
