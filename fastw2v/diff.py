@@ -133,6 +133,30 @@ def replay_step(recording, lo, hi, V, U, config, tree=None):
     return total
 
 
+def replay_subword_pair(recording, p, V, U, config, rows_of, n_words, tree=None):
+    """Apply pair p of a subword skip-gram recording (`fastw2v.subword_kernels`, fastText's
+    orientation: its ``context`` column is the input word, whose rows' mean predicts the output
+    word in ``center``) with the reference's float64 functions: the input from the rows before
+    the step, the pair's loss as `replay_step` scores it, and fastText's step on every row of the
+    input (`reference.subword_input_step`).
+
+    Args:
+        recording: Recording. V: float64 (Vocab + bucket, D); U: float64, the output rows; both
+            updated in place. config: TrainConfig (sg). rows_of: word -> int array, its rows of V
+            (its own, then its n-grams' at Vocab + r). n_words: Vocab. tree: as `replay_step`'s.
+    Returns:
+        the pair's loss (float).
+    """
+    word, output = int(recording.context[p]), int(recording.center[p])
+    rows = rows_of(word)
+    pair_loss, grad_in, grad_U = _output_loss(config, tree, recording.draws[p], output, n_words)(
+        reference.subword_input(V, rows), output, U, None)
+    lr = recording.lr[p]
+    reference.subword_input_step(V, rows, -lr * grad_in)
+    U -= lr * grad_U
+    return pair_loss
+
+
 class _Identity(dict):
     """word2Ind for words that are already ids."""
 

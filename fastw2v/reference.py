@@ -227,3 +227,23 @@ def cbow(currentCenterWord, windowSize, outsideWords, word2Ind, centerWordVector
     for row in rows:
         gradInputVecs[row] += share * grad_h
     return loss, gradInputVecs, gradOutsideVectors
+
+
+def subword_input(V, rows):
+    """A word's input vector in fastText's model: the mean of V's rows `rows` (its own row, then
+    its character n-grams' rows; a row that occurs twice counts twice).
+
+    Args:
+        V: float64 (R, D). rows: int array (m,), m >= 1.
+    Returns:
+        float64 (D,).
+    """
+    return V[np.asarray(rows)].mean(axis=0)
+
+
+def subword_input_step(V, rows, step):
+    """fastText's update of the input rows: each occurrence of a row in `rows` gets the whole
+    `step` (-lr · dJ/dh), where the exact gradient of the mean would give each one dJ/dh / m (as
+    word2vec's CBOW with the mean does). V (float64 (R, D)) is updated in place."""
+    np.add.at(V, np.asarray(rows), step)
+

@@ -1,0 +1,121 @@
+"""Compiled skip-gram with subwords, in fastText's orientation: the **center word's input vector
+is the mean of its rows of V** (its own row, then its character n-grams' rows, `fastw2v.subwords`)
+and each **context word's row of U is the output target**, with K negatives drawn for it.
+
+For every (center, context) pair, one exact step as fastText's ``Model::update`` takes it: the
+input is recomputed from the rows as they are, the binary-logistic output layer
+(`losses.logistic_output`: negative sampling, hierarchical softmax, both) updates the targets'
+rows of U, and every row in the mean then gets the step on the input, -lr·dJ/dh, whole (not
+divided by the number of rows: fastText divides only for its supervised model); a row that occurs
+twice in the list gets it twice. The rest is the span loop's (`fastw2v.kernels`): sub-sampling,
+the window draw, the targets' draw, the learning-rate schedule, the bundles, and the return
+value ``(state, words, kept, pairs, loss)``.
+
+The recording (`fastw2v.recording`) holds, for each pair, the center as the input word (its
+``context`` column: the input row) and the context as the output word (``center``: the output
+target), so that `fastw2v.diff` replays it through the reference.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from fastw2v import rng
+from fastw2v.intrinsics import prefer_256_bit_vectors
+from fastw2v.kernels import FASTMATH, _draw_targets, _subsample, learning_rate
+from fastw2v.losses import logistic_output
+from fastw2v.recording import note_pair
+
+Subwords = namedtuple("Subwords", "offsets rows first_row")
+Subwords.__doc__ = """Every word's n-gram rows (`subwords.SubwordIndex`): word w's are
+rows[offsets[w]:offsets[w + 1]] (int32, rows of the n-gram matrix), at row first_row + r of V
+(first_row: the vocabulary's size, V being (Vocab + bucket, D))."""
+
+
+def subword_arguments(index, n_words):
+    """The kernels' `Subwords` bundle of a `subwords.SubwordIndex` for a vocabulary of n_words."""
+    return Subwords(index.offsets, index.rows, n_words)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _input_mean(V, word, sub_offsets, sub_rows, first_row, hidden, share):
+    """hidden[:] = the mean of word's row of V and its n-grams' rows (share: 1 / their number)."""
+    dim = V.shape[1]
+    for d in range(dim):
+        hidden[d] = V[word, d]
+    for r in range(sub_offsets[word], sub_offsets[word + 1]):
+        row = first_row + sub_rows[r]
+        for d in range(dim):
+            hidden[d] += V[row, d]
+    for d in range(dim):
+        hidden[d] *= share
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _add_to_inputs(V, word, sub_offsets, sub_rows, first_row, step):
+    """Add `step` to word's row of V and to each of its n-grams' rows (once per occurrence)."""
+    dim = V.shape[1]
+    for d in range(dim):
+        V[word, d] += step[d]
+    for r in range(sub_offsets[word], sub_offsets[word + 1]):
+        row = first_row + sub_rows[r]
+        for d in range(dim):
+            V[row, d] += step[d]
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def sg_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule, state, scratch,
+                    subwords, record=None):
+    """Train sentences [sent_lo, sent_hi) with fastText's skip-gram, one pair at a time.
+
+    Args:
+        corpus, sent_lo, sent_hi, sampling, tree, private, schedule, state, scratch, record: as
+            `kernels.sgns_span`'s.
+        V: float32 or float64 (Vocab + bucket, D), the words' rows then the n-grams' rows (the
+            input rows), updated in place. U: the output rows, as `kernels.sgns_span`'s.
+        subwords: Subwords.
+    Returns:
+        (state uint64, words int: the span's tokens, kept int: those sub-sampling kept, pairs
+        int, loss float64: the summed pair losses).
+    """
+    prefer_256_bit_vectors()
+    ids, offsets = corpus
+    keep_threshold, noise_prob, noise_alias, window, negative = sampling
+    hot_rows, hot_offset = private.words, private.word_offset
+    paths = (tree.nodes, tree.codes, tree.offsets, tree.first_row, private.nodes_from, private.node_offset)
+    alpha, min_alpha, words_before, total_words = schedule
+    sentence, targets, counts, n_targets, coefs, grad_rows = scratch
+    sub_offsets, sub_rows, first_row = subwords
+    words = 0
+    kept = 0
+    pairs = 0
+    loss = 0.0
+    likelihood = 1.0
+    for s in range(sent_lo, sent_hi):
+        start, stop = offsets[s], offsets[s + 1]
+        coefs[0, 0] = learning_rate(alpha, min_alpha, words_before + words, total_words)
+        lr = coefs[0, 0]  # in the weights' precision (see kernels.span_loop)
+        words += stop - start
+        n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
+        kept += n
+        for i in range(n):
+            state = rng.next_state(state)
+            reach = window - rng.below(rng.output(state), window)
+            center = sentence[i]
+            one = V[0, 0] * np.float32(0.0) + np.float32(1.0)  # 1 in the weights' precision
+            share = one / np.float32(1 + sub_offsets[center + 1] - sub_offsets[center])
+            for j in range(max(0, i - reach), min(n, i + reach + 1)):
+                if j == i:
+                    continue
+                count, state = _draw_targets(sentence[j], negative, noise_prob, noise_alias, paths, hot_rows,
+                                             hot_offset, targets, counts, 0, 0, state, record)
+                n_targets[0, 0] = count
+                note_pair(record, True, center, sentence[j], lr, 0, 0)
+                _input_mean(V, center, sub_offsets, sub_rows, first_row, grad_rows[1], share)
+                likelihood, folded = logistic_output(grad_rows, 1, U, targets, counts, count, 0, 0, lr, coefs,
+                                                     grad_rows, likelihood)
+                loss += folded
+                _add_to_inputs(V, center, sub_offsets, sub_rows, first_row, grad_rows[0])
+                pairs += 1
+    return state, words, kept, pairs, loss - np.log(likelihood)

@@ -1,0 +1,93 @@
+"""The compiled subword skip-gram (fastText's orientation) replayed through the reference: the
+same recorded pairs, negatives and learning rates, from the same weights, one float64 textbook
+step at a time, must give the kernel's matrices (float64: to 1e-9; float32: to its rounding)
+and loss. A small bucket makes n-grams share rows and a word's list repeat one."""
+
+import numpy as np
+import pytest
+
+from fastw2v import reference
+from fastw2v.config import TrainConfig, loss_from_gensim
+from fastw2v.diff import DIFF_DEFAULTS, TOLERANCE, replay_subword_pair
+from fastw2v.local import LocalBackend
+from fastw2v.plan import NO_PRIVATE_ROWS, TrainingPlan
+from fastw2v.recording import Recorder
+from fastw2v.rng import seed_state
+from fastw2v.subword_kernels import sg_subword_span, subword_arguments
+from fastw2v.subwords import SubwordIndex
+from fastw2v.synthetic import write_zipf_corpus
+from fastw2v.weights import OutputRows, initial_vectors, output_rows
+
+BUCKET, MINN, MAXN = 40, 2, 4
+
+
+def train_and_replay(tmp_path, precision, step=reference.subword_input_step, **settings):
+    """Train a generated corpus with the kernel (recording) and replay it through the reference.
+    Returns (largest gap in V, largest gap in U, kernel loss, reference loss, pairs)."""
+    settings = {**DIFF_DEFAULTS, **settings, "workers": 1}
+    loss = loss_from_gensim(settings.pop("hs", 0), None, settings["negative"])
+    config = TrainConfig(**settings, loss=loss)
+    write_zipf_corpus(str(tmp_path / "corpus.txt"), 3000, 120, seed=2)
+    prepared = LocalBackend().build_vocab(config, None, str(tmp_path / "corpus.txt"), None)
+    vocab, corpus = prepared.vocab, prepared.corpus
+    n_words, dim = len(vocab), config.vector_size
+    index = SubwordIndex.build(vocab.words, MINN, MAXN, BUCKET)
+    assert any(np.unique(index.of(w)).size < index.of(w).size for w in range(n_words))  # a repeated row
+    start_V = np.vstack([initial_vectors(n_words, dim, 1), initial_vectors(BUCKET, dim, 2)])
+    start_U = OutputRows(config, n_words).matrix(output_rows(config, n_words))
+    dtype = np.float64 if precision == "float64" else np.float32
+    V, U = start_V.astype(dtype), start_U.astype(dtype)
+    ref_V, ref_U = start_V.astype(np.float64), start_U.astype(np.float64)
+    plan = TrainingPlan(config, vocab, corpus)
+    scratch, subwords = plan.scratch(dtype), subword_arguments(index, n_words)
+    private = NO_PRIVATE_ROWS.kernel_arguments(plan.tree.n_inner)
+
+    def rows_of(word):
+        return np.concatenate([[word], n_words + index.of(word).astype(np.int64)])
+
+    kernel_loss = reference_loss = 0.0
+    pairs = 0
+    for epoch, span in plan.jobs:
+        recorder = Recorder(plan.job_words((epoch, span)) * 2 * config.window, config.window, plan.negative)
+        _, _, _, trained, job_loss = sg_subword_span(
+            plan.corpus_arrays, plan.spans[span], plan.spans[span + 1], V, U, plan.sampling, plan.tree_arrays,
+            private, plan.schedule(epoch, span), seed_state(config.seed, epoch, span), scratch, subwords,
+            recorder.buffers)
+        recording = recorder.recording()
+        assert len(recording) == trained
+        for p in range(len(recording)):
+            reference_loss += _replay(recording, p, ref_V, ref_U, config, rows_of, n_words, plan.tree, step)
+        kernel_loss += job_loss
+        pairs += trained
+    prepared.workdir.cleanup()
+    return (float(np.abs(V - ref_V).max()), float(np.abs(U - ref_U).max()), kernel_loss, reference_loss,
+            pairs)
+
+
+def _replay(recording, p, V, U, config, rows_of, n_words, tree, step):
+    if step is reference.subword_input_step:
+        return replay_subword_pair(recording, p, V, U, config, rows_of, n_words, tree)
+    original = reference.subword_input_step
+    reference.subword_input_step = step
+    try:
+        return replay_subword_pair(recording, p, V, U, config, rows_of, n_words, tree)
+    finally:
+        reference.subword_input_step = original
+
+
+@pytest.mark.parametrize("settings", [dict(negative=5), dict(hs=1, negative=0), dict(hs=1, negative=3)],
+                         ids=["neg", "hs", "hs+neg"])
+@pytest.mark.parametrize("precision", ["float64", "float32"])
+def test_the_kernel_takes_fasttexts_steps(tmp_path, settings, precision):
+    gap_V, gap_U, kernel_loss, reference_loss, pairs = train_and_replay(tmp_path, precision, **settings)
+    assert pairs > 1000
+    assert gap_V < TOLERANCE[precision] and gap_U < TOLERANCE[precision]
+    assert kernel_loss == pytest.approx(reference_loss, rel=1e-9 if precision == "float64" else 1e-4)
+
+
+def test_a_step_divided_among_the_rows_is_told_apart(tmp_path):
+    def divided(V, rows, step):  # the exact gradient of the mean: not what fastText does
+        np.add.at(V, np.asarray(rows), step / len(rows))
+
+    gap_V, _, _, _, _ = train_and_replay(tmp_path, "float64", step=divided, negative=5)
+    assert gap_V > 1e3 * TOLERANCE["float64"]
