@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fastw2v import kernels
+from fastw2v import kernels, subword_kernels
+from fastw2v.errors import ConfigError
 from fastw2v.huffman import HuffmanTree, build_huffman_tree
 from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table
@@ -34,11 +35,19 @@ CURVE_POINTS = 2048  # most points a run's loss curve keeps (`LossCurve`); even
 class TrainingPlan:
     """Everything the kernels need that is fixed for a run: tables, spans, the schedule."""
 
-    def __init__(self, config, vocab, corpus):
+    def __init__(self, config, vocab, corpus, subwords=None):
+        """subwords: None, or the vocabulary's `subwords.SubwordIndex`: skip-gram then trains
+        with subwords (`subword_kernels.sg_subword_span`; V is (Vocab + bucket, D))."""
         self.config = config
         self.corpus = corpus
         objective = config.objective
         self.kernel = kernels.span_kernel(config)
+        self.subwords = None
+        if subwords is not None:
+            if not config.sg or config.kernel_key != "default":
+                raise ConfigError("subwords train skip-gram in the default mode only")
+            self.kernel = subword_kernels.sg_subword_span
+            self.subwords = subword_kernels.subword_arguments(subwords, len(vocab))
         self.negative = config.negative if objective.draws_negatives else 0
         self.tree = build_huffman_tree(vocab.counts) if objective.hierarchical else _NO_TREE
         self.hs_row0 = word_output_rows(config, len(vocab)) if objective.hierarchical else -1
@@ -121,10 +130,12 @@ class TrainingPlan:
         hot: None, or the thread's `ThreadRows` (the job uses them; merge them afterwards)."""
         epoch, span = job
         private = (hot or NO_PRIVATE_ROWS).kernel_arguments(self.tree.n_inner)
-        _, words, kept, pairs, loss = self.kernel(
-            self.corpus_arrays, self.spans[span], self.spans[span + 1], V, U, self.sampling,
-            self.tree_arrays, private, self.schedule(epoch, span),
-            seed_state(self.config.seed, epoch, span), scratch, record)
+        arguments = (self.corpus_arrays, self.spans[span], self.spans[span + 1], V, U, self.sampling,
+                     self.tree_arrays, private, self.schedule(epoch, span),
+                     seed_state(self.config.seed, epoch, span), scratch)
+        if self.subwords is not None:
+            arguments += (self.subwords,)
+        _, words, kept, pairs, loss = self.kernel(*arguments, record)
         return words, kept, pairs, loss
 
 

@@ -41,6 +41,7 @@ def train_and_replay(tmp_path, precision, step=reference.subword_input_step, **s
     plan = TrainingPlan(config, vocab, corpus)
     scratch, subwords = plan.scratch(dtype), subword_arguments(index, n_words)
     private = NO_PRIVATE_ROWS.kernel_arguments(plan.tree.n_inner)
+    assert TrainingPlan(config, vocab, corpus, index).kernel is sg_subword_span
 
     def rows_of(word):
         return np.concatenate([[word], n_words + index.of(word).astype(np.int64)])
@@ -91,3 +92,36 @@ def test_a_step_divided_among_the_rows_is_told_apart(tmp_path):
 
     gap_V, _, _, _, _ = train_and_replay(tmp_path, "float64", step=divided, negative=5)
     assert gap_V > 1e3 * TOLERANCE["float64"]
+
+
+def test_a_plan_with_subwords_trains_them_on_threads(tmp_path):
+    from fastw2v.plan import Progress, run_threads
+
+    write_zipf_corpus(str(tmp_path / "corpus.txt"), 20000, 300, seed=3)
+    config = TrainConfig(vector_size=16, negative=5, min_count=1, epochs=2, workers=2, batch_words=1000)
+    prepared = LocalBackend().build_vocab(config, None, str(tmp_path / "corpus.txt"), None)
+    n_words = len(prepared.vocab)
+    index = SubwordIndex.build(prepared.vocab.words, MINN, MAXN, 500)
+    plan = TrainingPlan(config, prepared.vocab, prepared.corpus, index)
+    V = np.vstack([initial_vectors(n_words, 16, 1), initial_vectors(500, 16, 2)])
+    start = V.copy()
+    U = OutputRows(config, n_words).matrix(output_rows(config, n_words))
+    progress = Progress(config.epochs)
+    run_threads(plan, V, U, progress, _NoBar())
+    assert progress.next_job == len(plan.jobs) and progress.words == 2 * prepared.corpus.n_words
+    used = np.unique(index.rows) + n_words
+    assert np.abs(V[used] - start[used]).max() > 0  # the n-gram rows trained
+    unused = np.setdiff1d(np.arange(n_words, n_words + 500), used)
+    np.testing.assert_array_equal(V[unused], start[unused])  # rows no n-gram hashes to stay
+    prepared.workdir.cleanup()
+
+
+class _NoBar:
+    n = 0
+
+    def update(self, k):
+        self.n += k
+
+    def set_postfix(self, **_):
+        pass
+
