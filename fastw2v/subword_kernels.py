@@ -3,11 +3,14 @@ is the mean of its rows of V** (its own row, then its character n-grams' rows, `
 and each **context word's row of U is the output target**, with K negatives drawn for it.
 
 For every (center, context) pair, one exact step as fastText's ``Model::update`` takes it: the
-input is recomputed from the rows as they are, the binary-logistic output layer
+input is the mean of the rows as they are, the binary-logistic output layer
 (`losses.logistic_output`: negative sampling, hierarchical softmax, both) updates the targets'
 rows of U, and every row in the mean then gets the step on the input, -lr·dJ/dh, whole (not
 divided by the number of rows: fastText divides only for its supervised model); a row that occurs
-twice in the list gets it twice. The rest is the span loop's (`fastw2v.kernels`): sub-sampling,
+twice in the list gets it twice. fastText recomputes the mean before each pair; here it is
+computed once per center and moved by each pair's step times the word's `gain`
+(Σ multiplicity² / rows: 1 when no row repeats), which is the mean of the moved rows, to
+rounding. The rest is the span loop's (`fastw2v.kernels`): sub-sampling,
 the window draw, the targets' draw, the learning-rate schedule, the bundles, and the return
 value ``(state, words, kept, pairs, loss)``.
 
@@ -27,15 +30,33 @@ from fastw2v.kernels import FASTMATH, _draw_targets, _subsample, learning_rate
 from fastw2v.losses import logistic_output
 from fastw2v.recording import note_pair
 
-Subwords = namedtuple("Subwords", "offsets rows first_row")
+Subwords = namedtuple("Subwords", "offsets rows first_row gain")
 Subwords.__doc__ = """Every word's n-gram rows (`subwords.SubwordIndex`): word w's are
 rows[offsets[w]:offsets[w + 1]] (int32, rows of the n-gram matrix), at row first_row + r of V
-(first_row: the vocabulary's size, V being (Vocab + bucket, D))."""
+(first_row: the vocabulary's size, V being (Vocab + bucket, D)); gain: float64 (Vocab,), how far
+the mean of a word's rows moves when each occurrence of a row moves by 1 (Σ over its distinct
+rows of multiplicity², over the number of rows, its own included)."""
 
 
 def subword_arguments(index, n_words):
     """The kernels' `Subwords` bundle of a `subwords.SubwordIndex` for a vocabulary of n_words."""
-    return Subwords(index.offsets, index.rows, n_words)
+    gain = np.empty(n_words, dtype=np.float64)
+    _gains(index.offsets, index.rows, gain)
+    return Subwords(index.offsets, index.rows, n_words, gain)
+
+
+@njit(cache=True, nogil=True)
+def _gains(offsets, rows, gain):
+    for w in range(gain.size):
+        ngrams = np.sort(rows[offsets[w]:offsets[w + 1]])
+        squares, run = 1, 1  # the word's own row occurs once
+        for k in range(1, ngrams.size + 1):
+            if k < ngrams.size and ngrams[k] == ngrams[k - 1]:
+                run += 1
+            else:
+                squares += run * run
+                run = 1
+        gain[w] = squares / (1 + ngrams.size)
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -86,7 +107,7 @@ def sg_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, sch
     paths = (tree.nodes, tree.codes, tree.offsets, tree.first_row, private.nodes_from, private.node_offset)
     alpha, min_alpha, words_before, total_words = schedule
     sentence, targets, counts, n_targets, coefs, grad_rows = scratch
-    sub_offsets, sub_rows, first_row = subwords
+    sub_offsets, sub_rows, first_row, gains = subwords
     words = 0
     kept = 0
     pairs = 0
@@ -105,17 +126,22 @@ def sg_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, sch
             center = sentence[i]
             one = V[0, 0] * np.float32(0.0) + np.float32(1.0)  # 1 in the weights' precision
             share = one / np.float32(1 + sub_offsets[center + 1] - sub_offsets[center])
-            for j in range(max(0, i - reach), min(n, i + reach + 1)):
+            gain = one * gains[center]
+            lo, hi = max(0, i - reach), min(n, i + reach + 1)
+            if hi - lo > 1:
+                _input_mean(V, center, sub_offsets, sub_rows, first_row, grad_rows[1], share)
+            for j in range(lo, hi):
                 if j == i:
                     continue
                 count, state = _draw_targets(sentence[j], negative, noise_prob, noise_alias, paths, hot_rows,
                                              hot_offset, targets, counts, 0, 0, state, record)
                 n_targets[0, 0] = count
                 note_pair(record, True, center, sentence[j], lr, 0, 0)
-                _input_mean(V, center, sub_offsets, sub_rows, first_row, grad_rows[1], share)
                 likelihood, folded = logistic_output(grad_rows, 1, U, targets, counts, count, 0, 0, lr, coefs,
                                                      grad_rows, likelihood)
                 loss += folded
                 _add_to_inputs(V, center, sub_offsets, sub_rows, first_row, grad_rows[0])
+                for d in range(V.shape[1]):  # the mean of the moved rows
+                    grad_rows[1, d] += gain * grad_rows[0, d]
                 pairs += 1
     return state, words, kept, pairs, loss - np.log(likelihood)

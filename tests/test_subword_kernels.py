@@ -125,3 +125,12 @@ class _NoBar:
     def set_postfix(self, **_):
         pass
 
+
+
+def test_the_gain_is_the_sum_of_squared_multiplicities_over_the_rows():
+    index = SubwordIndex.build(["aaaa", "abab", "x", "</s>"], 1, 2, 3)
+    gains = subword_arguments(index, 4).gain
+    for w in range(4):
+        _, times = np.unique(index.of(w), return_counts=True)
+        assert gains[w] == pytest.approx((1 + (times ** 2).sum()) / (1 + index.of(w).size))
+    assert gains[3] == 1.0 and gains[0] > 1.0
