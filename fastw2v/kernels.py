@@ -75,8 +75,8 @@ all epochs (epochs × T)."""
 Scratch = namedtuple("Scratch", "sentence targets counts n_targets coefs grad_rows")
 Scratch.__doc__ = """Per-thread buffers, allocated once (`allocate_scratch`): sentence int32 (≥
 longest sentence); targets and counts int64 (2, 2·window, columns); n_targets int64 (2,
-2·window); coefs V.dtype (2·window, columns); grad_rows V.dtype (2·window, D), where columns is
-`Objective.target_columns`."""
+2·window); coefs V.dtype (2·window, columns); grad_rows V.dtype (max(2·window, 3), D), where
+columns is `Objective.target_columns`."""
 
 def allocate_scratch(window, columns, dim, longest_sentence, dtype, isolate=None):
     """A thread's `Scratch` for `window`, `columns` targets per input, `dim` dimensions.
@@ -89,7 +89,7 @@ def allocate_scratch(window, columns, dim, longest_sentence, dtype, isolate=None
     slots = (2, 2 * window, columns)
     return Scratch(empty(max(1, longest_sentence), np.int32), empty(slots, np.int64),
                    empty(slots, np.int64), empty(slots[:2], np.int64), empty((2 * window, columns), dtype),
-                   empty((2 * window, dim), dtype))
+                   empty((max(2 * window, 3), dim), dtype))
 
 
 @njit(nogil=True, cache=True, inline="always")

@@ -7,10 +7,12 @@ input is the mean of the rows as they are, the binary-logistic output layer
 (`losses.logistic_output`: negative sampling, hierarchical softmax, both) updates the targets'
 rows of U, and every row in the mean then gets the step on the input, -lr·dJ/dh, whole (not
 divided by the number of rows: fastText divides only for its supervised model); a row that occurs
-twice in the list gets it twice. fastText recomputes the mean before each pair; here it is
-computed once per center and moved by each pair's step times the word's `gain`
-(Σ multiplicity² / rows: 1 when no row repeats), which is the mean of the moved rows, to
-rounding. The rest is the span loop's (`fastw2v.kernels`): sub-sampling,
+twice in the list gets it twice. fastText recomputes the mean before each pair and adds each
+pair's step to the rows at once; here the mean is computed once per center and moved by each
+pair's step times the word's `gain` (Σ multiplicity² / rows: 1 when no row repeats), which is
+the mean of the moved rows, and the rows get the sum of the window's steps at its end. Within a
+center's window nothing else reads those rows (the output layer reads only the mean), so the
+steps are fastText's, to rounding. The rest is the span loop's (`fastw2v.kernels`): sub-sampling,
 the window draw, the targets' draw, the learning-rate schedule, the bundles, and the return
 value ``(state, words, kept, pairs, loss)``.
 
@@ -128,8 +130,11 @@ def sg_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, sch
             share = one / np.float32(1 + sub_offsets[center + 1] - sub_offsets[center])
             gain = one * gains[center]
             lo, hi = max(0, i - reach), min(n, i + reach + 1)
-            if hi - lo > 1:
-                _input_mean(V, center, sub_offsets, sub_rows, first_row, grad_rows[1], share)
+            if hi - lo < 2:
+                continue
+            _input_mean(V, center, sub_offsets, sub_rows, first_row, grad_rows[1], share)
+            for d in range(V.shape[1]):
+                grad_rows[2, d] = np.float32(0.0)
             for j in range(lo, hi):
                 if j == i:
                     continue
@@ -140,8 +145,9 @@ def sg_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, sch
                 likelihood, folded = logistic_output(grad_rows, 1, U, targets, counts, count, 0, 0, lr, coefs,
                                                      grad_rows, likelihood)
                 loss += folded
-                _add_to_inputs(V, center, sub_offsets, sub_rows, first_row, grad_rows[0])
-                for d in range(V.shape[1]):  # the mean of the moved rows
+                for d in range(V.shape[1]):  # the window's steps, and the mean of the moved rows
+                    grad_rows[2, d] += grad_rows[0, d]
                     grad_rows[1, d] += gain * grad_rows[0, d]
                 pairs += 1
+            _add_to_inputs(V, center, sub_offsets, sub_rows, first_row, grad_rows[2])
     return state, words, kept, pairs, loss - np.log(likelihood)
