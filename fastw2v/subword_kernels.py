@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit
 
 from fastw2v import rng
-from fastw2v.intrinsics import prefer_256_bit_vectors
+from fastw2v.intrinsics import prefer_256_bit_vectors, prefetch_row
 from fastw2v.kernels import FASTMATH, _draw_targets, _subsample, learning_rate
 from fastw2v.losses import logistic_output
 from fastw2v.recording import note_pair
@@ -87,10 +87,38 @@ def _add_to_inputs(V, word, sub_offsets, sub_rows, first_row, step):
             V[row, d] += step[d]
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _draw_window(sentence, n, i, window, negative, noise_prob, noise_alias, paths, hot_rows, hot_offset,
+                 V, U, targets, counts, n_targets, buf, state, record, sub_offsets, sub_rows, first_row):
+    """Draw center i's window reach and, for each of its contexts in turn (slot 0, 1, ...), the
+    targets that predict that context, into buffer `buf`; prefetch the rows they and the center
+    will touch. Returns (reach, state)."""
+    state = rng.next_state(state)
+    reach = window - rng.below(rng.output(state), window)
+    slot = 0
+    for j in range(max(0, i - reach), min(n, i + reach + 1)):
+        if j == i:
+            continue
+        count, state = _draw_targets(sentence[j], negative, noise_prob, noise_alias, paths, hot_rows,
+                                     hot_offset, targets, counts, buf, slot, state, record)
+        n_targets[buf, slot] = count
+        for t in range(count):
+            prefetch_row(U, targets[buf, slot, t])
+        slot += 1
+    center = sentence[i]
+    prefetch_row(V, center)
+    for r in range(sub_offsets[center], sub_offsets[center + 1]):
+        prefetch_row(V, first_row + sub_rows[r])
+    return reach, state
+
+
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def sg_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule, state, scratch,
                     subwords, record=None):
     """Train sentences [sent_lo, sent_hi) with fastText's skip-gram, one pair at a time.
+
+    Pipelined as `kernels.span_loop`: the next center's window and targets are drawn (and their
+    rows prefetched) before the current center trains.
 
     Args:
         corpus, sent_lo, sent_hi, sampling, tree, private, schedule, state, scratch, record: as
@@ -110,6 +138,7 @@ def sg_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, sch
     alpha, min_alpha, words_before, total_words = schedule
     sentence, targets, counts, n_targets, coefs, grad_rows = scratch
     sub_offsets, sub_rows, first_row, gains = subwords
+    dim = V.shape[1]
     words = 0
     kept = 0
     pairs = 0
@@ -122,32 +151,42 @@ def sg_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, sch
         words += stop - start
         n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
         kept += n
+        if n == 0:
+            continue
+        reach, state = _draw_window(sentence, n, 0, window, negative, noise_prob, noise_alias, paths,
+                                    hot_rows, hot_offset, V, U, targets, counts, n_targets, 0, state,
+                                    record, sub_offsets, sub_rows, first_row)
         for i in range(n):
-            state = rng.next_state(state)
-            reach = window - rng.below(rng.output(state), window)
+            buf = i & 1
+            next_reach = 0
+            if i + 1 < n:
+                next_reach, state = _draw_window(sentence, n, i + 1, window, negative, noise_prob,
+                                                 noise_alias, paths, hot_rows, hot_offset, V, U, targets,
+                                                 counts, n_targets, 1 - buf, state, record, sub_offsets,
+                                                 sub_rows, first_row)
+            lo, hi = max(0, i - reach), min(n, i + reach + 1)
+            reach = next_reach
+            if hi - lo < 2:
+                continue
             center = sentence[i]
             one = V[0, 0] * np.float32(0.0) + np.float32(1.0)  # 1 in the weights' precision
             share = one / np.float32(1 + sub_offsets[center + 1] - sub_offsets[center])
             gain = one * gains[center]
-            lo, hi = max(0, i - reach), min(n, i + reach + 1)
-            if hi - lo < 2:
-                continue
             _input_mean(V, center, sub_offsets, sub_rows, first_row, grad_rows[1], share)
-            for d in range(V.shape[1]):
+            for d in range(dim):
                 grad_rows[2, d] = np.float32(0.0)
+            slot = 0
             for j in range(lo, hi):
                 if j == i:
                     continue
-                count, state = _draw_targets(sentence[j], negative, noise_prob, noise_alias, paths, hot_rows,
-                                             hot_offset, targets, counts, 0, 0, state, record)
-                n_targets[0, 0] = count
-                note_pair(record, True, center, sentence[j], lr, 0, 0)
-                likelihood, folded = logistic_output(grad_rows, 1, U, targets, counts, count, 0, 0, lr, coefs,
-                                                     grad_rows, likelihood)
+                note_pair(record, True, center, sentence[j], lr, buf, slot)
+                likelihood, folded = logistic_output(grad_rows, 1, U, targets, counts, n_targets[buf, slot],
+                                                     buf, slot, lr, coefs, grad_rows, likelihood)
                 loss += folded
-                for d in range(V.shape[1]):  # the window's steps, and the mean of the moved rows
+                for d in range(dim):  # the window's steps, and the mean of the moved rows
                     grad_rows[2, d] += grad_rows[0, d]
                     grad_rows[1, d] += gain * grad_rows[0, d]
-                pairs += 1
+                slot += 1
+            pairs += slot
             _add_to_inputs(V, center, sub_offsets, sub_rows, first_row, grad_rows[2])
     return state, words, kept, pairs, loss - np.log(likelihood)
