@@ -52,7 +52,7 @@ def token_bytes(strings):
     return arena, spans
 
 
-def share_strings(words, word_counts, table, delimiter, prefix_strings=()):
+def share_strings(words, word_counts, table, delimiter, prefixes=None):
     """Give every pair and word the count of its string, as the C tool's one table of strings
     holds it: the sum of the counts of the words equal to it and of the pairs that join into it.
 
@@ -64,23 +64,26 @@ def share_strings(words, word_counts, table, delimiter, prefix_strings=()):
     the pairs with a holder (of every pair, for a delimiter that overlaps itself), and the
     holders' splits.
 
-    A pair whose left item is a left part with connector words (item W + i, whose string is
-    prefix_strings[i]) holds the delimiter whatever its words, so it is always compared; the
-    left parts are no entries of their own.
+    A pair whose left item is a left part with connector words (item W + i, node i of
+    `prefixes`) holds the delimiter whatever its words, so it is always compared; the left
+    parts are no entries of their own. Their strings are hashed from their parents' hashes, and
+    built only for the pairs whose hash comes more than once (a run of k connectors would
+    otherwise take O(k²) bytes).
 
     Args:
         words: list of str (W,). word_counts: int64 (W,), updated in place.
         table: `pairtable.Shards` of pair counts, updated in place. delimiter: str, non-empty.
-        prefix_strings: list of str (N,), the strings of the left items W, W + 1, ...
+        prefixes: None, or the `phrases.Prefixes` of the left items W, W + 1, ...
     """
     holds = words_holding(words, delimiter)
     overlaps = _overlaps(delimiter)
-    if not holds.any() and not overlaps and not len(prefix_strings):
+    n_nodes = 0 if prefixes is None else int(prefixes.parent.size)
+    if not holds.any() and not overlaps and not n_nodes:
         return
     left, right, counts = table.pair_entries()
     n_words = len(words)
-    if len(prefix_strings):
-        holds = np.concatenate([holds, np.zeros(len(prefix_strings), dtype=bool)])
+    if n_nodes:
+        holds = np.concatenate([holds, np.zeros(n_nodes, dtype=bool)])
     near = (np.flatnonzero(holds[left] | holds[right] | (left >= n_words))
             if not overlaps else np.arange(left.size))
     left, right, counts = left[near], right[near], counts[near]
@@ -91,10 +94,14 @@ def share_strings(words, word_counts, table, delimiter, prefix_strings=()):
         left = np.concatenate([left, split_left[found >= 0]])
         right = np.concatenate([right, split_right[found >= 0]])
         counts = np.concatenate([counts, found[found >= 0]])
-    words = list(words) + list(prefix_strings) if len(prefix_strings) else words
-    repeated = _repeated_strings(words, delimiter, left, right, holders)
+    repeated = _repeated_strings(words, delimiter, left, right, holders, prefixes)
     pairs, holders = np.flatnonzero(repeated[:left.size]), holders[repeated[left.size:]]
-    texts = [words[a] + delimiter + words[b] for a, b in zip(left[pairs].tolist(), right[pairs].tolist())]
+
+    def item_string(item):
+        return words[item] if item < n_words else delimiter.join(prefixes.tokens(item, words))
+
+    texts = [item_string(a) + delimiter + words[b]
+             for a, b in zip(left[pairs].tolist(), right[pairs].tolist())]
     totals = {}
     for text, count in zip(texts + [words[w] for w in holders.tolist()],
                            counts[pairs].tolist() + word_counts[holders].tolist()):
@@ -104,13 +111,17 @@ def share_strings(words, word_counts, table, delimiter, prefix_strings=()):
     word_counts[holders] = [totals[words[w]] for w in holders.tolist()]
 
 
-def _repeated_strings(words, delimiter, left, right, holders):
+def _repeated_strings(words, delimiter, left, right, holders, prefixes=None):
     """bool (P + H,): for each pair (left[i], right[i]) and then each holder word, whether its
-    string's hash comes more than once among them all (equal strings always do)."""
+    string's hash comes more than once among them all (equal strings always do). A left item
+    from len(words) on is a node of `prefixes`."""
     arena, spans = token_bytes(words)
+    glue = np.frombuffer(delimiter.encode("utf-8"), dtype=np.uint8)
+    states = np.empty(0 if prefixes is None else prefixes.parent.size, dtype=np.uint64)
+    if states.size:
+        _node_states(arena, spans, glue, prefixes.parent, prefixes.word, states)
     hashes = np.empty(left.size + holders.size, dtype=np.int64)
-    _string_hashes(arena, spans, np.frombuffer(delimiter.encode("utf-8"), dtype=np.uint8),
-                   left, right, holders, hashes)
+    _string_hashes(arena, spans, glue, left, right, holders, states, hashes)
     seen = pairtable.add_counts(pairtable.new_table(hashes.size), hashes,
                                 np.ones(hashes.size, dtype=np.int64))[0]
     times = np.empty(hashes.size, dtype=np.int64)
@@ -140,20 +151,44 @@ def _overlaps(delimiter):
     return any(delimiter[:k] == delimiter[-k:] for k in range(1, len(delimiter)))
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _fnv(h, arena, start, length):
+    """FNV-1a of arena[start:start + length] continued from state h."""
+    for k in range(start, start + length):
+        h = (h ^ np.uint64(arena[k])) * _FNV_PRIME
+    return h
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _item_state(item, arena, spans, states):
+    """The FNV state after a left item's string: a word's bytes, or a node's (`_node_states`)."""
+    n_words = spans.shape[0]
+    if item >= n_words:
+        return states[item - n_words]
+    return _fnv(_FNV_OFFSET, arena, spans[item, 0], spans[item, 1])
+
+
 @njit(cache=True, nogil=True)
-def _string_hashes(arena, spans, glue, left, right, holders, hashes):
-    """hashes[i] = the hash of pair i's string (words left[i] and right[i] around `glue`), then
+def _node_states(arena, spans, glue, parent, word, states):
+    """states[i] = the FNV state after node i's string: its parent item's string, the glue, its
+    connector word's bytes (parents come first)."""
+    for i in range(parent.size):
+        h = _item_state(parent[i], arena, spans, states)
+        h = _fnv(h, glue, 0, glue.size)
+        states[i] = _fnv(h, arena, spans[word[i], 0], spans[word[i], 1])
+
+
+@njit(cache=True, nogil=True)
+def _string_hashes(arena, spans, glue, left, right, holders, states, hashes):
+    """hashes[i] = the hash of pair i's string (left item left[i], `glue`, word right[i]), then
     of each holder word's string (FNV-1a over the bytes, then mixed; >= 0)."""
     n_pairs = left.size
     for i in range(n_pairs + holders.size):
-        h = _FNV_OFFSET
-        first = left[i] if i < n_pairs else holders[i - n_pairs]
-        for k in range(spans[first, 0], spans[first, 0] + spans[first, 1]):
-            h = (h ^ np.uint64(arena[k])) * _FNV_PRIME
         if i < n_pairs:
-            for k in range(glue.size):
-                h = (h ^ np.uint64(glue[k])) * _FNV_PRIME
-            second = right[i]
-            for k in range(spans[second, 0], spans[second, 0] + spans[second, 1]):
-                h = (h ^ np.uint64(arena[k])) * _FNV_PRIME
+            h = _item_state(left[i], arena, spans, states)
+            h = _fnv(h, glue, 0, glue.size)
+            h = _fnv(h, arena, spans[right[i], 0], spans[right[i], 1])
+        else:
+            w = holders[i - n_pairs]
+            h = _fnv(_FNV_OFFSET, arena, spans[w, 0], spans[w, 1])
         hashes[i] = np.int64(mix(h)) & _SIGN_BITS

@@ -182,7 +182,7 @@ def _connector_of(phrases):
     return connector
 
 
-def join_corpus(raw, phrases, directory):
+def join_corpus(raw, phrases, directory, block=BLOCK_TOKENS):
     """The corpus with its phrases joined, as a new RawCorpus whose words are the joined
     stream's tokens (a phrase equal to a word of the corpus is that word), with the same tokens,
     counts and lines as `write_text`'s file read back.
@@ -192,7 +192,7 @@ def join_corpus(raw, phrases, directory):
 
     Args:
         raw: RawCorpus. phrases: Phrases of its words. directory: an existing folder other than
-            raw's, for the new spool files.
+            raw's, for the new spool files. block: ids joined at a time.
     Returns:
         RawCorpus (one map for every part).
     Raises:
@@ -202,9 +202,9 @@ def join_corpus(raw, phrases, directory):
         raise ConfigError(f"{directory}: the joined corpus needs a folder other than the corpus's own")
     strings = phrases.words + phrases.strings()
     counts = np.zeros(len(strings), dtype=np.int64)
-    spools = _Spools(directory, len(raw.parts), counts)
+    spools = _Spools(directory, len(raw.parts), counts, block)
     try:
-        for index, items in _joined(raw, phrases, _lookup(phrases)):
+        for index, items in _joined(raw, phrases, _lookup(phrases), block=block):
             spools.take(index, items)
         parts = spools.close()
     except BaseException:
@@ -398,16 +398,19 @@ def _format(items, lo, arena, spans, buffer, state):
 class _Spools:
     """The joined corpus's part files, written part after part, and its items' counts."""
 
-    def __init__(self, directory, n_parts, counts):
+    def __init__(self, directory, n_parts, counts, block=BLOCK_TOKENS):
         self.directory, self.n_parts, self.counts = directory, n_parts, counts
         self.parts, self.files, self.tokens = [], None, 0  # tokens: those of the last part so far
-        self.ids = np.empty(2 * BLOCK_TOKENS + 2, dtype=np.int32)
-        self.ends = np.empty(2 * BLOCK_TOKENS + 2, dtype=np.int64)
+        self.ids = np.empty(2 * block + 2, dtype=np.int32)
+        self.ends = np.empty(2 * block + 2, dtype=np.int64)
 
     def take(self, index, items):
         """Spool items of part `index` (this part or a later one)."""
         while len(self.parts) <= index:
             self._next_part()
+        if items.size > self.ids.size:  # held tokens flushed at once can outgrow a block's items
+            self.ids = np.empty(items.size, dtype=np.int32)
+            self.ends = np.empty(items.size, dtype=np.int64)
         n_ids, n_ends = _spool(items, self.ids, self.ends, self.counts, self.tokens)
         self.files[0].write(self.ids[:n_ids])
         self.files[1].write(self.ends[:n_ends])

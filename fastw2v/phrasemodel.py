@@ -120,10 +120,18 @@ class FrozenPhrases:
         try:
             with open(path, encoding="utf-8") as handle:
                 document = json.load(handle)
-            if document.get("kind") != KIND or document.get("version") != VERSION:
-                raise ValueError(f"not a {KIND} file of version {VERSION}")
-            phrases = {tuple(str(word) for word in words): float(score)
-                       for words, score in document["phrases"]}
+            if document.get("kind") != KIND or document.get("version") not in (1, VERSION):
+                raise ValueError(f"not a {KIND} file of version 1 or {VERSION}")
+            if document["version"] == 1:  # pairs of words, before connector words
+                phrases = {(str(a), str(b)): float(score) for a, b, score in document["pairs"]}
+                document["settings"].setdefault("connector_words", [])
+            else:
+                if not all(isinstance(words, list) for words, _ in document["phrases"]):
+                    raise ValueError("a phrase's words are not a list")
+                phrases = {tuple(str(word) for word in words): float(score)
+                           for words, score in document["phrases"]}
+            if any(len(words) < 2 for words in phrases):
+                raise ValueError("a phrase of fewer than two words")
             return FrozenPhrases(phrases, _checked_settings(document["settings"]))
         except OSError as exc:
             raise FormatError(f"{path}: cannot read it ({exc.strerror or exc})") from None

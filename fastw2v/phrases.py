@@ -142,13 +142,6 @@ class Prefixes:
             item = int(self.parent[item - len(words)])
         return (words[item],) + tuple(reversed(found))
 
-    def strings(self, words, delimiter):
-        """Each node's words joined by the delimiter: list of str (N,)."""
-        out = list(words)
-        for parent, word in zip(self.parent.tolist(), self.word.tolist()):
-            out.append(out[parent] + delimiter + words[word])
-        return out[len(words):]
-
 
 def _no_prefixes():
     empty = np.zeros(0, dtype=np.int32)
@@ -244,8 +237,7 @@ def count_pairs(raw, delimiter="_", threads=1, max_entries=None, connector_words
     prefixes = Prefixes.from_table(counters[0].nodes, n_words)  # every thread grew the same tree
     word_counts = np.array(raw.counts, dtype=np.int64)
     word_counts[connector] = 0
-    pairstrings.share_strings(raw.words, word_counts, table, delimiter,
-                              prefixes.strings(raw.words, delimiter) if prefixes.parent.size else ())
+    pairstrings.share_strings(raw.words, word_counts, table, delimiter, prefixes)
     left, right, counts = table.pair_entries()
     return PairCounts(words=raw.words, word_counts=word_counts, left=left, right=right, counts=counts,
                       train_words=raw.n_tokens, prunes=counters[0].prunes, delimiter=delimiter,

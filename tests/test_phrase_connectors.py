@@ -104,9 +104,9 @@ def string_counts(pairs):
     """{string: count} of a PairCounts' non-connector words and candidates."""
     counts = {word: count for word, count, connector in
               zip(pairs.words, pairs.word_counts.tolist(), pairs.connector.tolist()) if not connector}
-    strings = pairs.words + pairs.prefixes.strings(pairs.words, pairs.delimiter)
     for a, b, count in zip(pairs.left.tolist(), pairs.right.tolist(), pairs.counts.tolist()):
-        assert counts.setdefault(strings[a] + pairs.delimiter + pairs.words[b], count) == count
+        left = pairs.prefixes.tokens(a, pairs.words) if a >= len(pairs.words) else (pairs.words[a],)
+        assert counts.setdefault(pairs.delimiter.join(left + (pairs.words[b],)), count) == count
     return counts
 
 
@@ -143,6 +143,21 @@ def test_a_phrase_through_connectors_is_found_and_joined_within_a_line_only(tmp_
     ends = [(tokens[0], tokens[-1]) for tokens in chosen.tokens()]
     assert not {word for pair in ends for word in pair} & config.connector_words
     assert pairs.word_counts[pairs.words.index("of")] == 0  # a connector is no unigram
+
+
+@pytest.mark.parametrize("run", [3, 40])
+def test_a_long_run_of_connectors_is_one_candidate_joined_whole(tmp_path, run):
+    lines = [["x"] + ["of"] * run + ["y"], ["x"] + ["of"] * run, ["z"]]
+    config = PhraseConfig(min_count=1, threshold=0.5, scoring="npmi", connector_words=frozenset({"of"}))
+    joined, pairs, chosen = engine(lines, config.connector_words, config, tmp_path)
+    assert "_".join(["x"] + ["of"] * run + ["y"]) in chosen.strings()
+    assert joined == [["_".join(["x"] + ["of"] * run + ["y"])], ["x"] + ["of"] * run, ["z"]]
+    # Joined a few ids at a time, the held tokens (x and its connectors) outgrow a block's items.
+    write_lines(str(tmp_path / "again.txt"), lines)
+    raw = read_corpus([str(tmp_path / "again.txt")], str(tmp_path / "spool2"))
+    assert raw.words == chosen.words
+    os.makedirs(tmp_path / "small-blocks")
+    assert lines_of(phrasejoin.join_corpus(raw, chosen, str(tmp_path / "small-blocks"), block=3)) == joined
 
 
 def test_without_connector_words_the_engine_is_the_c_tools(tmp_path):

@@ -112,3 +112,17 @@ def test_bad_settings_are_refused_by_name(settings, named):
         Phrases(**arguments)
     with pytest.raises(NotImplementedError, match="whole corpus"):
         Phrases([["a", "b"]]).add_vocab([["a"]])
+
+
+def test_a_phrases_file_of_the_first_version_loads_and_a_damaged_one_is_refused(tmp_path):
+    path = tmp_path / "old.json"
+    settings = {"min_count": 5, "threshold": 100.0, "scoring": "default", "delimiter": "_"}
+    path.write_text(json.dumps({"kind": "fastw2v-phrases", "version": 1, "settings": settings,
+                                "pairs": [["new", "york", 150.0]]}), encoding="utf-8")
+    loaded = FrozenPhrases.load(str(path))
+    assert loaded[["new", "york", "city"]] == ["new_york", "city"] and loaded.connector_words == frozenset()
+    path.write_text(json.dumps({"kind": "fastw2v-phrases", "version": 2, "settings": {**settings,
+                                "connector_words": []}, "phrases": [["ab", 1.0]]}), encoding="utf-8")
+    with pytest.raises(FormatError, match="not a list"):
+        FrozenPhrases.load(str(path))
+

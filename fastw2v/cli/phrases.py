@@ -114,7 +114,7 @@ def read_connector_words(path, option):
     if path is None:
         return frozenset()
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:  # a byte-order mark is no part of a word
             return frozenset(handle.read().split())
     except OSError as exc:
         raise ConfigError(f"{option} {path}: cannot read it ({exc.strerror or exc})") from None
