@@ -58,8 +58,10 @@ class GensimFace:
 
     @running_training_loss.setter
     def running_training_loss(self, value):
-        """Restart the running total at `value` (gensim's callbacks reset it to 0.0 each epoch)."""
+        """Restart the running total at `value` (gensim's callbacks reset it to 0.0 each epoch);
+        without compute_loss it stays at `value`, as gensim's attribute does, until train()."""
         object.__setattr__(self, "_loss_base", (self.progress, self._summed_loss() - float(value)))
+        object.__setattr__(self, "_loss_set", float(value))
 
     def _summed_loss(self):
         """The summed loss of `progress` (float), 0.0 without one."""
@@ -103,9 +105,11 @@ class GensimFace:
     def get_latest_training_loss(self):
         """The summed loss (float64, nats) of the last or current `train` call so far — every
         (center, context) pair's, as gensim's running total, since the call began or
-        `running_training_loss` was last set — or 0.0 unless it was called with
-        compute_loss=True (gensim's rule)."""
-        if not self.compute_loss or self.progress is None:
+        `running_training_loss` was last set — when it was called with compute_loss=True;
+        otherwise, as gensim, the value last set (0.0 from each train() on)."""
+        if not self.compute_loss:
+            return self.__dict__.get("_loss_set", 0.0)
+        if self.progress is None:
             return 0.0
         base_progress, offset = self._loss_base
         # A new run has a new Progress: the offset belongs to the run it was taken on.

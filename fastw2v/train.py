@@ -337,6 +337,7 @@ class Word2Vec(GensimFace):
         if callbacks:
             state.epoch_events = _EpochCallbacks(self, state, callbacks)
         self._loss_base = (self.progress, self._summed_loss())
+        self._loss_set = 0.0  # gensim's train() starts the running total at 0.0
         fire(callbacks, "on_train_begin", self)
         try:
             trained = backend.train(state, progress, checkpoint)

@@ -399,6 +399,15 @@ def test_a_callback_that_resets_the_running_loss_reads_each_epochs_loss():
     assert model.get_latest_training_loss() == pytest.approx(5.0)
 
 
+def test_without_compute_loss_the_running_loss_keeps_what_was_set_until_training():
+    model = Word2Vec(topic_sentences("ab", 100), **SMALL)
+    assert model.get_latest_training_loss() == 0.0
+    model.running_training_loss = 7.0
+    assert model.running_training_loss == 7.0 == model.get_latest_training_loss()
+    model.train()
+    assert model.running_training_loss == 0.0
+
+
 def test_settings_set_after_a_run_make_the_next_run_theirs():
     model = Word2Vec(topic_sentences("ab", 300), **SMALL)
     model.epochs, model.batch_words = 2, 400
