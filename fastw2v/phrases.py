@@ -192,6 +192,15 @@ def connector_mask(words, connector_words):
     return np.fromiter((word in connector_words for word in words), dtype=bool, count=len(words))
 
 
+def word_entries(words, connector_words=frozenset()):
+    """How many of the words are entries of the table `max_entries` limits: those that are not
+    connector words (gensim counts no connector in its vocabulary)."""
+    if not connector_words:
+        return len(words)
+    present = set(words)
+    return len(words) - sum(1 for word in connector_words if word in present)
+
+
 def count_pairs(raw, delimiter="_", threads=1, max_entries=None, connector_words=frozenset()):
     """Count every candidate of a corpus: each pair of adjacent tokens, or with connector words
     each word, the connectors after it and the next word (a connector never starts or ends one).
@@ -221,10 +230,11 @@ def count_pairs(raw, delimiter="_", threads=1, max_entries=None, connector_words
     n_words = len(raw.words)
     budget = None
     if max_entries is not None:
-        budget = int(max_entries) - n_words
+        entries = n_words - int(connector.sum())
+        budget = int(max_entries) - entries
         if budget < 1:
             raise ConfigError(f"max_entries {max_entries:,} leaves no room for pairs: the corpus has "
-                              f"{n_words:,} distinct words; give more than that")
+                              f"{entries:,} distinct words (connector words aside); give more than that")
         threads = 1
     shards = max(1, int(threads))
     maps = _int32_maps(raw)

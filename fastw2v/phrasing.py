@@ -140,10 +140,11 @@ def _chosen(raw, config, number, threads, limit_name):
     """Pass `number`'s phrases (`phrases.Phrases`): count, warn when pruned, choose."""
     from fastw2v import phrases
 
-    if config.max_entries is not None and config.max_entries <= len(raw.words):
+    entries = phrases.word_entries(raw.words, config.connector_words)
+    if config.max_entries is not None and config.max_entries <= entries:
         raise ConfigError(f"{limit_name} {config.max_entries:,} leaves no room for pairs: "
-                          f"pass {number} reads {len(raw.words):,} distinct words, and the limit "
-                          "holds words and pairs together; give more than that")
+                          f"pass {number} reads {entries:,} distinct words (connector words aside), "
+                          "and the limit holds words and pairs together; give more than that")
     pairs = phrases.count_pairs(raw, config.delimiter, threads, config.max_entries, config.connector_words)
     if pairs.prunes:
         warnings.warn(f"phrase pass {number}: the rarest pairs were pruned {pairs.prunes:,} time(s) to "

@@ -219,6 +219,16 @@ def test_training_with_phrase_passes_through_connectors_learns_the_phrases(tmp_p
     assert not edges & {"of", "the", "and"}
 
 
+def test_connector_words_are_no_entries_of_the_limited_table(tmp_path):
+    lines = [["bank", "of", "america"]] * 4
+    write_lines(str(tmp_path / "in.txt"), lines)
+    raw = read_corpus([str(tmp_path / "in.txt")], str(tmp_path / "spool"))
+    with pytest.raises(ConfigError, match="leaves no room"):
+        phrases.count_pairs(raw, max_entries=3)  # three words: no room for a pair
+    counted = phrases.count_pairs(raw, max_entries=3, connector_words=frozenset({"of"}))
+    assert counted.left.size >= 1  # two words and the candidate bank_of_america
+
+
 def test_connector_words_are_checked(tmp_path):
     with pytest.raises(ConfigError, match="not a str"):
         fastw2v.Phrases([["a"]], connector_words="of")
