@@ -133,25 +133,26 @@ def replay_step(recording, lo, hi, V, U, config, tree=None):
     return total
 
 
-def replay_subword_pair(recording, p, V, U, config, rows_of, n_words, tree=None):
-    """Apply pair p of a subword skip-gram recording (`fastw2v.subword_kernels`, fastText's
-    orientation: its ``context`` column is the input word, whose rows' mean predicts the output
-    word in ``center``) with the reference's float64 functions: the input from the rows before
-    the step, the pair's loss as `replay_step` scores it, and fastText's step on every row of the
-    input (`reference.subword_input_step`).
+def replay_subword_step(recording, lo, hi, V, U, config, rows_of, n_words, tree=None):
+    """Apply step [lo, hi) of a subword recording (`fastw2v.subword_kernels`) with the reference's
+    float64 functions: the input is the mean of the rows of the step's input words (the
+    ``context`` column: skip-gram's center, one pair a step; CBOW's contexts, one step a center),
+    all their rows in one list, from the weights before the step; it predicts the ``center``
+    column's word (skip-gram's context, CBOW's center), scored as `replay_step` scores a pair;
+    every row of the list gets fastText's step (`reference.subword_input_step`).
 
     Args:
         recording: Recording. V: float64 (Vocab + bucket, D); U: float64, the output rows; both
-            updated in place. config: TrainConfig (sg). rows_of: word -> int array, its rows of V
-            (its own, then its n-grams' at Vocab + r). n_words: Vocab. tree: as `replay_step`'s.
+            updated in place. config: TrainConfig. rows_of: word -> int array, its rows of V (its
+            own, then its n-grams' at Vocab + r). n_words: Vocab. tree: as `replay_step`'s.
     Returns:
-        the pair's loss (float).
+        the step's loss (float).
     """
-    word, output = int(recording.context[p]), int(recording.center[p])
-    rows = rows_of(word)
-    pair_loss, grad_in, grad_U = _output_loss(config, tree, recording.draws[p], output, n_words)(
+    output = int(recording.center[lo])
+    rows = np.concatenate([rows_of(int(word)) for word in recording.context[lo:hi]])
+    pair_loss, grad_in, grad_U = _output_loss(config, tree, recording.draws[lo], output, n_words)(
         reference.subword_input(V, rows), output, U, None)
-    lr = recording.lr[p]
+    lr = recording.lr[lo]
     reference.subword_input_step(V, rows, -lr * grad_in)
     U -= lr * grad_U
     return pair_loss

@@ -23,6 +23,8 @@ from fastw2v.sampler import build_alias_table
 from fastw2v.vocab import keep_probabilities, keep_thresholds, noise_weights
 from fastw2v.weights import hot_nodes, hot_rows, output_rows, word_output_rows
 
+SUBWORD_KERNELS = {"default": subword_kernels.sg_subword_span, "cbow": subword_kernels.cbow_subword_span}
+
 _NO_TREE = HuffmanTree(nodes=np.zeros(0, np.int32), codes=np.zeros(0, np.uint8),
                        offsets=np.zeros(1, np.int64))
 MAX_SPAN_WORDS = 100_000
@@ -36,17 +38,18 @@ class TrainingPlan:
     """Everything the kernels need that is fixed for a run: tables, spans, the schedule."""
 
     def __init__(self, config, vocab, corpus, subwords=None):
-        """subwords: None, or the vocabulary's `subwords.SubwordIndex`: skip-gram then trains
-        with subwords (`subword_kernels.sg_subword_span`; V is (Vocab + bucket, D))."""
+        """subwords: None, or the vocabulary's `subwords.SubwordIndex`: skip-gram and CBOW (the
+        mean) then train with subwords (`subword_kernels`; V is (Vocab + bucket, D))."""
         self.config = config
         self.corpus = corpus
         objective = config.objective
         self.kernel = kernels.span_kernel(config)
         self.subwords = None
         if subwords is not None:
-            if not config.sg or config.kernel_key != "default":
-                raise ConfigError("subwords train skip-gram in the default mode only")
-            self.kernel = subword_kernels.sg_subword_span
+            if config.kernel_key not in SUBWORD_KERNELS or objective.scores_vocabulary:
+                raise ConfigError("subwords train skip-gram in the default mode and CBOW with the mean, "
+                                  "with negatives and/or hierarchical softmax")
+            self.kernel = SUBWORD_KERNELS[config.kernel_key]
             self.subwords = subword_kernels.subword_arguments(subwords, len(vocab))
         self.negative = config.negative if objective.draws_negatives else 0
         self.tree = build_huffman_tree(vocab.counts) if objective.hierarchical else _NO_TREE

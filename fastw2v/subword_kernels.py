@@ -1,6 +1,7 @@
-"""Compiled skip-gram with subwords, in fastText's orientation: the **center word's input vector
-is the mean of its rows of V** (its own row, then its character n-grams' rows, `fastw2v.subwords`)
-and each **context word's row of U is the output target**, with K negatives drawn for it.
+"""Compiled skip-gram and CBOW with subwords. Skip-gram, in fastText's orientation: the **center
+word's input vector is the mean of its rows of V** (its own row, then its character n-grams'
+rows, `fastw2v.subwords`) and each **context word's row of U is the output target**, with K
+negatives drawn for it.
 
 For every (center, context) pair, one exact step as fastText's ``Model::update`` takes it: the
 input is the mean of the rows as they are, the binary-logistic output layer
@@ -16,9 +17,14 @@ steps are fastText's, to rounding. The rest is the span loop's (`fastw2v.kernels
 the window draw, the targets' draw, the learning-rate schedule, the bundles, and the return
 value ``(state, words, kept, pairs, loss)``.
 
-The recording (`fastw2v.recording`) holds, for each pair, the center as the input word (its
-``context`` column: the input row) and the context as the output word (``center``: the output
-target), so that `fastw2v.diff` replays it through the reference.
+CBOW (`cbow_subword_span`), as fastText's: the mean of every row of the window's context words
+(their own rows and their n-grams', in one list) predicts the center, and every row in the list
+gets the step on the input whole.
+
+The recording (`fastw2v.recording`) holds, for each skip-gram pair, the center as the input word
+(its ``context`` column: the input row) and the context as the output word (``center``: the
+output target); for CBOW, a center's contexts and the center, one step; so that `fastw2v.diff`
+replays them through the reference.
 """
 
 from collections import namedtuple
@@ -28,7 +34,7 @@ from numba import njit
 
 from fastw2v import rng
 from fastw2v.intrinsics import prefer_256_bit_vectors, prefetch_row
-from fastw2v.kernels import FASTMATH, _draw_targets, _subsample, learning_rate
+from fastw2v.kernels import FASTMATH, _draw_center, _draw_targets, _subsample, learning_rate
 from fastw2v.losses import logistic_output
 from fastw2v.recording import note_pair
 
@@ -189,4 +195,77 @@ def sg_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, sch
                 slot += 1
             pairs += slot
             _add_to_inputs(V, center, sub_offsets, sub_rows, first_row, grad_rows[2])
+    return state, words, kept, pairs, loss - np.log(likelihood)
+
+
+@njit(nogil=True, cache=True, fastmath=FASTMATH)
+def cbow_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule, state, scratch,
+                      subwords, record=None):
+    """Train sentences [sent_lo, sent_hi) with fastText's CBOW: per center, the mean of every row of
+    its window's context words (each one's own row, then its n-grams' rows, all in one list)
+    predicts it, against one set of targets; every row in that list then gets the step on the
+    input, -lr·dJ/dh, whole (once per occurrence). Arguments and return value as
+    `sg_subword_span`'s (pairs: centers predicted)."""
+    prefer_256_bit_vectors()
+    ids, offsets = corpus
+    keep_threshold, noise_prob, noise_alias, window, negative = sampling
+    hot_rows, hot_offset = private.words, private.word_offset
+    paths = (tree.nodes, tree.codes, tree.offsets, tree.first_row, private.nodes_from, private.node_offset)
+    alpha, min_alpha, words_before, total_words = schedule
+    sentence, targets, counts, n_targets, coefs, grad_rows = scratch
+    sub_offsets, sub_rows, first_row, _ = subwords
+    dim = V.shape[1]
+    words = 0
+    kept = 0
+    pairs = 0
+    loss = 0.0
+    likelihood = 1.0
+    for s in range(sent_lo, sent_hi):
+        start, stop = offsets[s], offsets[s + 1]
+        coefs[0, 0] = learning_rate(alpha, min_alpha, words_before + words, total_words)
+        lr = coefs[0, 0]  # in the weights' precision (see kernels.span_loop)
+        words += stop - start
+        n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
+        kept += n
+        if n == 0:
+            continue
+        reach, state = _draw_center(sentence, n, 0, window, negative, False, noise_prob, noise_alias, paths,
+                                    hot_rows, hot_offset, V, U, targets, counts, n_targets, 0, state, record)
+        for i in range(n):
+            buf = i & 1
+            next_reach = 0
+            if i + 1 < n:
+                next_reach, state = _draw_center(sentence, n, i + 1, window, negative, False, noise_prob,
+                                                 noise_alias, paths, hot_rows, hot_offset, V, U, targets,
+                                                 counts, n_targets, 1 - buf, state, record)
+            lo, hi = max(0, i - reach), min(n, i + reach + 1)
+            reach = next_reach
+            if hi - lo < 2:
+                continue
+            rows = 0
+            for d in range(dim):
+                grad_rows[1, d] = np.float32(0.0)
+            for j in range(lo, hi):
+                if j == i:
+                    continue
+                context = sentence[j]
+                note_pair(record, rows == 0, context, sentence[i], lr, buf, 0)
+                rows += 1 + sub_offsets[context + 1] - sub_offsets[context]
+                for d in range(dim):
+                    grad_rows[1, d] += V[context, d]
+                for r in range(sub_offsets[context], sub_offsets[context + 1]):
+                    row = first_row + sub_rows[r]
+                    for d in range(dim):
+                        grad_rows[1, d] += V[row, d]
+            one = V[0, 0] * np.float32(0.0) + np.float32(1.0)  # 1 in the weights' precision
+            share = one / np.float32(rows)
+            for d in range(dim):
+                grad_rows[1, d] *= share
+            likelihood, folded = logistic_output(grad_rows, 1, U, targets, counts, n_targets[buf, 0], buf, 0,
+                                                 lr, coefs, grad_rows, likelihood)
+            loss += folded
+            for j in range(lo, hi):
+                if j != i:
+                    _add_to_inputs(V, sentence[j], sub_offsets, sub_rows, first_row, grad_rows[0])
+            pairs += 1
     return state, words, kept, pairs, loss - np.log(likelihood)
