@@ -22,6 +22,7 @@ from fastw2v.errors import ConfigError
 from fastw2v.local import LocalBackend
 from fastw2v.plan import TrainingPlan
 from fastw2v.recording import Recorder
+from fastw2v.subwords import SubwordIndex
 from fastw2v.synthetic import write_zipf_corpus
 from fastw2v.weights import OutputRows, initial_vectors, output_rows, word_output_rows
 
@@ -36,6 +37,7 @@ DEFAULT_CORPUS_TOKENS = 4000
 DEFAULT_CORPUS_WORDS = 150
 DIFF_DEFAULTS = dict(vector_size=20, window=3, negative=5, sample=1e-2, min_count=1, epochs=1,
                      alpha=0.05, seed=1)
+DIFF_SUBWORDS = (3, 6, 2000)  # minn, maxn, bucket: a small bucket, so that n-grams share rows
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class DiffResult:
     kernel_loss: float
     reference_loss: float
     tolerance: float
+    subwords: object = None  # (minn, maxn, bucket) of a subword run, else None
 
     @property
     def max_abs_diff(self):
@@ -210,13 +213,15 @@ def compare(name, kernel, expected, words):
                       float(relative[rel_row, rel_dim]), words[rel_row], int(rel_dim))
 
 
-def run(corpus_file=None, precision="float64", kernel=None, **settings):
+def run(corpus_file=None, precision="float64", kernel=None, subwords=None, **settings):
     """Train with recording, replay through the reference, compare.
 
     Args:
         corpus_file: a text corpus; None writes a generated Zipfian one (4,000 tokens, 150 words).
         precision: "float64" or "float32", the kernel's dtype (the reference is float64).
         kernel: a span kernel to check instead of the one the settings choose (tests plant bugs).
+        subwords: None, or (minn, maxn, bucket): train and replay with character n-grams
+            (`subword_kernels`, `replay_subword_step`); V is then the words' rows and the bucket's.
         settings: TrainConfig settings over DIFF_DEFAULTS; workers must be 1.
     Returns:
         DiffResult.
@@ -237,22 +242,26 @@ def run(corpus_file=None, precision="float64", kernel=None, **settings):
         config = TrainConfig(**settings, loss=loss)
         prepared = LocalBackend().build_vocab(config, None, corpus_file, None)
         try:
-            return _diff(config, prepared.vocab, prepared.corpus, precision, kernel)
+            return _diff(config, prepared.vocab, prepared.corpus, precision, kernel, subwords)
         finally:
             if prepared.workdir is not None:
                 prepared.workdir.cleanup()
 
 
-def _diff(cfg, vocab, corpus, precision, kernel):
+def _diff(cfg, vocab, corpus, precision, kernel, subwords=None):
     """Train `corpus` once with recording, from the weights a model of `cfg` starts with, and
     replay it through the reference. Returns DiffResult."""
     dtype = PRECISIONS[precision]
     n = len(vocab)
     vectors = initial_vectors(n, cfg.vector_size, cfg.seed)
+    index = None
+    if subwords is not None:
+        index = SubwordIndex.build(list(vocab.words), *subwords)
+        vectors = np.vstack([vectors, initial_vectors(index.bucket, cfg.vector_size, cfg.seed + 1)])
     outputs = OutputRows(cfg, n).matrix(output_rows(cfg, n))  # syn1neg, then syn1
     V, U = vectors.astype(dtype), outputs.astype(dtype)
     ref_V, ref_U = vectors.astype(np.float64), outputs.astype(np.float64)
-    plan = TrainingPlan(cfg, vocab, corpus)
+    plan = TrainingPlan(cfg, vocab, corpus, index)
     if kernel is not None:
         plan.kernel = kernel
     scratch = plan.scratch(dtype)
@@ -266,11 +275,16 @@ def _diff(cfg, vocab, corpus, precision, kernel):
         if recorded != pairs:
             raise AssertionError(f"kernel trained {pairs} pairs but recorded {recorded}")
         for lo, hi in recording.steps():
-            reference_loss += replay_step(recording, lo, hi, ref_V, ref_U, cfg, plan.tree)
+            if index is None:
+                reference_loss += replay_step(recording, lo, hi, ref_V, ref_U, cfg, plan.tree)
+            else:
+                reference_loss += replay_subword_step(recording, lo, hi, ref_V, ref_U, cfg,
+                                                      _rows_of(index, n), n, plan.tree)
             steps += 1
         updates += pairs
         kernel_loss += job_loss
-    words, n = vocab.words, word_output_rows(cfg, n)
+    words = list(vocab.words) + ([f"ngram-row{r}" for r in range(index.bucket)] if index is not None else [])
+    n = word_output_rows(cfg, n)
     matrices = (compare("V", V, ref_V, words),)
     if n:  # the words' output rows
         matrices += (compare("U", U[:n], ref_U[:n], words),)
@@ -279,7 +293,13 @@ def _diff(cfg, vocab, corpus, precision, kernel):
         matrices += (compare("syn1", U[n:], ref_U[n:], nodes),)
     return DiffResult(precision=precision, loss=cfg.loss, mode=cfg.kernel_key, updates=updates, steps=steps,
                       matrices=matrices, kernel_loss=kernel_loss, reference_loss=reference_loss,
-                      tolerance=TOLERANCE[precision])
+                      tolerance=TOLERANCE[precision],
+                      subwords=None if index is None else (index.minn, index.maxn, index.bucket))
+
+
+def _rows_of(index, n_words):
+    """word -> its rows of V: its own, then its n-grams' (at n_words + r)."""
+    return lambda word: np.concatenate([[word], n_words + index.of(word).astype(np.int64)])
 
 
 def format_report(results):
@@ -291,6 +311,10 @@ def format_report(results):
             lines.append(f"{r.precision:<9} {r.loss:<7} {r.mode:<8} {r.updates:>8} {m.name:<6} "
                          f"{m.max_abs:>12.3e} {f'({m.word}, {m.dim})':<20} {m.max_rel:>12.3e} "
                          f"{f'({m.rel_word}, {m.rel_dim})':<20}")
+    for r in results:
+        if r.subwords is not None:
+            lines.append(f"{r.precision}: subwords, n-grams {r.subwords[0]} to {r.subwords[1]}, "
+                         f"{r.subwords[2]:,} buckets")
     for r in results:
         verdict = "ok" if r.passed else "FAILED"
         gap = abs(r.kernel_loss - r.reference_loss) / max(abs(r.reference_loss), 1e-300)

@@ -17,6 +17,9 @@ CHECKED = [dict(loss=loss, mode=mode) for loss, mode in [
     ("hs+neg", "shared"), ("softmax", "default")]]
 CHECKED += [dict(loss=loss, sg=0, cbow_mean=mean) for loss in ("neg", "hs", "hs+neg", "softmax")
             for mean in (1, 0) if (loss, mean) != ("softmax", 0)]
+# fastText's model: character n-grams (3 to 6, in a small bucket, so that n-grams share rows).
+CHECKED += [dict(loss=loss, sg=sg, subwords=diff.DIFF_SUBWORDS) for loss in ("neg", "hs", "hs+neg")
+            for sg in (1, 0)]
 IDS = [",".join(f"{k}={v}" for k, v in case.items()) for case in CHECKED]
 
 
@@ -128,6 +131,17 @@ def test_diff_command_prints_a_table_and_the_largest_difference_last():
     assert lines[0].split()[:3] == ["precision", "loss", "mode"]
     assert lines[-1].startswith("max_abs_diff=")
     assert float(lines[-1].split("=")[1]) < 1e-12
+
+
+def test_diff_command_checks_subwords_and_refuses_their_settings_alone():
+    done = run_cli("diff", "--subwords", "--cbow", "--loss", "hs", "--precision", "float64")
+    assert done.returncode == 0, done.stderr
+    assert "subwords, n-grams 3 to 6, 2,000 buckets" in done.stdout
+    assert float(done.stdout.splitlines()[-1].split("=")[1]) < 1e-12
+    for flags, named in ((["--minn", "2"], "--subwords"), (["--subwords", "--minn", "7"], "minn 7"),
+                         (["--subwords", "--mode", "shared"], "subwords")):
+        done = run_cli("diff", *flags)
+        assert done.returncode == 1 and named in done.stderr and "Traceback" not in done.stderr
 
 
 def test_diff_command_refuses_several_threads():

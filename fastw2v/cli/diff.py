@@ -20,6 +20,7 @@ DIFF_EXAMPLES = """examples:
   fastw2v diff                                  # negative sampling, float64 and float32
   fastw2v diff --loss softmax --precision float64
   fastw2v diff --mode shared --corpus small.txt --epochs 2
+  fastw2v diff --subwords --cbow --loss hs      # fastText's model: character n-grams 3 to 6
 """
 
 
@@ -45,6 +46,15 @@ def _add_diff(commands):
                      help=f"text corpus (default: a generated one, {diff.DEFAULT_CORPUS_TOKENS} tokens)")
     sub.add_argument("--precision", choices=("both",) + tuple(diff.PRECISIONS), default="both",
                      help="the kernel's float type; the reference is float64 (default %(default)s)")
+    sub.add_argument("--subwords", action="store_true",
+                     help="with character n-grams, as fastText (skip-gram, or CBOW with the mean)")
+    sub.add_argument("--minn", type=positive_int, default=diff.DIFF_SUBWORDS[0],
+                     help="shortest n-gram, with --subwords (default %(default)s)")
+    sub.add_argument("--maxn", type=positive_int, default=diff.DIFF_SUBWORDS[1],
+                     help="longest n-gram, with --subwords (default %(default)s)")
+    sub.add_argument("--bucket", type=positive_int, default=diff.DIFF_SUBWORDS[2],
+                     help="n-gram rows, with --subwords; small, so that n-grams share rows "
+                          "(default %(default)s)")
     sub.add_argument("--threads", type=positive_int, default=1,
                      help="must be 1: the replay follows the recorded order (default %(default)s)")
     add_model_options(sub, defaults)
@@ -53,12 +63,20 @@ def _add_diff(commands):
 
 def _run_diff(args):
     from fastw2v import diff
+    from fastw2v.errors import ConfigError
+    from fastw2v.subwords import check_settings
 
     if args.corpus is not None and not os.path.isfile(args.corpus):
         raise FastW2VError(f"{args.corpus}: no such file")
     precisions = ("float64", "float32") if args.precision == "both" else (args.precision,)
     settings = dict(model_settings(args), loss=args.loss, mode=args.mode, workers=args.threads)
-    results = [diff.run(corpus_file=args.corpus, precision=p, **settings) for p in precisions]
+    if not args.subwords and (args.minn, args.maxn, args.bucket) != diff.DIFF_SUBWORDS:
+        raise ConfigError("--minn, --maxn and --bucket set the n-grams: give --subwords too")
+    subwords = (args.minn, args.maxn, args.bucket) if args.subwords else None
+    if subwords is not None:
+        check_settings(*subwords)
+    results = [diff.run(corpus_file=args.corpus, precision=p, subwords=subwords, **settings)
+               for p in precisions]
     print(diff.format_report(results))
     failed = [r.precision for r in results if not r.passed]
     if failed:
