@@ -241,6 +241,28 @@ def subword_input(V, rows):
     return V[np.asarray(rows)].mean(axis=0)
 
 
+def subword_loss_and_gradient(V, rows, outsideWordIdx, outsideVectors, dataset, loss_and_gradient, **kwargs):
+    """The loss of a subword input (`subword_input`) and its exact gradients: dJ/dV, where each
+    occurrence of a row in `rows` gets dJ/dh / m (m = len(rows): the mean's derivative), and dJ/dU.
+
+    Args:
+        V: float64 (R, D). rows: int array (m,). outsideWordIdx, outsideVectors, dataset,
+            kwargs: as the loss function's. loss_and_gradient: one of this module's pair losses
+            (`neg_sampling_loss_and_gradient`, ...).
+    Returns:
+        (loss: float, grad_V: float64 (R, D), grad_U: float64 like outsideVectors).
+
+    fastText's update (`subword_input_step`) gives each occurrence -lr · dJ/dh: m times this
+    gradient's step, as word2vec's CBOW with the mean does.
+    """
+    rows = np.asarray(rows)
+    loss, grad_h, grad_U = loss_and_gradient(subword_input(V, rows), outsideWordIdx, outsideVectors, dataset,
+                                             **kwargs)
+    grad_V = np.zeros_like(V)
+    np.add.at(grad_V, rows, grad_h / rows.size)
+    return loss, grad_V, grad_U
+
+
 def subword_input_step(V, rows, step):
     """fastText's update of the input rows: each occurrence of a row in `rows` gets the whole
     `step` (-lr · dJ/dh), where the exact gradient of the mean would give each one dJ/dh / m (as

@@ -139,3 +139,39 @@ def test_the_gain_is_the_sum_of_squared_multiplicities_over_the_rows():
         _, times = np.unique(index.of(w), return_counts=True)
         assert gains[w] == pytest.approx((1 + (times ** 2).sum()) / (1 + index.of(w).size))
     assert gains[3] == 1.0 and gains[0] > 1.0
+
+
+def test_the_reference_subword_gradient_passes_the_numerical_check():
+    from fastw2v.cs224n.assignment import gradcheck_naive
+
+    class Draws:  # the reference's dataset contract, with fixed negatives
+        def __init__(self):
+            self.words = iter([1, 4, 1, 5])
+
+        def sampleTokenIdx(self):
+            return next(self.words)
+
+    rng = np.random.default_rng(5)
+    V, U = rng.normal(size=(12, 4)), rng.normal(size=(6, 4))
+    rows = np.array([2, 7, 9, 7])  # row 7 twice: its gradient counts twice
+
+    def loss_and_gradients(V_, U_):
+        return reference.subword_loss_and_gradient(V_, rows, 3, U_, Draws(),
+                                                   reference.neg_sampling_loss_and_gradient, K=4)
+
+    def of_inputs(x):
+        loss, grad_V, _ = loss_and_gradients(x, U)
+        return loss, grad_V
+
+    def of_outputs(x):
+        loss, _, grad_U = loss_and_gradients(V, x)
+        return loss, grad_U
+
+    assert gradcheck_naive(of_inputs, V.copy(), "subword input rows")
+    assert gradcheck_naive(of_outputs, U.copy(), "subword output rows")
+    _, grad_V, _ = loss_and_gradients(V, U)
+    _, grad_h, _ = reference.neg_sampling_loss_and_gradient(reference.subword_input(V, rows), 3, U, Draws(),
+                                                            K=4)
+    stepped = V.copy()
+    reference.subword_input_step(stepped, rows, -grad_h)  # fastText's step: m times the gradient's
+    np.testing.assert_allclose(stepped - V, -rows.size * grad_V, atol=1e-12)
