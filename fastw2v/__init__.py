@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 # Public name -> the module that defines it.
 _PUBLIC = {
     "Word2Vec": "fastw2v.train",
+    "FastText": "fastw2v.fasttext",
     "Checkpointing": "fastw2v.backend",
     "KeyedVectors": "fastw2v.vectors",
     "TrainConfig": "fastw2v.config",

@@ -43,6 +43,10 @@ class TrainConfig:
         cbow_mean: CBOW's input is the mean (1) or the sum (0) of the context rows.
         batch_words: about how many words a job (one kernel call, one thread) trains, cut at
             sentence ends; None: chosen from the corpus size and the threads (10,000 to 100,000).
+        minn, maxn, bucket: fastText's character n-grams (`fastw2v.subwords`): a word's input
+            is the mean of its row and its n-grams' rows, of lengths minn to maxn, hashed into
+            bucket rows; maxn 0: none (word2vec). Skip-gram in the default mode and CBOW with
+            the mean, with negatives and/or hierarchical softmax.
     """
 
     vector_size: int = 100
@@ -62,6 +66,9 @@ class TrainConfig:
     sg: int = 1
     cbow_mean: int = 1
     batch_words: int = None
+    minn: int = 3
+    maxn: int = 0
+    bucket: int = 2_000_000
 
     def __post_init__(self):
         if self.alpha is None:
@@ -104,12 +111,32 @@ class TrainConfig:
         if not self.sg and self.mode != "default":
             raise ConfigError(f"mode {self.mode!r} is skip-gram's; CBOW already shares one set of "
                               "targets per center: use mode 'default'")
+        self._validate_subwords()
         if self.kernel_key not in self.objective.kernel_keys:
             if not self.sg:
                 raise ConfigError(f"the {self.loss} loss trains CBOW with the mean of the context rows "
                                   "only")
             raise ConfigError(f"mode {self.mode!r} shares negatives; the {self.loss} loss draws none: "
                               "use mode 'default'")
+
+    def _validate_subwords(self):
+        for name in ("minn", "maxn", "bucket"):
+            _require_int(name, getattr(self, name), minimum=0)
+        if not self.maxn:
+            return
+        if not 1 <= self.minn <= self.maxn:
+            raise ConfigError(f"minn {self.minn} and maxn {self.maxn}: n-grams need 1 <= minn <= maxn "
+                              "(maxn 0: none)")
+        if self.bucket < 1:
+            raise ConfigError(f"bucket {self.bucket}: n-grams need at least one row (maxn 0: none)")
+        if self.kernel_key not in ("default", "cbow") or self.objective.scores_vocabulary:
+            raise ConfigError("n-grams (maxn > 0) train skip-gram in the default mode and CBOW with the "
+                              "mean, with negatives and/or hierarchical softmax")
+
+    @property
+    def subwords(self):
+        """Whether the words' inputs hold their character n-grams (maxn > 0)."""
+        return self.maxn > 0
 
     @property
     def objective(self):

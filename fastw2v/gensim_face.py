@@ -94,8 +94,8 @@ class GensimFace:
         """Replace `config` by one with `changes` (validated); refuse changing the shape of the
         matrices once they exist."""
         config = dataclasses.replace(self.config, **changes)
-        if self.wv is not None and (config.vector_size != self.config.vector_size
-                                    or config.loss != self.config.loss):
+        shape = ("vector_size", "loss", "minn", "maxn", "bucket")
+        if self.wv is not None and any(getattr(config, name) != getattr(self.config, name) for name in shape):
             raise ConfigError(f"{', '.join(changes)} cannot change the model's matrices once the "
                               "vocabulary is built: set it before build_vocab")
         object.__setattr__(self, "config", config)

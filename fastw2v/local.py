@@ -74,7 +74,8 @@ class LocalBackend(Backend):
             raise ConfigError("this model has no corpus to train on: build_vocab() first, or load "
                               "a checkpoint whose encoded corpus is still there")
         try:
-            plan = TrainingPlan(state.config, state.vocab, state.corpus)
+            plan = TrainingPlan(state.config, state.vocab, state.corpus,
+                                subword_index(state.config, state.vocab))
             if state.progress is None or state.progress.next_job >= len(plan.jobs):
                 state.progress = Progress(state.config.epochs)
             progress = state.progress
@@ -116,6 +117,15 @@ class LocalBackend(Backend):
                 if checkpoint and progress.next_job < len(plan.jobs) and time.monotonic() >= deadline:
                     state.save(checkpoint.path, checkpoint.run, True, progress)
                     deadline = time.monotonic() + checkpoint.every
+
+
+def subword_index(config, vocab):
+    """The vocabulary's `subwords.SubwordIndex` when `config` trains n-grams, else None."""
+    if not config.subwords:
+        return None
+    from fastw2v.subwords import SubwordIndex
+
+    return SubwordIndex.build(list(vocab.words), config.minn, config.maxn, config.bucket)
 
 
 def _remove_phrase_spools(directory):

@@ -204,8 +204,8 @@ class NearestQueries:
         if not np.isfinite(mean).all() or ranking.cancels_out(terms, weights, mean, self.vectors.dtype):
             raise ConfigError("cannot compute similarity: the query's vectors cancel out (their weighted "
                               "mean is zero, to rounding) or are not finite")
-        return (ranking.unitvec(mean).astype(np.float32),
-                [self.get_index(item) for item in items if isinstance(item, KEY_TYPES)])
+        rows = [self.get_index(item, -1) for item in items if isinstance(item, KEY_TYPES)]
+        return ranking.unitvec(mean).astype(np.float32), [row for row in rows if row >= 0]
 
     def _unit_row(self, key, row_only=False):
         """get_vector(key, norm=True) for a query (or just its row), refusing a zero vector (its

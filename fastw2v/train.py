@@ -18,7 +18,7 @@ from fastw2v.backend import Checkpointing, TrainingState, VocabularyRule
 from fastw2v.callbacks import checked_callbacks, fire
 from fastw2v.config import TrainConfig, loss_from_gensim
 from fastw2v.corpus_source import source_of
-from fastw2v.errors import ConfigError, DatasetError
+from fastw2v.errors import ConfigError, DatasetError, FormatError
 from fastw2v.gensim_face import GensimFace
 from fastw2v.local import LocalBackend
 from fastw2v.phrasing import PhrasePasses
@@ -86,15 +86,18 @@ class Word2Vec(GensimFace):
                  sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5,
                  null_word=0, trim_rule=None, sorted_vocab=1, batch_words=None, compute_loss=False,
                  callbacks=(), comment=None, max_final_vocab=None, shrink_windows=True, mode="default",
-                 loss=None, progress=False, cluster=None):
+                 loss=None, progress=False, cluster=None, minn=3, maxn=0, bucket=2_000_000):
         gensim_args.refuse_unsupported(hashfxn=hashfxn, null_word=null_word, sorted_vocab=sorted_vocab,
                                        shrink_windows=shrink_windows)
+        if maxn and not self.TAKES_NGRAMS:
+            raise ConfigError("character n-grams (maxn > 0) train with fastw2v.FastText, whose vectors "
+                              "hold them")
         self.config = TrainConfig(
             vector_size=vector_size, alpha=alpha, window=window, min_count=min_count,
             max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers,
             min_alpha=min_alpha, sg=sg, negative=negative, ns_exponent=ns_exponent,
             cbow_mean=cbow_mean, epochs=epochs, mode=mode, loss=loss_from_gensim(hs, loss, negative),
-            batch_words=batch_words)
+            batch_words=batch_words, minn=minn, maxn=maxn, bucket=bucket)
         self.max_final_vocab = gensim_args.check_optional_count("max_final_vocab", max_final_vocab)
         self.compute_loss = bool(compute_loss)
         self.callbacks = checked_callbacks(callbacks)
@@ -125,6 +128,13 @@ class Word2Vec(GensimFace):
             self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file,
                              trim_rule=gensim_args.check_trim_rule(trim_rule))
             self._train(progress, None, self.callbacks, self.compute_loss)
+
+    def _input_rows(self):
+        """The input matrix training updates in place: V, the vectors of `wv` (None before
+        build_vocab)."""
+        return None if self.wv is None else self.wv.vectors
+
+    TAKES_NGRAMS = False  # a subclass whose vectors hold character n-grams (`fasttext.FastText`)
 
     syn1neg = property(lambda self: None if self.outputs is None else self.outputs.syn1neg)
     syn1 = property(lambda self: None if self.outputs is None else self.outputs.syn1)
@@ -332,8 +342,8 @@ class Word2Vec(GensimFace):
         corpus = self.corpus if other is None else other.corpus
         self.compute_loss = bool(compute_loss)
         backend = self._backend_for(self.cluster is not None or "cluster" in self.saved_run)
-        state = TrainingState(self.config, self.vocab, corpus, None if self.wv is None else self.wv.vectors,
-                              self.outputs, self.progress, self.saved_run, self.cluster, self._save_state)
+        state = TrainingState(self.config, self.vocab, corpus, self._input_rows(), self.outputs,
+                              self.progress, self.saved_run, self.cluster, self._save_state)
         if callbacks:
             state.epoch_events = _EpochCallbacks(self, state, callbacks)
         self._loss_base = (self.progress, self._summed_loss())
@@ -504,6 +514,8 @@ class Word2Vec(GensimFace):
             FastW2VError subclasses: a missing, damaged or foreign file.
         """
         state = checkpoint_io.load_model(path)
+        if state.config.get("maxn", 0):
+            raise FormatError(f"{path}: a model with character n-grams, which this version cannot load")
         model = cls(**state.config)
         model.vocab = state.vocab
         model.wv = _word_vectors(state.vocab, state.vectors)

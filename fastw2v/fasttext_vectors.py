@@ -1,0 +1,124 @@
+"""Word vectors with subwords, as gensim's ``FastTextKeyedVectors``: a vocabulary word's vector is
+the mean of its own input row and its character n-grams' rows (`fastw2v.subwords`), and any
+other word that has n-grams gets the mean of theirs, so that every query also takes words never
+seen in training.
+
+The input rows are one array, (Vocab + bucket, D), that training updates in place:
+``vectors_vocab`` (the words' own rows) and ``vectors_ngrams`` (the n-grams') are views of it, and
+``vectors`` (the words' means, what the queries search) is recomputed by `invalidate`, which the
+model calls after training.
+"""
+
+import numpy as np
+from numba import njit
+
+from fastw2v.errors import ConfigError
+from fastw2v.queries import KEY_TYPES
+from fastw2v.subwords import SubwordIndex, ngram_rows
+from fastw2v.vectors import KeyedVectors
+
+
+class FastTextKeyedVectors(KeyedVectors):
+    """The vectors of a model with subwords.
+
+    Args:
+        words: list of W str. input_rows: float32 (W + bucket, D), the model's input rows (kept,
+            not copied). minn, maxn, bucket: the n-grams' settings (`subwords.SubwordIndex`).
+
+    Attributes:
+        vectors: float32 (W, D), each word's mean. vectors_vocab, vectors_ngrams: views of
+            input_rows, (W, D) and (bucket, D). min_n, max_n, bucket: the settings (gensim's names).
+    """
+
+    def __init__(self, words, input_rows, minn, maxn, bucket):
+        words = list(words)
+        self.input_rows = input_rows
+        self.min_n, self.max_n, self.bucket = int(minn), int(maxn), int(bucket)
+        self.index = SubwordIndex.build(words, minn, maxn, bucket)
+        if input_rows.shape[0] != len(words) + bucket:
+            raise ConfigError(f"{len(words)} words and {bucket} buckets, but {input_rows.shape[0]} input "
+                              "rows")
+        super().__init__(words, np.empty((len(words), input_rows.shape[1]), dtype=np.float32))
+        self.invalidate()
+
+    @property
+    def vectors_vocab(self):
+        return self.input_rows[:len(self.index_to_key)]
+
+    @property
+    def vectors_ngrams(self):
+        return self.input_rows[len(self.index_to_key):]
+
+    def invalidate(self):
+        """Recompute every word's mean from the input rows, and forget the cached norms."""
+        means = getattr(self, "_vectors", None)
+        if getattr(self, "index", None) is not None and means is not None:
+            _word_means(self.input_rows, self.index.offsets, self.index.rows, len(self.index_to_key), means)
+        super().invalidate()
+
+    def __contains__(self, key):
+        """True for any str key when there are n-grams (gensim's rule: its vector is then their
+        mean, or an error for a word with none), else whether it is a vocabulary word."""
+        return (self.bucket > 0 and self.max_n > 0 and isinstance(key, str)) or self.has_index_for(key)
+
+    def get_vector(self, key, norm=False):
+        """A vocabulary word's mean, or another word's n-grams' mean: (D,) read-only.
+
+        Raises:
+            KeyError: a word that is neither in the vocabulary nor has an n-gram.
+        """
+        if self.has_index_for(key) or not isinstance(key, str):
+            return super().get_vector(key, norm)
+        vector = self._oov_vector(key)
+        if norm:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                vector = vector / np.linalg.norm(vector)
+        vector.setflags(write=False)
+        return vector
+
+    def _oov_vector(self, word):
+        rows = ngram_rows(word, self.min_n, self.max_n, self.bucket)
+        if not rows.size:
+            raise KeyError(f"cannot calculate vector for OOV word without ngrams: {word!r}")
+        return self.vectors_ngrams[rows].mean(axis=0).astype(self.vectors.dtype)
+
+    def __getitem__(self, key_or_keys):
+        if isinstance(key_or_keys, KEY_TYPES):
+            return self.get_vector(key_or_keys)
+        return np.vstack([self.get_vector(key) for key in key_or_keys])
+
+    def _unit_row(self, key, row_only=False):
+        """A query key's unit vector: a vocabulary word's row, or an unseen word's n-grams'
+        mean (its row, for `row_only`, only for a vocabulary word)."""
+        if self.has_index_for(key) or not isinstance(key, str):
+            return super()._unit_row(key, row_only)
+        vector = self._oov_vector(key)
+        norm = np.linalg.norm(vector)
+        if norm == 0:
+            raise ConfigError(f"key {key!r} has a zero vector: no cosine similarity is defined for it")
+        return vector / norm
+
+    def similarity(self, w1, w2):
+        """Cosine similarity of two words, either of them unseen (their n-grams' means)."""
+        a, b = self.get_vector(w1, norm=True), self.get_vector(w2, norm=True)
+        return float(np.dot(a.astype(np.float64), b.astype(np.float64)))
+
+    def add_vectors(self, keys, weights, extras=None, replace=False):
+        raise ConfigError("vectors with subwords cannot take keys: their rows come from training "
+                          "(save the words' vectors with save_word2vec_format for plain vectors)")
+
+
+@njit(cache=True, nogil=True)
+def _word_means(input_rows, offsets, rows, n_words, means):
+    """means[w] = the mean of input_rows[w] and input_rows[n_words + r] for w's n-gram rows r."""
+    dim = input_rows.shape[1]
+    for w in range(n_words):
+        for d in range(dim):
+            means[w, d] = input_rows[w, d]
+        for k in range(offsets[w], offsets[w + 1]):
+            row = n_words + rows[k]
+            for d in range(dim):
+                means[w, d] += input_rows[row, d]
+        share = np.float32(1.0) / np.float32(1 + offsets[w + 1] - offsets[w])
+        for d in range(dim):
+            means[w, d] *= share

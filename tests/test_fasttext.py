@@ -1,0 +1,97 @@
+"""`fastw2v.FastText`: gensim's names, trained by the subword kernels; its word vectors are the
+means of their rows, and gensim's own FastTextKeyedVectors, given fastw2v's rows, gives the same
+vectors to vocabulary words and to unseen ones."""
+
+import numpy as np
+import pytest
+
+import fastw2v
+from fastw2v.errors import ConfigError
+from fastw2v.fasttext_vectors import FastTextKeyedVectors
+from fastw2v.subwords import ngram_rows
+
+STEMS = ("walk", "talk", "jump", "play", "cook")
+SUFFIXES = ("", "s", "ed", "ing", "er")
+SMALL = dict(vector_size=16, min_count=1, min_n=2, max_n=4, bucket=5000, epochs=3, workers=1, seed=2)
+
+
+def sentences(n=400, seed=0):
+    """Sentences of inflected words: a stem's forms come together, so they share n-grams and
+    contexts."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        stem = STEMS[rng.integers(len(STEMS))]
+        out.append([stem + SUFFIXES[k] for k in rng.integers(0, len(SUFFIXES), 8)])
+    return out
+
+
+@pytest.fixture(scope="module", params=[1, 0], ids=["skip-gram", "cbow"])
+def model(request):
+    return fastw2v.FastText(sentences(), sg=request.param, **SMALL)
+
+
+def test_a_words_vector_is_the_mean_of_its_row_and_its_ngrams_rows(model):
+    for word in model.wv.index_to_key:
+        rows = ngram_rows(word, 2, 4, 5000)
+        own = model.wv.vectors_vocab[model.wv.get_index(word)]
+        expected = (own + model.wv.vectors_ngrams[rows].sum(axis=0)) / (1 + rows.size)
+        np.testing.assert_allclose(model.wv[word], expected, rtol=1e-5, atol=1e-7)
+    assert model.wv.input_rows.shape == (len(model.wv) + 5000, 16)
+
+
+def test_gensims_vectors_from_the_same_rows_are_the_same(model):
+    gensim_models = pytest.importorskip("gensim.models")
+    theirs = gensim_models.FastText(vector_size=16, min_count=1, min_n=2, max_n=4, bucket=5000)
+    theirs.build_vocab(sentences())
+    assert set(theirs.wv.index_to_key) == set(model.wv.index_to_key)
+    for word in model.wv.index_to_key:
+        theirs.wv.vectors_vocab[theirs.wv.get_index(word)] = model.wv.vectors_vocab[model.wv.get_index(word)]
+    theirs.wv.vectors_ngrams[:] = model.wv.vectors_ngrams
+    theirs.wv.adjust_vectors()
+    for word in model.wv.index_to_key + ["walkers", "cooking-pot", "zzz", "né"]:
+        np.testing.assert_allclose(model.wv[word], theirs.wv[word], rtol=1e-5, atol=1e-6)
+
+
+def test_unseen_words_get_vectors_and_answer_queries(model):
+    assert "talkings" in model.wv and not model.wv.has_index_for("talkings")
+    near = [word for word, _ in model.wv.most_similar("talkings", topn=5)]
+    assert "talkings" not in near and len(near) == 5
+    assert model.wv.similarity("talkings", "talking") > 0.5
+    with pytest.raises(KeyError, match="without ngrams"):
+        fastw2v.FastText(sentences(50), **{**SMALL, "min_n": 5, "max_n": 6}).wv["a"]  # "<a>": too short
+
+
+def test_training_moves_the_ngram_rows_and_trains_on_threads():
+    model = fastw2v.FastText(sentences(), sg=1, **{**SMALL, "workers": 2})
+    start = fastw2v.FastText(sentences(), sg=1, **{**SMALL, "epochs": 1})
+    used = np.unique(np.concatenate([ngram_rows(w, 2, 4, 5000) for w in model.wv.index_to_key]))
+    assert not np.allclose(model.wv.vectors_ngrams[used], start.wv.vectors_ngrams[used])
+    # Forms of one stem end nearer one another than forms of two stems.
+    same = model.wv.similarity("walked", "walking")
+    other = model.wv.similarity("walked", "cooking")
+    assert same > other
+
+
+def test_no_ngrams_is_word2vec(tmp_path):
+    plain = fastw2v.FastText(sentences(100), **{**SMALL, "max_n": 1})  # max_n < min_n: no n-grams
+    assert plain.config.maxn == 0 and not isinstance(plain.wv, FastTextKeyedVectors)
+    plain.save(str(tmp_path / "plain.npz"))
+
+
+def test_what_is_not_built_yet_is_refused(model, tmp_path):
+    with pytest.raises(ConfigError, match="cannot be saved yet"):
+        model.save(str(tmp_path / "model.npz"))
+    assert not (tmp_path / "model.npz").exists()
+    with pytest.raises(ConfigError, match="cannot grow"):
+        model.build_vocab(sentences(10, seed=3), update=True)
+    with pytest.raises(ConfigError, match="word_ngrams"):
+        fastw2v.FastText(word_ngrams=2)
+    with pytest.raises(ConfigError, match="mean"):
+        fastw2v.FastText(sg=0, cbow_mean=0)
+    with pytest.raises(ConfigError, match="this machine"):
+        fastw2v.FastText(cluster="local:2")
+    from fastw2v import Checkpointing
+
+    with pytest.raises(ConfigError, match="checkpointed"):
+        model.train(checkpoint=Checkpointing(str(tmp_path / "c.npz"), 1))
