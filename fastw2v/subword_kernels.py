@@ -118,6 +118,128 @@ def _draw_window(sentence, n, i, window, negative, noise_prob, noise_alias, path
     return reach, state
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _sg_center(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows, likelihood,
+               record, sub_offsets, sub_rows, first_row, gains):
+    """Skip-gram, center i: its rows' mean predicts each context (targets of slot 0, 1, ...), the
+    mean moved by each pair's step times the word's gain, the rows given the window's steps at
+    its end. Returns (likelihood, loss, pairs)."""
+    dim = V.shape[1]
+    center = sentence[i]
+    one = V[0, 0] * np.float32(0.0) + np.float32(1.0)  # 1 in the weights' precision
+    share = one / np.float32(1 + sub_offsets[center + 1] - sub_offsets[center])
+    gain = one * gains[center]
+    _input_mean(V, center, sub_offsets, sub_rows, first_row, grad_rows[1], share)
+    for d in range(dim):
+        grad_rows[2, d] = np.float32(0.0)
+    loss = 0.0
+    slot = 0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        note_pair(record, True, center, sentence[j], lr, buf, slot)
+        likelihood, folded = logistic_output(grad_rows, 1, U, targets, counts, n_targets[buf, slot], buf, slot,
+                                             lr, coefs, grad_rows, likelihood)
+        loss += folded
+        for d in range(dim):  # the window's steps, and the mean of the moved rows
+            grad_rows[2, d] += grad_rows[0, d]
+            grad_rows[1, d] += gain * grad_rows[0, d]
+        slot += 1
+    _add_to_inputs(V, center, sub_offsets, sub_rows, first_row, grad_rows[2])
+    return likelihood, loss, slot
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _cbow_center(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, coefs, grad_rows,
+                 likelihood, record, sub_offsets, sub_rows, first_row):
+    """CBOW, center i: the mean of every row of its contexts predicts it (targets of slot 0), and
+    each of those rows gets the step. Returns (likelihood, loss, 1)."""
+    dim = V.shape[1]
+    rows = 0
+    for d in range(dim):
+        grad_rows[1, d] = np.float32(0.0)
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        context = sentence[j]
+        note_pair(record, rows == 0, context, sentence[i], lr, buf, 0)
+        rows += 1 + sub_offsets[context + 1] - sub_offsets[context]
+        for d in range(dim):
+            grad_rows[1, d] += V[context, d]
+        for r in range(sub_offsets[context], sub_offsets[context + 1]):
+            row = first_row + sub_rows[r]
+            for d in range(dim):
+                grad_rows[1, d] += V[row, d]
+    one = V[0, 0] * np.float32(0.0) + np.float32(1.0)  # 1 in the weights' precision
+    share = one / np.float32(rows)
+    for d in range(dim):
+        grad_rows[1, d] *= share
+    likelihood, loss = logistic_output(grad_rows, 1, U, targets, counts, n_targets[buf, 0], buf, 0, lr, coefs,
+                                       grad_rows, likelihood)
+    for j in range(lo, hi):
+        if j != i:
+            _add_to_inputs(V, sentence[j], sub_offsets, sub_rows, first_row, grad_rows[0])
+    return likelihood, loss, 1
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _subword_loop(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule, state, scratch, subwords,
+                  record, cbow):
+    """The span loop of both subword kernels (`cbow`: a constant of each, resolved when it
+    compiles): sub-sampling, the learning rate, and the next center's draws (`_draw_window` for
+    skip-gram, `kernels._draw_center` for CBOW) before the current center trains."""
+    prefer_256_bit_vectors()
+    ids, offsets = corpus
+    keep_threshold, noise_prob, noise_alias, window, negative = sampling
+    hot_rows, hot_offset = private.words, private.word_offset
+    paths = (tree.nodes, tree.codes, tree.offsets, tree.first_row, private.nodes_from, private.node_offset)
+    alpha, min_alpha, words_before, total_words = schedule
+    sentence, targets, counts, n_targets, coefs, grad_rows = scratch
+    sub_offsets, sub_rows, first_row, gains = subwords
+    words = 0
+    kept = 0
+    pairs = 0
+    loss = 0.0
+    likelihood = 1.0
+    for s in range(sent_lo, sent_hi):
+        start, stop = offsets[s], offsets[s + 1]
+        coefs[0, 0] = learning_rate(alpha, min_alpha, words_before + words, total_words)
+        lr = coefs[0, 0]  # in the weights' precision (see kernels.span_loop)
+        words += stop - start
+        n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
+        kept += n
+        reach = 0
+        for i in range(n + 1):  # i = 0 only draws; center i - 1 trains after the draws of i
+            buf = i & 1
+            next_reach = 0
+            if i < n:
+                if cbow:
+                    next_reach, state = _draw_center(sentence, n, i, window, negative, False, noise_prob,
+                                                     noise_alias, paths, hot_rows, hot_offset, V, U, targets,
+                                                     counts, n_targets, buf, state, record)
+                else:
+                    next_reach, state = _draw_window(sentence, n, i, window, negative, noise_prob,
+                                                     noise_alias, paths, hot_rows, hot_offset, V, U, targets,
+                                                     counts, n_targets, buf, state, record, sub_offsets,
+                                                     sub_rows, first_row)
+            if i > 0:
+                c = i - 1
+                lo, hi = max(0, c - reach), min(n, c + reach + 1)
+                if hi - lo >= 2:
+                    if cbow:
+                        likelihood, folded, trained = _cbow_center(
+                            V, U, sentence, c, lo, hi, targets, counts, n_targets, 1 - buf, lr, coefs,
+                            grad_rows, likelihood, record, sub_offsets, sub_rows, first_row)
+                    else:
+                        likelihood, folded, trained = _sg_center(
+                            V, U, sentence, c, lo, hi, targets, counts, n_targets, 1 - buf, lr, coefs,
+                            grad_rows, likelihood, record, sub_offsets, sub_rows, first_row, gains)
+                    loss += folded
+                    pairs += trained
+            reach = next_reach
+    return state, words, kept, pairs, loss - np.log(likelihood)
+
+
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
 def sg_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule, state, scratch,
                     subwords, record=None):
@@ -136,66 +258,8 @@ def sg_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, sch
         (state uint64, words int: the span's tokens, kept int: those sub-sampling kept, pairs
         int, loss float64: the summed pair losses).
     """
-    prefer_256_bit_vectors()
-    ids, offsets = corpus
-    keep_threshold, noise_prob, noise_alias, window, negative = sampling
-    hot_rows, hot_offset = private.words, private.word_offset
-    paths = (tree.nodes, tree.codes, tree.offsets, tree.first_row, private.nodes_from, private.node_offset)
-    alpha, min_alpha, words_before, total_words = schedule
-    sentence, targets, counts, n_targets, coefs, grad_rows = scratch
-    sub_offsets, sub_rows, first_row, gains = subwords
-    dim = V.shape[1]
-    words = 0
-    kept = 0
-    pairs = 0
-    loss = 0.0
-    likelihood = 1.0
-    for s in range(sent_lo, sent_hi):
-        start, stop = offsets[s], offsets[s + 1]
-        coefs[0, 0] = learning_rate(alpha, min_alpha, words_before + words, total_words)
-        lr = coefs[0, 0]  # in the weights' precision (see kernels.span_loop)
-        words += stop - start
-        n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
-        kept += n
-        if n == 0:
-            continue
-        reach, state = _draw_window(sentence, n, 0, window, negative, noise_prob, noise_alias, paths,
-                                    hot_rows, hot_offset, V, U, targets, counts, n_targets, 0, state,
-                                    record, sub_offsets, sub_rows, first_row)
-        for i in range(n):
-            buf = i & 1
-            next_reach = 0
-            if i + 1 < n:
-                next_reach, state = _draw_window(sentence, n, i + 1, window, negative, noise_prob,
-                                                 noise_alias, paths, hot_rows, hot_offset, V, U, targets,
-                                                 counts, n_targets, 1 - buf, state, record, sub_offsets,
-                                                 sub_rows, first_row)
-            lo, hi = max(0, i - reach), min(n, i + reach + 1)
-            reach = next_reach
-            if hi - lo < 2:
-                continue
-            center = sentence[i]
-            one = V[0, 0] * np.float32(0.0) + np.float32(1.0)  # 1 in the weights' precision
-            share = one / np.float32(1 + sub_offsets[center + 1] - sub_offsets[center])
-            gain = one * gains[center]
-            _input_mean(V, center, sub_offsets, sub_rows, first_row, grad_rows[1], share)
-            for d in range(dim):
-                grad_rows[2, d] = np.float32(0.0)
-            slot = 0
-            for j in range(lo, hi):
-                if j == i:
-                    continue
-                note_pair(record, True, center, sentence[j], lr, buf, slot)
-                likelihood, folded = logistic_output(grad_rows, 1, U, targets, counts, n_targets[buf, slot],
-                                                     buf, slot, lr, coefs, grad_rows, likelihood)
-                loss += folded
-                for d in range(dim):  # the window's steps, and the mean of the moved rows
-                    grad_rows[2, d] += grad_rows[0, d]
-                    grad_rows[1, d] += gain * grad_rows[0, d]
-                slot += 1
-            pairs += slot
-            _add_to_inputs(V, center, sub_offsets, sub_rows, first_row, grad_rows[2])
-    return state, words, kept, pairs, loss - np.log(likelihood)
+    return _subword_loop(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule, state, scratch,
+                         subwords, record, False)
 
 
 @njit(nogil=True, cache=True, fastmath=FASTMATH)
@@ -206,66 +270,5 @@ def cbow_subword_span(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, s
     predicts it, against one set of targets; every row in that list then gets the step on the
     input, -lr·dJ/dh, whole (once per occurrence). Arguments and return value as
     `sg_subword_span`'s (pairs: centers predicted)."""
-    prefer_256_bit_vectors()
-    ids, offsets = corpus
-    keep_threshold, noise_prob, noise_alias, window, negative = sampling
-    hot_rows, hot_offset = private.words, private.word_offset
-    paths = (tree.nodes, tree.codes, tree.offsets, tree.first_row, private.nodes_from, private.node_offset)
-    alpha, min_alpha, words_before, total_words = schedule
-    sentence, targets, counts, n_targets, coefs, grad_rows = scratch
-    sub_offsets, sub_rows, first_row, _ = subwords
-    dim = V.shape[1]
-    words = 0
-    kept = 0
-    pairs = 0
-    loss = 0.0
-    likelihood = 1.0
-    for s in range(sent_lo, sent_hi):
-        start, stop = offsets[s], offsets[s + 1]
-        coefs[0, 0] = learning_rate(alpha, min_alpha, words_before + words, total_words)
-        lr = coefs[0, 0]  # in the weights' precision (see kernels.span_loop)
-        words += stop - start
-        n, state = _subsample(ids, start, stop, keep_threshold, sentence, state)
-        kept += n
-        if n == 0:
-            continue
-        reach, state = _draw_center(sentence, n, 0, window, negative, False, noise_prob, noise_alias, paths,
-                                    hot_rows, hot_offset, V, U, targets, counts, n_targets, 0, state, record)
-        for i in range(n):
-            buf = i & 1
-            next_reach = 0
-            if i + 1 < n:
-                next_reach, state = _draw_center(sentence, n, i + 1, window, negative, False, noise_prob,
-                                                 noise_alias, paths, hot_rows, hot_offset, V, U, targets,
-                                                 counts, n_targets, 1 - buf, state, record)
-            lo, hi = max(0, i - reach), min(n, i + reach + 1)
-            reach = next_reach
-            if hi - lo < 2:
-                continue
-            rows = 0
-            for d in range(dim):
-                grad_rows[1, d] = np.float32(0.0)
-            for j in range(lo, hi):
-                if j == i:
-                    continue
-                context = sentence[j]
-                note_pair(record, rows == 0, context, sentence[i], lr, buf, 0)
-                rows += 1 + sub_offsets[context + 1] - sub_offsets[context]
-                for d in range(dim):
-                    grad_rows[1, d] += V[context, d]
-                for r in range(sub_offsets[context], sub_offsets[context + 1]):
-                    row = first_row + sub_rows[r]
-                    for d in range(dim):
-                        grad_rows[1, d] += V[row, d]
-            one = V[0, 0] * np.float32(0.0) + np.float32(1.0)  # 1 in the weights' precision
-            share = one / np.float32(rows)
-            for d in range(dim):
-                grad_rows[1, d] *= share
-            likelihood, folded = logistic_output(grad_rows, 1, U, targets, counts, n_targets[buf, 0], buf, 0,
-                                                 lr, coefs, grad_rows, likelihood)
-            loss += folded
-            for j in range(lo, hi):
-                if j != i:
-                    _add_to_inputs(V, sentence[j], sub_offsets, sub_rows, first_row, grad_rows[0])
-            pairs += 1
-    return state, words, kept, pairs, loss - np.log(likelihood)
+    return _subword_loop(corpus, sent_lo, sent_hi, V, U, sampling, tree, private, schedule, state, scratch,
+                         subwords, record, True)
