@@ -138,8 +138,8 @@ def _sg_center(V, U, sentence, i, lo, hi, targets, counts, n_targets, buf, lr, c
         if j == i:
             continue
         note_pair(record, True, center, sentence[j], lr, buf, slot)
-        likelihood, folded = logistic_output(grad_rows, 1, U, targets, counts, n_targets[buf, slot], buf, slot,
-                                             lr, coefs, grad_rows, likelihood)
+        likelihood, folded = logistic_output(grad_rows, 1, U, targets, counts, n_targets[buf, slot], buf,
+                                             slot, lr, coefs, grad_rows, likelihood)
         loss += folded
         for d in range(dim):  # the window's steps, and the mean of the moved rows
             grad_rows[2, d] += grad_rows[0, d]
