@@ -2,13 +2,14 @@
 ``FastText`` names, trained by the compiled subword kernels (`fastw2v.subword_kernels`) on every
 thread; its ``wv`` (`FastTextKeyedVectors`) gives a vector to words never seen in training.
 
-What it does not do yet, and says so (a `ConfigError`): grow its vocabulary
-(``build_vocab(update=True)``), save or checkpoint the model with its n-gram rows, train on a
-cluster. Its words' vectors save as any word vectors do (``wv.save_word2vec_format``).
+The model saves, loads and resumes as `Word2Vec` does (its n-grams' rows beside the words' in
+the native file). What it does not do yet, and says so (a `ConfigError`): grow its vocabulary
+(``build_vocab(update=True)``), train on a cluster.
 """
 
 import numpy as np
 
+from fastw2v.config import TrainConfig
 from fastw2v.errors import ConfigError
 from fastw2v.fasttext_vectors import FastTextKeyedVectors
 from fastw2v.train import Word2Vec
@@ -80,17 +81,24 @@ class FastText(Word2Vec):
             return self.wv.input_rows
         return super()._input_rows()
 
-    def train(self, *args, checkpoint=None, **kwargs):
-        """`Word2Vec.train`; a checkpoint is refused with n-grams (its file cannot hold them yet)."""
-        if checkpoint is not None and self.config.subwords:
-            raise ConfigError("a FastText model with n-grams cannot be checkpointed yet")
-        return super().train(*args, checkpoint=checkpoint, **kwargs)
+    @classmethod
+    def _from_settings(cls, settings):
+        settings = dict(settings)
+        names = {"minn": "min_n", "maxn": "max_n"}
+        model = cls(**{names.get(name, name): value for name, value in settings.items()
+                       if name not in ("mode", "loss")}, mode=settings["mode"], loss=settings["loss"])
+        if not settings.get("maxn"):  # saved without n-grams: FastText's max_n < min_n
+            object.__setattr__(model, "config", TrainConfig(**settings))
+        return model
 
-    def _save(self, path, run, with_corpus):
-        if self.config.subwords:
-            raise ConfigError("a FastText model with n-grams cannot be saved yet: save its words' vectors "
-                              "with model.wv.save_word2vec_format(path)")
-        super()._save(path, run, with_corpus)
+    def _loaded_vectors(self, state):
+        if state.ngram_vectors is None:
+            return super()._loaded_vectors(state)
+        rows = np.concatenate([state.vectors, state.ngram_vectors])
+        config = self.config
+        wv = FastTextKeyedVectors(state.vocab.words, rows, config.minn, config.maxn, config.bucket)
+        wv.expandos["count"] = np.array(state.vocab.counts, dtype=np.int64)
+        return wv
 
     def _backend_for(self, on_cluster):
         if on_cluster and self.config.subwords:

@@ -136,6 +136,15 @@ class Word2Vec(GensimFace):
 
     TAKES_NGRAMS = False  # a subclass whose vectors hold character n-grams (`fasttext.FastText`)
 
+    @classmethod
+    def _from_settings(cls, settings):
+        """A model with a saved file's settings (a dict of TrainConfig's)."""
+        return cls(**settings)
+
+    def _loaded_vectors(self, state):
+        """The `wv` of a loaded `checkpoint.ModelState`."""
+        return _word_vectors(state.vocab, state.vectors)
+
     syn1neg = property(lambda self: None if self.outputs is None else self.outputs.syn1neg)
     syn1 = property(lambda self: None if self.outputs is None else self.outputs.syn1)
 
@@ -514,11 +523,11 @@ class Word2Vec(GensimFace):
             FastW2VError subclasses: a missing, damaged or foreign file.
         """
         state = checkpoint_io.load_model(path)
-        if state.config.get("maxn", 0):
-            raise FormatError(f"{path}: a model with character n-grams, which this version cannot load")
-        model = cls(**state.config)
+        if state.config.get("maxn", 0) and not cls.TAKES_NGRAMS:
+            raise FormatError(f"{path}: a model with character n-grams: load it with fastw2v.FastText.load")
+        model = cls._from_settings(state.config)
         model.vocab = state.vocab
-        model.wv = _word_vectors(state.vocab, state.vectors)
+        model.wv = model._loaded_vectors(state)
         model.outputs = OutputRows(model.config, len(state.vocab), state.syn1neg, state.syn1)
         model.progress = state.progress
         if state.corpus_dir is not None:

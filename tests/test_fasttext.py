@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fastw2v
-from fastw2v.errors import ConfigError
+from fastw2v.errors import ConfigError, FormatError
 from fastw2v.fasttext_vectors import FastTextKeyedVectors
 from fastw2v.subwords import ngram_rows
 
@@ -79,10 +79,41 @@ def test_no_ngrams_is_word2vec(tmp_path):
     plain.save(str(tmp_path / "plain.npz"))
 
 
-def test_what_is_not_built_yet_is_refused(model, tmp_path):
-    with pytest.raises(ConfigError, match="cannot be saved yet"):
-        model.save(str(tmp_path / "model.npz"))
-    assert not (tmp_path / "model.npz").exists()
+def test_a_model_saves_loads_and_goes_on_training(model, tmp_path):
+    path = str(tmp_path / "model.npz")
+    model.save(path)
+    loaded = fastw2v.FastText.load(path)
+    assert isinstance(loaded.wv, FastTextKeyedVectors)
+    assert (loaded.min_n, loaded.max_n, loaded.bucket) == (2, 4, 5000)
+    np.testing.assert_array_equal(loaded.wv.input_rows, model.wv.input_rows)
+    np.testing.assert_array_equal(loaded.wv["walkings"], model.wv["walkings"])
+    with pytest.raises(FormatError, match="FastText.load"):
+        fastw2v.Word2Vec.load(path)
+    loaded.train(sentences(50, seed=4), total_examples=50, epochs=1)
+    assert not np.array_equal(loaded.wv.input_rows, model.wv.input_rows)
+
+
+def test_an_interrupted_run_resumes_to_the_same_rows(tmp_path):
+    settings = {**SMALL, "epochs": 2, "batch_words": 300}
+    whole = fastw2v.FastText(sg=1, **settings)
+    whole.build_vocab(sentences(), corpus_dir=str(tmp_path / "whole"))
+    whole.train()
+    cut = fastw2v.FastText(sg=1, **settings)
+    cut.build_vocab(sentences(), corpus_dir=str(tmp_path / "cut"))
+
+    class StopAfterFirstEpoch:
+        def on_epoch_end(self, model):
+            model.save_checkpoint(str(tmp_path / "run.ckpt"), {})
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        cut.train(callbacks=[StopAfterFirstEpoch()])
+    resumed = fastw2v.FastText.load(str(tmp_path / "run.ckpt"))
+    resumed.train()
+    np.testing.assert_array_equal(resumed.wv.input_rows, whole.wv.input_rows)
+
+
+def test_what_is_not_built_yet_is_refused(model):
     with pytest.raises(ConfigError, match="cannot grow"):
         model.build_vocab(sentences(10, seed=3), update=True)
     with pytest.raises(ConfigError, match="word_ngrams"):
@@ -91,7 +122,5 @@ def test_what_is_not_built_yet_is_refused(model, tmp_path):
         fastw2v.FastText(sg=0, cbow_mean=0)
     with pytest.raises(ConfigError, match="this machine"):
         fastw2v.FastText(cluster="local:2")
-    from fastw2v import Checkpointing
-
-    with pytest.raises(ConfigError, match="checkpointed"):
-        model.train(checkpoint=Checkpointing(str(tmp_path / "c.npz"), 1))
+    with pytest.raises(ConfigError, match="FastText"):
+        fastw2v.Word2Vec(maxn=6)
