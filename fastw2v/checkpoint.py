@@ -30,8 +30,9 @@ class ModelState:
 
     Attributes:
         config: dict of TrainConfig settings. vocab: Vocabulary.
-        vectors: float32 (Vocab, D): the words' input rows (with n-grams, their own rows, not
-            their means). ngram_vectors: float32 (bucket, D), the n-grams' rows, or None.
+        vectors: float32 (Vocab, D), the word vectors (with n-grams, each word's mean).
+        vocab_rows, ngram_vectors: with n-grams, float32 (Vocab, D) and (bucket, D), the input
+            rows of the words and of the n-grams; else None.
         syn1neg: float32 (Vocab, D), or None for hierarchical softmax alone. syn1: float32
         (Vocab - 1, D) or None.
         progress: Progress or None.
@@ -49,6 +50,7 @@ class ModelState:
     corpus_dir: str
     run: dict
     attributes: dict
+    vocab_rows: object = None
     ngram_vectors: object = None
 
 
@@ -56,10 +58,10 @@ def save_model(path, model, run, with_corpus):
     """Write `model` (a trained or training Word2Vec) to `path` atomically; `run`: a JSON dict.
     with_corpus: record where the model's kept encoded corpus is (a checkpoint), if it has one."""
     progress = model.progress
-    rows = model._input_rows()
-    arrays = {"vectors": rows[:len(model.vocab)], "counts": model.vocab.counts}
-    if model.config.subwords:
-        arrays["ngram_vectors"] = rows[len(model.vocab):]
+    arrays = {"vectors": model.wv.vectors, "counts": model.vocab.counts}
+    if model.config.subwords:  # the vectors are the words' means; training needs their rows
+        rows = model._input_rows()
+        arrays.update(vocab_rows=rows[:len(model.vocab)], ngram_vectors=rows[len(model.vocab):])
     for name in ("syn1neg", "syn1"):
         if getattr(model, name) is not None:
             arrays[name] = getattr(model, name)
@@ -106,10 +108,11 @@ def load_model(path):
         _require(path, "syn1neg", arrays, np.float32, shape)
         syn1neg = arrays["syn1neg"]
     _require(path, "counts", arrays, np.int64, (len(words),))
-    ngram_vectors = None
+    vocab_rows = ngram_vectors = None
     if config.subwords:
+        _require(path, "vocab_rows", arrays, np.float32, shape)
         _require(path, "ngram_vectors", arrays, np.float32, (config.bucket, config.vector_size))
-        ngram_vectors = arrays["ngram_vectors"]
+        vocab_rows, ngram_vectors = arrays["vocab_rows"], arrays["ngram_vectors"]
     syn1 = None
     if config.objective.hierarchical:
         _require(path, "syn1", arrays, np.float32, (inner_node_rows(config, len(words)), config.vector_size))
@@ -119,7 +122,8 @@ def load_model(path):
     return ModelState(config=config.to_dict(), vocab=vocab, vectors=arrays["vectors"],
                       syn1neg=syn1neg, syn1=syn1, progress=_progress(path, metadata, arrays, config),
                       corpus_dir=_corpus_dir(path, metadata), run=metadata.get("run") or {},
-                      attributes=metadata.get("model") or {}, ngram_vectors=ngram_vectors)
+                      attributes=metadata.get("model") or {}, vocab_rows=vocab_rows,
+                      ngram_vectors=ngram_vectors)
 
 
 def _require(path, name, arrays, dtype, shape):

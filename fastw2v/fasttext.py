@@ -94,7 +94,7 @@ class FastText(Word2Vec):
     def _loaded_vectors(self, state):
         if state.ngram_vectors is None:
             return super()._loaded_vectors(state)
-        rows = np.concatenate([state.vectors, state.ngram_vectors])
+        rows = np.concatenate([state.vocab_rows, state.ngram_vectors])
         config = self.config
         wv = FastTextKeyedVectors(state.vocab.words, rows, config.minn, config.maxn, config.bucket)
         wv.expandos["count"] = np.array(state.vocab.counts, dtype=np.int64)
