@@ -82,11 +82,11 @@ class FastText(Word2Vec):
         return super()._input_rows()
 
     @classmethod
-    def _from_settings(cls, settings):
-        settings = dict(settings)
+    def from_settings(cls, settings, cluster=None):
         names = {"minn": "min_n", "maxn": "max_n"}
         model = cls(**{names.get(name, name): value for name, value in settings.items()
-                       if name not in ("mode", "loss")}, mode=settings["mode"], loss=settings["loss"])
+                       if name not in ("mode", "loss")}, mode=settings["mode"], loss=settings["loss"],
+                    cluster=cluster)
         if not settings.get("maxn"):  # saved without n-grams: FastText's max_n < min_n
             object.__setattr__(model, "config", TrainConfig(**settings))
         return model
@@ -104,3 +104,13 @@ class FastText(Word2Vec):
         if on_cluster and self.config.subwords:
             raise ConfigError("a FastText model with n-grams trains on this machine only (cluster=None)")
         return super()._backend_for(on_cluster)
+
+
+def load_model(path):
+    """A model file (or checkpoint) as the model it holds: a `FastText` where it has n-grams,
+    else a `Word2Vec` (`Word2Vec.load`)."""
+    from fastw2v import checkpoint as checkpoint_io
+
+    state = checkpoint_io.load_model(path)
+    return (FastText if state.config.get("maxn", 0) else Word2Vec).from_state(state, path)
+

@@ -137,9 +137,9 @@ class Word2Vec(GensimFace):
     TAKES_NGRAMS = False  # a subclass whose vectors hold character n-grams (`fasttext.FastText`)
 
     @classmethod
-    def _from_settings(cls, settings):
-        """A model with a saved file's settings (a dict of TrainConfig's)."""
-        return cls(**settings)
+    def from_settings(cls, settings, cluster=None):
+        """A model with `settings` (a dict of TrainConfig's names, as a saved file holds them)."""
+        return cls(**settings, cluster=cluster)
 
     def _loaded_vectors(self, state):
         """The `wv` of a loaded `checkpoint.ModelState`."""
@@ -522,10 +522,14 @@ class Word2Vec(GensimFace):
         Raises:
             FastW2VError subclasses: a missing, damaged or foreign file.
         """
-        state = checkpoint_io.load_model(path)
+        return cls.from_state(checkpoint_io.load_model(path), path)
+
+    @classmethod
+    def from_state(cls, state, path):
+        """The model of a `checkpoint.ModelState` read from `path` (`load`)."""
         if state.config.get("maxn", 0) and not cls.TAKES_NGRAMS:
             raise FormatError(f"{path}: a model with character n-grams: load it with fastw2v.FastText.load")
-        model = cls._from_settings(state.config)
+        model = cls.from_settings(state.config)
         model.vocab = state.vocab
         model.wv = model._loaded_vectors(state)
         model.outputs = OutputRows(model.config, len(state.vocab), state.syn1neg, state.syn1)

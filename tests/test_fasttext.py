@@ -124,3 +124,26 @@ def test_what_is_not_built_yet_is_refused(model):
         fastw2v.FastText(cluster="local:2")
     with pytest.raises(ConfigError, match="FastText"):
         fastw2v.Word2Vec(maxn=6)
+
+
+def test_the_command_line_trains_what_the_api_trains_and_prints_unseen_words_vectors(tmp_path):
+    from tests.test_cs224n import run_cli
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(" ".join(line) for line in sentences()) + "\n", encoding="utf-8")
+    flags = ["--subwords", "--minn", "2", "--maxn", "4", "--bucket", "5000", "--dim", "16", "--min-count",
+             "1", "--epochs", "3", "--threads", "1", "--seed", "2", "--min-alpha", "0.0001", "--quiet"]
+    done = run_cli("train", str(corpus), "-o", str(tmp_path / "model.npz"), *flags)
+    assert done.returncode == 0, done.stderr
+    api = fastw2v.FastText(corpus_file=str(corpus), sg=1, **SMALL)
+    model = fastw2v.FastText.load(str(tmp_path / "model.npz"))
+    np.testing.assert_array_equal(model.wv.input_rows, api.wv.input_rows)
+    printed = run_cli("vectors", str(tmp_path / "model.npz"), "walked", "walkingly")
+    assert printed.returncode == 0, printed.stderr
+    for line, word in zip(printed.stdout.splitlines(), ["walked", "walkingly"]):
+        fields = line.split()
+        assert fields[0] == word
+        np.testing.assert_allclose(np.array(fields[1:], dtype=np.float32), api.wv[word], rtol=1e-6)
+    refused = run_cli("train", str(corpus), "-o", str(tmp_path / "v.txt"), "--minn", "2")
+    assert refused.returncode == 1 and "--subwords" in refused.stderr
+

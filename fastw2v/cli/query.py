@@ -1,18 +1,22 @@
-"""`fastw2v similar`, `analogy` and `info`: questions to a vector file."""
+"""`fastw2v similar`, `analogy`, `info` and `vectors`: questions to a vector file."""
 
 import argparse
+import sys
 
 from fastw2v.cli.options import VECTORS_HELP, load_knowing, positive_int, print_scores
+from fastw2v.errors import FastW2VError
 
 
 COMMANDS = {"similar": "the words nearest to a word (cosine similarity)",
             "analogy": "A is to B as C is to ? (3CosAdd)",
-            "info": "a vector file's size, format and training settings"}
+            "info": "a vector file's size, format and training settings",
+            "vectors": "words' vectors as word2vec text lines (unseen words too, with subwords)"}
 
 
 def register(commands, name):
     """Add the sub-parser of `name`, one of COMMANDS, to `commands`."""
-    {"similar": _add_similar, "analogy": _add_analogy, "info": _add_info}[name](commands)
+    adders = {"similar": _add_similar, "analogy": _add_analogy, "info": _add_info, "vectors": _add_vectors}
+    adders[name](commands)
 
 
 SIMILAR_EXAMPLES = """examples:
@@ -107,3 +111,57 @@ def _run_info(args):
         if not (name == "config" and isinstance(value, dict)):
             print(f"{name}: {json.dumps(value)}")
     return 0
+
+
+VECTORS_EXAMPLES = """examples:
+  fastw2v vectors model.npz walking walkingly    # a model of train --subwords: unseen words too
+  echo king queen | fastw2v vectors vectors.txt  # the words of standard input
+"""
+
+
+def _add_vectors(commands):
+    sub = commands.add_parser(
+        "vectors", help=COMMANDS["vectors"],
+        description="Print each WORD's vector as a word2vec text line (the word, then its numbers), "
+                    "or, without WORD, those of the words of standard input, as fastText's "
+                    "print-word-vectors. A model of `train --subwords` (.npz) gives one to any word "
+                    "that has a character n-gram, the mean of their rows; other files to their words.",
+        epilog=VECTORS_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("vectors", metavar="MODEL", help=VECTORS_HELP)
+    sub.add_argument("words", nargs="*", metavar="WORD", help="the words (default: standard input's)")
+    sub.set_defaults(handler=_run_vectors)
+
+
+def _run_vectors(args):
+    vectors = _vectors_with_ngrams(args.vectors)
+    words = args.words or (word for line in sys.stdin for word in line.split())
+    for word in words:
+        try:
+            vector = vectors.get_vector(word)
+        except KeyError:
+            raise FastW2VError(f"{args.vectors}: no vector for {word!r} (not in its {len(vectors):,} words"
+                               + (", and no character n-gram)" if _has_ngrams(vectors) else ")")) from None
+        print(word + " " + " ".join(f"{value:.9g}" for value in vector.tolist()), flush=not args.words)
+    return 0
+
+
+def _vectors_with_ngrams(path):
+    """The vectors of `path`: a native model's own (those of a model with n-grams answer for
+    unseen words), else the file's as KeyedVectors."""
+    from fastw2v import formats
+    from fastw2v.errors import FormatError
+    from fastw2v.vectors import KeyedVectors
+
+    if formats.detect_format(path) == formats.NATIVE:
+        from fastw2v.fasttext import load_model
+
+        try:
+            return load_model(path).wv
+        except FormatError:  # vectors saved alone (KeyedVectors.save), no model
+            pass
+    return KeyedVectors.load(path)
+
+
+def _has_ngrams(vectors):
+    return getattr(vectors, "max_n", 0) > 0
+

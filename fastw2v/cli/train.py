@@ -36,6 +36,7 @@ TRAIN_EXAMPLES = """examples:
   fastw2v train /shared/corpus/ -o /shared/v.txt --dask tcp://scheduler:8786   # a running cluster
 """
 OUTPUT_FORMATS = ("text", "binary", "npz")
+SUBWORD_DEFAULTS = (3, 6, 2_000_000)  # fastText's and gensim's minn, maxn, bucket
 DEFAULT_CHECKPOINT_SECONDS = 300.0
 
 
@@ -67,6 +68,17 @@ def _add_train(commands):
                           "per pair, for small vocabularies (default %(default)s)")
     sub.add_argument("--hs", dest="loss", action="store_const", const="hs",
                      help="hierarchical softmax alone: the same as --loss hs")
+    sub.add_argument("--subwords", action="store_true",
+                     help="fastText's model: a word's input is the mean of its row and its character "
+                          "n-grams' (skip-gram, or CBOW with the mean); the output's vectors are the "
+                          "words' means, a .npz model also gives vectors to unseen words")
+    sub.add_argument("--minn", type=positive_int, default=SUBWORD_DEFAULTS[0],
+                     help="shortest n-gram, with --subwords (default %(default)s)")
+    sub.add_argument("--maxn", type=positive_int, default=SUBWORD_DEFAULTS[1],
+                     help="longest n-gram, with --subwords (default %(default)s)")
+    sub.add_argument("--bucket", type=positive_int, default=SUBWORD_DEFAULTS[2],
+                     help="n-gram rows, with --subwords (default %(default)s; float32 rows: "
+                          "bucket x dim x 4 bytes)")
     sub.add_argument("--checkpoint", metavar="PATH",
                      help="save a resumable checkpoint there (and the encoded corpus in PATH.corpus/)")
     sub.add_argument("--checkpoint-every", type=positive_float, default=DEFAULT_CHECKPOINT_SECONDS,
@@ -172,8 +184,11 @@ def _run_train(args):
     from fastw2v.atomic import check_output_path
     from fastw2v.config import TrainConfig
 
+    if not args.subwords and (args.minn, args.maxn, args.bucket) != SUBWORD_DEFAULTS:
+        raise ConfigError("--minn, --maxn and --bucket set the n-grams: give --subwords too")
     config = TrainConfig(**model_settings(args), max_vocab_size=args.max_vocab_size,
-                         min_alpha=args.min_alpha, workers=args.threads, mode=args.mode, loss=args.loss)
+                         min_alpha=args.min_alpha, workers=args.threads, mode=args.mode, loss=args.loss,
+                         minn=args.minn, maxn=args.maxn if args.subwords else 0, bucket=args.bucket)
     if config.min_alpha > config.alpha:  # the API allows it (gensim trains at min_alpha then)
         raise ConfigError(f"--min-alpha {config.min_alpha:g} is above the start rate {config.alpha:g}: "
                           "the rate decays from --alpha down to --min-alpha")
@@ -186,13 +201,16 @@ def _run_train(args):
     if cluster is not None and phrases is not None:
         raise ConfigError("--phrases runs on this machine only, not with --dask: join the phrases with "
                           "`fastw2v phrases` first, then train on its output")
+    if cluster is not None and config.subwords:
+        raise ConfigError("--subwords trains on this machine only, not with --dask")
     if cluster is not None and args.threads is not None:
         raise ConfigError("--threads sets the threads of one machine; with --dask every worker "
                           "process trains one part of the corpus")
-    from fastw2v.train import Checkpointing, Word2Vec  # Numba: only once the settings are checked
+    from fastw2v.fasttext import FastText  # Numba: only once the settings are checked
+    from fastw2v.train import Checkpointing, Word2Vec
 
     start = time.perf_counter()
-    model = Word2Vec(**config.to_dict(), cluster=cluster)
+    model = (FastText if config.subwords else Word2Vec).from_settings(config.to_dict(), cluster=cluster)
     checkpoint = None
     if args.checkpoint:
         run = {"output": os.path.abspath(args.output), "format": output_format,
@@ -219,10 +237,11 @@ def _add_resume(commands):
 
 def _run_resume(args):
     from fastw2v.atomic import check_output_path
-    from fastw2v.train import Checkpointing, Word2Vec
+    from fastw2v.fasttext import load_model
+    from fastw2v.train import Checkpointing
 
     start = time.perf_counter()
-    model = Word2Vec.load(args.checkpoint)
+    model = load_model(args.checkpoint)
     run = model.saved_run
     model.cluster = _cluster_settings(args)
     if "output" not in run or (model.corpus is None and "cluster" not in run):
