@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fastw2v
-from fastw2v.errors import ConfigError, FormatError
+from fastw2v.errors import ConfigError, FormatError, InputWarning
 from fastw2v.fasttext_vectors import FastTextKeyedVectors
 from fastw2v.subwords import ngram_rows
 
@@ -58,8 +58,28 @@ def test_unseen_words_get_vectors_and_answer_queries(model):
     near = [word for word, _ in model.wv.most_similar("talkings", topn=5)]
     assert "talkings" not in near and len(near) == 5
     assert model.wv.similarity("talkings", "talking") > 0.5
-    with pytest.raises(KeyError, match="without ngrams"):
-        fastw2v.FastText(sentences(50), **{**SMALL, "min_n": 5, "max_n": 6}).wv["a"]  # "<a>": too short
+    with pytest.warns(InputWarning, match="no character n-gram"):  # "<a>": too short for 5-grams
+        assert not fastw2v.FastText(sentences(50), **{**SMALL, "min_n": 5, "max_n": 6}).wv["a"].any()
+    assert model.wv.n_similarity(["walked", "talkings"], ["walking"]) > 0.5
+    with pytest.raises(KeyError, match="unseen word"):
+        model.wv.most_similar_batch(["talkings"])
+
+
+def test_the_vectors_sort_and_copy_with_their_rows(model, tmp_path):
+    import copy
+
+    wv = copy.deepcopy(model.wv)
+    before = {word: wv[word].copy() for word in wv.index_to_key}
+    wv.expandos["count"] = np.arange(len(wv), dtype=np.int64)  # the reverse order
+    wv.sort_by_descending_frequency()
+    assert wv.index_to_key == list(reversed(model.wv.index_to_key))
+    for word, vector in before.items():
+        np.testing.assert_allclose(wv[word], vector, rtol=1e-6)
+    chosen = model.wv.vectors_for_all(["walked", "talkings", "walked"])
+    assert chosen.index_to_key == ["walked", "talkings"]
+    np.testing.assert_array_equal(chosen["talkings"], model.wv["talkings"])
+    with pytest.raises(ConfigError, match="model.save"):
+        model.wv.save(str(tmp_path / "wv.npz"))
 
 
 def test_training_moves_the_ngram_rows_and_trains_on_threads():
