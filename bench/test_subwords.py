@@ -11,9 +11,11 @@ Each figure is training only: fastw2v's `run_threads` (the vocabulary, the n-gra
 weights are made before); gensim's `train` after its `build_vocab`; fastText's own last progress
 figure (words/sec/thread × threads, from a subprocess: the package trains in one call that also
 reads the file twice and allocates its matrix), its wall time beside it. fastText counts an
-end-of-line token per line, which its figure includes.
+end-of-line token per line, which its figure includes. Beside them, each one's peak RSS training
+in a fresh process (`test_subword_training_peak_memory`).
 """
 
+import json
 import re
 import subprocess
 import sys
@@ -123,3 +125,44 @@ def test_subword_training_side_by_side(benchmark, subword_corpus):
         tokens=tokens, words_per_second=speeds, median_words_per_second=medians, fasttext_wall_seconds=walls,
         ratios={f"fastw2v / {peer}, {t} thread(s)": medians[f"fastw2v-{t}"] / medians[f"{peer}-{t}"]
                 for peer in ("fasttext", "gensim") for t in THREADS})
+
+
+MEMORY_PROBES = {
+    "fastw2v": r"""
+import json, sys
+from fastw2v.cli import main
+code = main(["train", sys.argv[1], "-o", sys.argv[2] + ".vec", "--subwords", "--threads", "2",
+             "--epochs", "1", "--sample", "1e-4", "--alpha", "0.05", "--quiet"])
+status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+print(json.dumps({"code": code, "peak_rss_mib": int(status["VmHWM"].split()[0]) / 1024}))
+""",
+    "fasttext": r"""
+import json, sys, fasttext
+model = fasttext.train_unsupervised(sys.argv[1], model="skipgram", dim=100, ws=5, neg=5, minn=3, maxn=6,
+                                    bucket=2000000, minCount=5, t=1e-4, lr=0.05, epoch=1, thread=2, verbose=0)
+model.save_model(sys.argv[2] + ".bin")
+status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+print(json.dumps({"code": 0, "peak_rss_mib": int(status["VmHWM"].split()[0]) / 1024}))
+""",
+}
+
+
+@pytest.mark.parametrize("trainer", sorted(MEMORY_PROBES))
+def test_subword_training_peak_memory(benchmark, subword_corpus, tmp_path, trainer):
+    """Peak RSS (VmHWM) of a fresh process that trains one epoch with subwords (2,000,000 buckets
+    of 100 float32: 763 MiB for the n-grams alone) and writes its output: fastw2v's command line
+    (text vectors) against the fasttext package (its .bin)."""
+    if trainer == "fasttext":
+        pytest.importorskip("fasttext")
+    path, _ = subword_corpus
+    figures = []
+
+    def probe():
+        done = subprocess.run([sys.executable, "-c", MEMORY_PROBES[trainer], path, str(tmp_path / "out")],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
+        figures.append(json.loads(done.stdout.splitlines()[-1]))
+
+    benchmark.group = "subwords memory"
+    benchmark.pedantic(probe, rounds=1)
+    benchmark.extra_info.update(figures[-1], trainer=trainer)
