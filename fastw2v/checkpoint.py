@@ -58,6 +58,8 @@ def save_model(path, model, run, with_corpus):
     """Write `model` (a trained or training Word2Vec) to `path` atomically; `run`: a JSON dict.
     with_corpus: record where the model's kept encoded corpus is (a checkpoint), if it has one."""
     progress = model.progress
+    if model.config.subwords:
+        model.wv.invalidate()  # the words' means of the rows as they are now (mid-run too)
     arrays = {"vectors": model.wv.vectors, "counts": model.vocab.counts}
     if model.config.subwords:  # the vectors are the words' means; training needs their rows
         rows = model._input_rows()
