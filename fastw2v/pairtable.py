@@ -218,37 +218,32 @@ def _rehash_above(old, slots, floor):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _slot_of(slots, stored):
+    """The row of `slots` that holds `stored` (a key + 1), or the empty row where it would go."""
+    mask = slots.shape[0] - 1
+    slot = _home(stored, mask)
+    while slots[slot, KEY] != stored and slots[slot, KEY] != EMPTY:
+        slot = (slot + 1) & mask
+    return slot
+
+
+@njit(cache=True, nogil=True, inline="always")
 def lookup(slots, key):
     """The value of `key` (>= 0) in a table's rows `slots`, or -1 where it is absent. Inlined
     where it is called (measured: no slower than the probe written out in a per-token loop)."""
-    mask = slots.shape[0] - 1
-    stored = key + 1
-    slot = _home(stored, mask)
-    while True:
-        here = slots[slot, KEY]
-        if here == stored:
-            return slots[slot, VALUE]
-        if here == EMPTY:
-            return -1
-        slot = (slot + 1) & mask
+    slot = _slot_of(slots, key + 1)
+    return slots[slot, VALUE] if slots[slot, KEY] != EMPTY else -1
 
 
 @njit(cache=True, nogil=True, inline="always")
 def find_or_add(slots, sizes, key, new_value):
     """The value of `key` (>= 0); where it is absent, it is added with `new_value`, which is
     returned. The caller leaves room for it (`grown`): this never grows the table."""
-    mask = slots.shape[0] - 1
-    stored = key + 1
-    slot = _home(stored, mask)
-    while True:
-        here = slots[slot, KEY]
-        if here == stored:
-            return slots[slot, VALUE]
-        if here == EMPTY:
-            slots[slot, KEY], slots[slot, VALUE] = stored, new_value
-            sizes[ENTRIES] += 1
-            return new_value
-        slot = (slot + 1) & mask
+    slot = _slot_of(slots, key + 1)
+    if slots[slot, KEY] == EMPTY:
+        slots[slot, KEY], slots[slot, VALUE] = key + 1, new_value
+        sizes[ENTRIES] += 1
+    return slots[slot, VALUE]
 
 
 @njit(cache=True, nogil=True)
