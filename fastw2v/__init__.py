@@ -14,6 +14,9 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "Word2Vec": "fastw2v.train",
     "FastText": "fastw2v.fasttext",
+    "load_facebook_model": "fastw2v.fasttext",
+    "load_facebook_vectors": "fastw2v.fasttext",
+    "save_facebook_model": "fastw2v.fasttext",
     "Checkpointing": "fastw2v.backend",
     "KeyedVectors": "fastw2v.vectors",
     "TrainConfig": "fastw2v.config",

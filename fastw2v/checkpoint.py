@@ -20,7 +20,8 @@ from fastw2v.vocab import Vocabulary
 from fastw2v.weights import inner_node_rows, word_output_rows
 
 KIND = "fastw2v-model"
-VERSION = 1
+VERSION = 2  # 2: the Huffman tree breaks ties as the C tool and fastText (`huffman`)
+READABLE_VERSIONS = (1, 2)
 CURVE_ARRAYS = (("words", np.int64), ("jobs", np.int64), ("pairs", np.int64), ("loss", np.float64))
 
 
@@ -31,8 +32,8 @@ class ModelState:
     Attributes:
         config: dict of TrainConfig settings. vocab: Vocabulary.
         vectors: float32 (Vocab, D), the word vectors (with n-grams, each word's mean).
-        vocab_rows, ngram_vectors: with n-grams, float32 (Vocab, D) and (bucket, D), the input
-            rows of the words and of the n-grams; else None.
+        input_rows: with n-grams, float32 (Vocab + bucket, D), the input rows of the words, then
+            of the n-grams; else None.
         syn1neg: float32 (Vocab, D), or None for hierarchical softmax alone. syn1: float32
         (Vocab - 1, D) or None.
         progress: Progress or None.
@@ -50,8 +51,7 @@ class ModelState:
     corpus_dir: str
     run: dict
     attributes: dict
-    vocab_rows: object = None
-    ngram_vectors: object = None
+    input_rows: object = None
 
 
 def save_model(path, model, run, with_corpus):
@@ -97,7 +97,7 @@ def load_model(path):
                           "binary=True) and read them with fastw2v.KeyedVectors.load_word2vec_format(out, "
                           "binary=True)")
     words, arrays, metadata = native.load_native(path)
-    if metadata.get("kind") != KIND or metadata.get("version") != VERSION:
+    if metadata.get("kind") != KIND or metadata.get("version") not in READABLE_VERSIONS:
         raise FormatError(f"{path}: not a fastw2v model file (version {VERSION})")
     try:
         config = TrainConfig.from_dict(metadata["config"])
@@ -110,13 +110,18 @@ def load_model(path):
         _require(path, "syn1neg", arrays, np.float32, shape)
         syn1neg = arrays["syn1neg"]
     _require(path, "counts", arrays, np.int64, (len(words),))
-    vocab_rows = ngram_vectors = None
+    input_rows = None
     if config.subwords:
         _require(path, "vocab_rows", arrays, np.float32, shape)
         _require(path, "ngram_vectors", arrays, np.float32, (config.bucket, config.vector_size))
-        vocab_rows, ngram_vectors = arrays["vocab_rows"], arrays["ngram_vectors"]
+        input_rows = np.concatenate([arrays.pop("vocab_rows"), arrays.pop("ngram_vectors")])
     syn1 = None
     if config.objective.hierarchical:
+        if metadata["version"] == 1:
+            raise FormatError(f"{path}: a hierarchical-softmax model saved by an earlier fastw2v, "
+                              "whose Huffman tree broke ties another way, so its syn1 rows do not fit this "
+                              "version's tree; its vectors still load (fastw2v.KeyedVectors.load), or train "
+                              "it anew")
         _require(path, "syn1", arrays, np.float32, (inner_node_rows(config, len(words)), config.vector_size))
         syn1 = arrays["syn1"]
     vocab = Vocabulary(words=tuple(words), counts=arrays["counts"],
@@ -124,8 +129,7 @@ def load_model(path):
     return ModelState(config=config.to_dict(), vocab=vocab, vectors=arrays["vectors"],
                       syn1neg=syn1neg, syn1=syn1, progress=_progress(path, metadata, arrays, config),
                       corpus_dir=_corpus_dir(path, metadata), run=metadata.get("run") or {},
-                      attributes=metadata.get("model") or {}, vocab_rows=vocab_rows,
-                      ngram_vectors=ngram_vectors)
+                      attributes=metadata.get("model") or {}, input_rows=input_rows)
 
 
 def _require(path, name, arrays, dtype, shape):

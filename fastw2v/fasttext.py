@@ -3,16 +3,21 @@
 thread; its ``wv`` (`FastTextKeyedVectors`) gives a vector to words never seen in training.
 
 The model saves, loads and resumes as `Word2Vec` does (its n-grams' rows beside the words' in
-the native file). What it does not do yet, and says so (a `ConfigError`): grow its vocabulary
-(``build_vocab(update=True)``), train on a cluster.
+the native file), and reads and writes fastText's ``.bin`` files with gensim's function names
+(`load_facebook_model`, `load_facebook_vectors`, `save_facebook_model`). What it does not do yet,
+and says so (a `ConfigError`): grow its vocabulary (``build_vocab(update=True)``), train on a
+cluster.
 """
 
 import numpy as np
 
+from fastw2v import fasttext_bin
+from fastw2v.checkpoint import ModelState
 from fastw2v.config import TrainConfig
-from fastw2v.errors import ConfigError
+from fastw2v.errors import ConfigError, FastW2VError, FormatError
 from fastw2v.fasttext_vectors import FastTextKeyedVectors
 from fastw2v.train import Word2Vec
+from fastw2v.vocab import Vocabulary
 from fastw2v.weights import OutputRows, initial_vectors
 
 INIT_CHUNK_ROWS = 1 << 16  # n-gram rows drawn at a time: no second (bucket, D) array
@@ -92,11 +97,11 @@ class FastText(Word2Vec):
         return model
 
     def _loaded_vectors(self, state):
-        if state.ngram_vectors is None:
+        if state.input_rows is None:
             return super()._loaded_vectors(state)
-        rows = np.concatenate([state.vocab_rows, state.ngram_vectors])
         config = self.config
-        wv = FastTextKeyedVectors(state.vocab.words, rows, config.minn, config.maxn, config.bucket)
+        wv = FastTextKeyedVectors(state.vocab.words, state.input_rows, config.minn, config.maxn,
+                                  config.bucket)
         wv.expandos["count"] = np.array(state.vocab.counts, dtype=np.int64)
         return wv
 
@@ -107,10 +112,132 @@ class FastText(Word2Vec):
 
 
 def load_model(path):
-    """A model file (or checkpoint) as the model it holds: a `FastText` where it has n-grams,
-    else a `Word2Vec` (`Word2Vec.load`)."""
+    """A model file (or checkpoint) as the model it holds: a `FastText` where it has n-grams or
+    is a fastText ``.bin`` (`load_facebook_model`), else a `Word2Vec` (`Word2Vec.load`)."""
     from fastw2v import checkpoint as checkpoint_io
 
+    if fasttext_bin.is_fasttext_bin(path):
+        return load_facebook_model(path)
     state = checkpoint_io.load_model(path)
     return (FastText if state.config.get("maxn", 0) else Word2Vec).from_state(state, path)
+
+
+FASTTEXT_ALPHA = 0.05  # fastText's default learning rate: its files do not keep the one they trained with
+
+
+def load_facebook_model(path):
+    """A fastText ``.bin`` model (fastText's or gensim's ``save_facebook_model``) as a `FastText`
+    that queries (unseen words too), saves and trains further (`train` given a corpus), as
+    gensim's ``load_facebook_model``. Settings not in the file take fastText's defaults (learning
+    rate 0.05).
+
+    Raises:
+        FormatError: what `fasttext_bin.read_bin` refuses, and models fastw2v cannot train: the
+            softmax or one-vs-all losses with n-grams, hierarchical softmax on a dictionary not
+            in descending count (its tree would not be fastText's).
+    """
+    contents = fasttext_bin.read_bin(path)
+    state = _model_state(path, contents)
+    return FastText.from_state(state, path)
+
+
+def load_facebook_vectors(path):
+    """The word vectors of a fastText ``.bin`` model (any loss), as gensim's
+    ``load_facebook_vectors``: a `FastTextKeyedVectors` that gives unseen words their n-grams' mean.
+
+    Raises:
+        FormatError: what `fasttext_bin.read_bin` refuses.
+    """
+    contents = fasttext_bin.read_bin(path)
+    args = contents.args
+    wv = FastTextKeyedVectors(contents.words, contents.input_rows, args["minn"], args["maxn"], args["bucket"])
+    wv.expandos["count"] = contents.counts
+    return wv
+
+
+def save_facebook_model(model, path, encoding="utf-8", lr_update_rate=100, word_ngrams=1):
+    """Write `model` (a `FastText`, or a `Word2Vec`: then no n-grams) as a fastText ``.bin`` file
+    that the ``fasttext`` package and gensim's ``load_facebook_model`` read, atomically (gensim's
+    function and arguments). The file keeps the model, not how it was trained (learning rate,
+    seed, fastw2v's shared mode).
+
+    Raises:
+        ConfigError: what the format cannot hold: hierarchical softmax and negatives at once,
+            CBOW with the sum, a count threshold for sub-sampling (``sample`` ≥ 1), an encoding
+            other than UTF-8, an untrained model.
+    """
+    fasttext_bin.write_bin(path, _bin_contents(model, encoding, lr_update_rate, word_ngrams))
+
+
+_FASTTEXT_LOSS = {"neg": "ns", "hs": "hs", "softmax": "softmax"}
+
+
+def check_facebook_settings(config):
+    """Raises ConfigError unless a model of `config` (TrainConfig) can be written as a fastText
+    ``.bin`` (`save_facebook_model`): the command line asks before it trains."""
+    if config.loss not in _FASTTEXT_LOSS:
+        raise ConfigError(f"loss {config.loss!r}: fastText's files hold one loss (negatives, hierarchical "
+                          "softmax or the softmax), not both at once")
+    if not config.cbow_mean:
+        raise ConfigError("CBOW with the sum of the context (cbow_mean=0): fastText's CBOW is the mean")
+    if config.sample >= 1:
+        raise ConfigError(f"sample {config.sample}: a count threshold (gensim's reading of sample >= 1); "
+                          "fastText's t is a frequency")
+
+
+def _bin_contents(model, encoding, lr_update_rate, word_ngrams):
+    """A fastw2v model as `fasttext_bin.FastTextBin`."""
+    config = model.config
+    if encoding.replace("-", "").replace("_", "").lower() != "utf8":
+        raise ConfigError(f"encoding {encoding!r}: fastw2v writes fastText files in UTF-8 only")
+    check_facebook_settings(config)
+    if model.outputs is None or model.vocab is None:
+        raise ConfigError("the model has no vocabulary yet: build_vocab() and train() it first")
+    n_words = len(model.vocab)
+    if config.subwords:
+        inputs, bucket, minn, maxn = model._input_rows(), config.bucket, config.minn, config.maxn
+    else:
+        inputs, bucket, minn, maxn = model.wv.vectors, 0, 0, 0
+    if config.objective.hierarchical:  # inner node j is row j; fastText's matrix has a row per word
+        outputs = np.zeros((n_words, config.vector_size), dtype=np.float32)
+        outputs[:n_words - 1] = model.syn1
+    else:
+        outputs = model.syn1neg
+    args = dict(dim=config.vector_size, ws=config.window, epoch=config.epochs, minCount=config.min_count,
+                neg=config.negative, wordNgrams=word_ngrams, loss=_FASTTEXT_LOSS[config.loss],
+                model="skipgram" if config.sg else "cbow", bucket=bucket, minn=minn, maxn=maxn,
+                lrUpdateRate=lr_update_rate, t=config.sample)
+    return fasttext_bin.FastTextBin(args=args, words=list(model.vocab.words), counts=model.vocab.counts,
+                                    ntokens=int(model.vocab.total_words), input_rows=inputs,
+                                    output_rows=outputs)
+
+
+def _model_state(path, contents):
+    """The `checkpoint.ModelState` of a fastText file's contents (`fasttext_bin.FastTextBin`)."""
+    args, n_words = contents.args, len(contents.words)
+    loss = {"ns": "neg", "hs": "hs", "softmax": "softmax"}.get(args["loss"])
+    subwords = args["maxn"] > 0 and args["bucket"] > 0
+    if loss is None or (subwords and loss == "softmax"):
+        raise FormatError(f"{path}: a fastText model with the {args['loss']} loss, which fastw2v does not "
+                          "train with n-grams; its vectors load with fastw2v.fasttext.load_facebook_vectors")
+    if loss == "hs" and np.any(np.diff(contents.counts) > 0):
+        raise FormatError(f"{path}: hierarchical softmax with a dictionary not in descending count, so "
+                          "fastText's tree is not fastw2v's; its vectors load with load_facebook_vectors")
+    settings = dict(vector_size=args["dim"], window=args["ws"], epochs=args["epoch"],
+                    min_count=args["minCount"], negative=args["neg"], sample=args["t"],
+                    sg=int(args["model"] == "skipgram"), loss=loss,
+                    minn=args["minn"] if subwords else 3, maxn=args["maxn"] if subwords else 0,
+                    bucket=args["bucket"] if subwords else 2_000_000, alpha=FASTTEXT_ALPHA, mode="default")
+    try:
+        config = TrainConfig(**settings)
+    except FastW2VError as exc:
+        raise FormatError(f"{path}: settings fastw2v cannot train ({exc})") from None
+    outputs = contents.output_rows
+    syn1neg = outputs if config.objective.scores_words else None
+    syn1 = outputs[:n_words - 1] if config.objective.hierarchical else None
+    vocab = Vocabulary(words=tuple(contents.words), counts=contents.counts, total_words=contents.ntokens)
+    vectors = None if subwords else contents.input_rows[:n_words].copy()
+    return ModelState(config=config.to_dict(), vocab=vocab, vectors=vectors, syn1neg=syn1neg, syn1=syn1,
+                      progress=None, corpus_dir=None, run={}, attributes={},
+                      input_rows=contents.input_rows if subwords else None)
 

@@ -12,11 +12,10 @@ model calls after training.
 import warnings
 
 import numpy as np
-from numba import njit
 
 from fastw2v.errors import ConfigError, InputWarning
 from fastw2v.queries import KEY_TYPES
-from fastw2v.subwords import SubwordIndex, ngram_rows
+from fastw2v.subwords import SubwordIndex, ngram_rows, word_means
 from fastw2v.vectors import KeyedVectors
 
 
@@ -55,7 +54,7 @@ class FastTextKeyedVectors(KeyedVectors):
         """Recompute every word's mean from the input rows, and forget the cached norms."""
         means = getattr(self, "_vectors", None)
         if getattr(self, "index", None) is not None and means is not None:
-            _word_means(self.input_rows, self.index.offsets, self.index.rows, len(self.index_to_key), means)
+            word_means(self.input_rows, self.index, means)
         super().invalidate()
 
     def __contains__(self, key):
@@ -161,19 +160,3 @@ class FastTextKeyedVectors(KeyedVectors):
     def add_vectors(self, keys, weights, extras=None, replace=False):
         raise ConfigError("vectors with subwords cannot take keys: their rows come from training "
                           "(save the words' vectors with save_word2vec_format for plain vectors)")
-
-
-@njit(cache=True, nogil=True)
-def _word_means(input_rows, offsets, rows, n_words, means):
-    """means[w] = the mean of input_rows[w] and input_rows[n_words + r] for w's n-gram rows r."""
-    dim = input_rows.shape[1]
-    for w in range(n_words):
-        for d in range(dim):
-            means[w, d] = input_rows[w, d]
-        for k in range(offsets[w], offsets[w + 1]):
-            row = n_words + rows[k]
-            for d in range(dim):
-                means[w, d] += input_rows[row, d]
-        share = np.float32(1.0) / np.float32(1 + offsets[w + 1] - offsets[w])
-        for d in range(dim):
-            means[w, d] *= share

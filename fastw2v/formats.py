@@ -10,6 +10,10 @@ for every format fastw2v knows (the native ``.npz`` of `fastw2v.native` included
   and ``\\n``: byte for byte what the C tool writes. gensim writes no ``\\n`` after a row; both
   read either.
 
+- **fasttext**: fastText's ``.bin`` model (`fastw2v.fasttext_bin`), read for its words' vectors
+  (each the mean of the word's row and its n-grams' rows, as fastText gives them); models read
+  it whole with `fastw2v.fasttext.load_facebook_model`.
+
 Readers check before they allocate (the header's V and D against the file's size) and stop at
 the first problem with one `FormatError` naming the file and the line (text) or word (binary):
 empty or truncated files, headers that promise more than the file holds, rows of the wrong
@@ -42,19 +46,20 @@ from fastw2v.errors import FormatError
 from fastw2v.filewords import WordList, check_writable
 from fastw2v.native import ZIP_MAGIC, load_native, save_native
 
-TEXT, BINARY, NATIVE = "text", "binary", "native"
+TEXT, BINARY, NATIVE, FASTTEXT = "text", "binary", "native", "fasttext"
 MAX_WORD_BYTES = 10_000  # a longer "word" means a damaged file, not a word
 _MAX_NUMBER_CHARS = 40  # a float64 repr takes at most 24
 _HEADER_BYTES = 64
 _TRAILING_WHITESPACE_BYTES = 64  # what may follow the last binary row (editors add newlines)
 _GZIP_MAGIC = b"\x1f\x8b"
+_FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")  # `fasttext_bin.MAGIC`
 _PICKLE_PROTO = 0x80  # pickles of protocol 2 and later (gensim's save) open with PROTO, then the protocol
 _PICKLE_PROTOCOLS = range(2, 6)
 _NPY_MAGIC = b"\x93NUMPY"  # an array gensim's save writes beside its pickle, when large
 _CHUNK_BYTES = 1 << 22  # the readers' word buffers
 _CHUNK_ROWS = 1 << 16
 
-__all__ = ["TEXT", "BINARY", "NATIVE", "VectorFile", "read_vectors", "detect_format", "is_pickle",
+__all__ = ["TEXT", "BINARY", "NATIVE", "FASTTEXT", "VectorFile", "read_vectors", "detect_format", "is_pickle",
            "save_word2vec_text", "save_word2vec_binary", "load_word2vec_text", "load_word2vec_binary",
            "save_native", "load_native"]
 
@@ -66,9 +71,11 @@ class VectorFile:
     Attributes:
         words: list of V distinct str.
         vectors: float array (V, D): float32 from word2vec files, as saved from native ones.
-        format: "text", "binary" or "native".
-        arrays: dict name -> array (native: every saved array; word2vec: just "vectors").
-        metadata: dict (native: as saved, e.g. {"config": {...}}; word2vec: empty).
+        format: "text", "binary", "native" or "fasttext".
+        arrays: dict name -> array (native: every saved array; word2vec: just "vectors";
+            fastText: "vectors" and "counts").
+        metadata: dict (native: as saved, e.g. {"config": {...}}; fastText: {"config": its
+            settings}; word2vec: empty).
     """
 
     words: list
@@ -88,6 +95,8 @@ def read_vectors(path, unicode_errors="replace"):
             native file without a 2-D float "vectors" array.
     """
     found = detect_format(path)
+    if found == FASTTEXT:
+        return _read_fasttext(path)
     if found == NATIVE:
         words, arrays, metadata = load_native(path)
         vectors = arrays.get("vectors")
@@ -99,9 +108,24 @@ def read_vectors(path, unicode_errors="replace"):
     return VectorFile(words, vectors, found, {"vectors": vectors}, {})
 
 
+def _read_fasttext(path):
+    from fastw2v.fasttext_bin import read_bin
+    from fastw2v.subwords import SubwordIndex, word_means
+
+    contents = read_bin(path)
+    args = contents.args
+    if args["maxn"] and args["bucket"]:
+        index = SubwordIndex.build(contents.words, args["minn"], args["maxn"], args["bucket"])
+        vectors = word_means(contents.input_rows, index)
+    else:
+        vectors = contents.input_rows[:len(contents.words)].copy()
+    return VectorFile(contents.words, vectors, FASTTEXT, {"vectors": vectors, "counts": contents.counts},
+                      {"config": args})
+
+
 def detect_format(path):
-    """The format of a file, from its content: "native" (a zip signature), else "text" or
-    "binary" (after a ``V D`` header line), whatever the file's name.
+    """The format of a file, from its content: "native" (a zip signature), "fasttext" (fastText's
+    magic number), else "text" or "binary" (after a ``V D`` header line), whatever the file's name.
 
     A word2vec file is text when the line after its header is a word followed by numbers (at
     least min(D, 2) of them; the text reader checks the count); raw float32 bytes essentially
@@ -116,6 +140,8 @@ def detect_format(path):
         magic = handle.read(len(ZIP_MAGIC))
         if magic == ZIP_MAGIC:
             return NATIVE
+        if magic == _FASTTEXT_MAGIC:
+            return FASTTEXT
         if magic.startswith(_GZIP_MAGIC):
             raise FormatError(f"{path}: gzip-compressed; decompress it first (gunzip)")
         if _is_pickle_start(magic):

@@ -50,8 +50,10 @@ def build_huffman_tree(counts):
     """The Huffman tree of word counts, in O(V log V) (O(V) when counts are sorted, as a
     vocabulary's are: two queues, the C tool's scheme).
 
-    Ties: among equal weights the leaf or node created first merges first, and the lighter of the
-    two merged children gets code 0, so the tree is a deterministic function of the counts.
+    Ties are broken as the C tool and fastText break them, so that a model's inner-node rows
+    mean the same in their files: leaves are taken lightest first, among equal counts the higher
+    word id first; an inner node goes before a leaf of the same weight; the first of the two
+    merged children gets code 0. The tree is a deterministic function of the counts.
 
     Args:
         counts: int or float array (V,), V ≥ 1, non-negative.
@@ -63,7 +65,7 @@ def build_huffman_tree(counts):
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 1 or counts.size == 0 or np.any(counts < 0) or not np.all(np.isfinite(counts)):
         raise ValueError("a Huffman tree needs a non-empty 1-D array of non-negative counts")
-    order = np.argsort(counts, kind="stable")  # ascending; ties by word id
+    order = counts.size - 1 - np.argsort(counts[::-1], kind="stable")  # ascending; ties: higher id first
     parent, code = _merge(counts[order])
     nodes, codes, offsets = _paths(parent, code, order, counts.size)
     return HuffmanTree(nodes=nodes, codes=codes, offsets=offsets)
@@ -83,7 +85,7 @@ def _merge(ascending):
     for made in range(n, 2 * n - 1):
         pair = np.empty(2, dtype=np.int64)
         for side in range(2):
-            if leaf < n and (inner >= made or weight[leaf] <= weight[inner]):
+            if leaf < n and (inner >= made or weight[leaf] < weight[inner]):
                 pair[side] = leaf
                 leaf += 1
             else:

@@ -173,3 +173,35 @@ def _hash_step(h, byte):
     if byte >= 0x80:
         value |= np.uint64(0xFFFFFF00)
     return ((h ^ value) * np.uint64(FNV_PRIME)) & np.uint64(_MASK32)
+
+
+def word_means(input_rows, index, out=None):
+    """Every vocabulary word's input vector: the mean of its own row and its n-grams' rows.
+
+    Args:
+        input_rows: float32 (W + bucket, D), the words' rows then the n-grams'. index:
+            SubwordIndex of the W words. out: float32 (W, D) to write into, or None.
+    Returns:
+        float32 (W, D): `out`, or a new array.
+    """
+    n_words = index.offsets.shape[0] - 1
+    if out is None:
+        out = np.empty((n_words, input_rows.shape[1]), dtype=np.float32)
+    _word_means(input_rows, index.offsets, index.rows, n_words, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _word_means(input_rows, offsets, rows, n_words, means):
+    """means[w] = the mean of input_rows[w] and input_rows[n_words + r] for w's n-gram rows r."""
+    dim = input_rows.shape[1]
+    for w in range(n_words):
+        for d in range(dim):
+            means[w, d] = input_rows[w, d]
+        for k in range(offsets[w], offsets[w + 1]):
+            row = n_words + rows[k]
+            for d in range(dim):
+                means[w, d] += input_rows[row, d]
+        share = np.float32(1.0) / np.float32(1 + offsets[w + 1] - offsets[w])
+        for d in range(dim):
+            means[w, d] *= share

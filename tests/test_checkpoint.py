@@ -38,22 +38,32 @@ def test_saved_model_loads_with_everything_it_needs(tmp_path, corpus):
             == model.wv.most_similar(model.vocab.words[3], topn=3))
 
 
-def test_a_hierarchical_softmax_file_with_the_zero_syn1neg_of_earlier_versions_still_loads(tmp_path, corpus):
-    """Earlier versions saved an all-zero syn1neg beside syn1 for hierarchical softmax alone; such
-    a file loads, the unused matrix is dropped, and the model trains on from the same state."""
+def _as_version_1(path):
     from fastw2v import native
 
-    model = Word2Vec(corpus_file=corpus, **dict(SETTINGS, loss="hs"))
-    path = str(tmp_path / "hs.npz")
-    model.save(path)
     words, arrays, metadata = native.load_native(path)
-    assert "syn1neg" not in arrays
-    arrays = dict(arrays, syn1neg=np.zeros_like(arrays["vectors"]))
-    native.save_native(path, words, arrays, metadata)
-    loaded = Word2Vec.load(path)
-    assert loaded.syn1neg is None
-    assert loaded.syn1.tobytes() == model.syn1.tobytes()
-    assert loaded.wv.vectors.tobytes() == model.wv.vectors.tobytes()
+    native.save_native(path, words, arrays, dict(metadata, version=1))
+
+
+def test_files_of_the_earlier_version_load_but_for_hierarchical_softmax_whose_tree_changed(tmp_path, corpus):
+    """Version 1 built the Huffman tree with other ties: its syn1 rows would be read against the
+    wrong nodes, so such a model is refused (its vectors still load); the other losses load and
+    train on as before."""
+    from fastw2v.errors import FormatError
+    from fastw2v.vectors import KeyedVectors
+
+    for loss in ("hs", "neg"):
+        model = Word2Vec(corpus_file=corpus, **dict(SETTINGS, loss=loss))
+        path = str(tmp_path / f"{loss}.npz")
+        model.save(path)
+        _as_version_1(path)
+        assert KeyedVectors.load(path).vectors.tobytes() == model.wv.vectors.tobytes()
+        if loss == "hs":
+            with pytest.raises(FormatError, match="earlier fastw2v.*Huffman"):
+                Word2Vec.load(path)
+        else:
+            loaded = Word2Vec.load(path)
+            assert loaded.syn1neg.tobytes() == model.syn1neg.tobytes()
 
 
 @pytest.mark.parametrize("architecture", [dict(loss="neg"), dict(loss="hs+neg"), dict(loss="hs"),

@@ -72,3 +72,46 @@ def test_one_word_has_an_empty_path_and_bad_counts_are_refused():
     for bad in ([], [1, -1], [[1, 2]]):
         with pytest.raises(ValueError):
             build_huffman_tree(bad)
+
+
+def fasttext_paths(counts):
+    """Root-first (rows, codes) of every word in the tree fastText's HierarchicalSoftmaxLoss and
+    the C tool build from counts in descending order (replayed in plain Python): leaves taken
+    from the last, an inner node before a leaf of equal weight, the second child coded 1."""
+    n = len(counts)
+    weight = list(map(float, counts)) + [1e15] * (n - 1)
+    parent, binary = [-1] * (2 * n - 1), [0] * (2 * n - 1)
+    leaf, node = n - 1, n
+    for made in range(n, 2 * n - 1):
+        pair = []
+        for _ in range(2):
+            if leaf >= 0 and weight[leaf] < weight[node]:
+                pair.append(leaf)
+                leaf -= 1
+            else:
+                pair.append(node)
+                node += 1
+        weight[made] = weight[pair[0]] + weight[pair[1]]
+        parent[pair[0]] = parent[pair[1]] = made
+        binary[pair[1]] = 1
+    paths = []
+    for word in range(n):
+        rows, codes, j = [], [], word
+        while parent[j] != -1:
+            rows.append(parent[j] - n)
+            codes.append(binary[j])
+            j = parent[j]
+        paths.append((rows[::-1], codes[::-1]))
+    return paths
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=st.lists(st.integers(1, 6), min_size=1, max_size=120))
+def test_the_tree_is_fasttexts_and_the_c_tools_tie_for_tie(counts):
+    """Same rows and codes as theirs, also where counts tie (few distinct counts: many ties), so
+    that a fastText .bin's hierarchical-softmax rows train on here."""
+    counts = sorted(counts, reverse=True)
+    tree = build_huffman_tree(np.array(counts))
+    for word, (rows, codes) in enumerate(fasttext_paths(counts)):
+        nodes, turns = tree.path(word)
+        assert nodes.tolist() == rows and turns.tolist() == codes, word

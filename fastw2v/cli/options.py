@@ -4,14 +4,36 @@ import argparse
 
 from fastw2v.errors import FastW2VError
 
-VECTORS_HELP = "vector file: word2vec text or binary, or native .npz (told apart by content)"
+VECTORS_HELP = ("vector file: word2vec text or binary, native .npz, or fastText .bin (told apart by "
+                "content)")
+
+
+def load_query_vectors(path):
+    """The vectors of `path` for queries: those of a model with n-grams (a native model of
+    ``train --subwords``, a fastText .bin) answer for unseen words too; else the file's
+    KeyedVectors."""
+    from fastw2v import formats
+    from fastw2v.errors import FormatError
+    from fastw2v.vectors import KeyedVectors
+
+    found = formats.detect_format(path)
+    if found == formats.FASTTEXT:
+        from fastw2v.fasttext import load_facebook_vectors
+
+        return load_facebook_vectors(path)
+    if found == formats.NATIVE:
+        from fastw2v.fasttext import load_model
+
+        try:
+            return load_model(path).wv
+        except FormatError:  # vectors saved alone (KeyedVectors.save), no model
+            pass
+    return KeyedVectors.load(path)
 
 
 def load_knowing(path, words):
-    """KeyedVectors from `path`; a FastW2VError names the first of `words` it lacks."""
-    from fastw2v.vectors import KeyedVectors
-
-    vectors = KeyedVectors.load(path)
+    """`load_query_vectors` of `path`; a FastW2VError names the first of `words` it lacks."""
+    vectors = load_query_vectors(path)
     for word in words:
         if word not in vectors:
             raise FastW2VError(f"{word!r} is not in the vocabulary of {path} ({len(vectors)} words; "

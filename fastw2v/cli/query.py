@@ -3,7 +3,7 @@
 import argparse
 import sys
 
-from fastw2v.cli.options import VECTORS_HELP, load_knowing, positive_int, print_scores
+from fastw2v.cli.options import VECTORS_HELP, load_knowing, load_query_vectors, positive_int, print_scores
 from fastw2v.errors import FastW2VError
 
 
@@ -75,7 +75,8 @@ INFO_EXAMPLES = """examples:
   fastw2v info vectors.txt                      # words, dimensions, format
   fastw2v info model.npz                        # and the training settings it records
 """
-FORMAT_NAMES = {"text": "word2vec text", "binary": "word2vec binary", "native": "fastw2v native (.npz)"}
+FORMAT_NAMES = {"text": "word2vec text", "binary": "word2vec binary", "native": "fastw2v native (.npz)",
+                "fasttext": "fastText .bin model"}
 
 
 def _add_info(commands):
@@ -97,7 +98,7 @@ def _run_info(args):
     found = read_vectors(args.vectors)
     print(f"file: {args.vectors}\nformat: {FORMAT_NAMES[found.format]}\nwords: {len(found.words)}\n"
           f"dimensions: {found.vectors.shape[1]}")
-    if found.format != "native":
+    if found.format not in ("native", "fasttext"):
         print("training settings: not recorded (word2vec files hold only words and vectors)")
         return 0
     print("arrays: " + ", ".join(f"{name} {array.dtype} {array.shape}"
@@ -133,7 +134,7 @@ def _add_vectors(commands):
 
 
 def _run_vectors(args):
-    vectors = _vectors_with_ngrams(args.vectors)
+    vectors = load_query_vectors(args.vectors)
     words = args.words or (word for line in sys.stdin for word in line.split())
     for word in words:
         try:
@@ -143,23 +144,6 @@ def _run_vectors(args):
                                + (", and no character n-gram)" if _has_ngrams(vectors) else ")")) from None
         print(word + " " + " ".join(f"{value:.9g}" for value in vector.tolist()), flush=not args.words)
     return 0
-
-
-def _vectors_with_ngrams(path):
-    """The vectors of `path`: a native model's own (those of a model with n-grams answer for
-    unseen words), else the file's as KeyedVectors."""
-    from fastw2v import formats
-    from fastw2v.errors import FormatError
-    from fastw2v.vectors import KeyedVectors
-
-    if formats.detect_format(path) == formats.NATIVE:
-        from fastw2v.fasttext import load_model
-
-        try:
-            return load_model(path).wv
-        except FormatError:  # vectors saved alone (KeyedVectors.save), no model
-            pass
-    return KeyedVectors.load(path)
 
 
 def _has_ngrams(vectors):

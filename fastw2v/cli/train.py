@@ -35,7 +35,7 @@ TRAIN_EXAMPLES = """examples:
   fastw2v train corpus.txt -o vectors.txt --dask local:2        # 2 Dask worker processes
   fastw2v train /shared/corpus/ -o /shared/v.txt --dask tcp://scheduler:8786   # a running cluster
 """
-OUTPUT_FORMATS = ("text", "binary", "npz")
+OUTPUT_FORMATS = ("text", "binary", "npz", "fasttext")
 SUBWORD_DEFAULTS = (3, 6, 2_000_000)  # fastText's and gensim's minn, maxn, bucket
 DEFAULT_CHECKPOINT_SECONDS = 300.0
 
@@ -54,7 +54,9 @@ def _add_train(commands):
                      help="text files (.gz and .bz2 too), directories (every file in them), - for stdin")
     sub.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write")
     sub.add_argument("--format", choices=OUTPUT_FORMATS, default=None,
-                     help="output format (default: npz for .npz, binary for .bin, else text)")
+                     help="output format: word2vec text or binary, the native model (npz), fastText's .bin "
+                          "model (fasttext: n-grams kept, as `fasttext save_model`); default: npz for .npz, "
+                          "for .bin fasttext with --subwords and binary without, else text")
     add_model_options(sub, defaults)
     sub.add_argument("--max-vocab-size", type=positive_int, default=None, help="keep at most this many words")
     sub.add_argument("--min-alpha", type=float, default=None, help="end learning rate (default alpha·1e-4)")
@@ -192,7 +194,11 @@ def _run_train(args):
     if config.min_alpha > config.alpha:  # the API allows it (gensim trains at min_alpha then)
         raise ConfigError(f"--min-alpha {config.min_alpha:g} is above the start rate {config.alpha:g}: "
                           "the rate decays from --alpha down to --min-alpha")
-    output_format = args.format or _format_from_name(args.output)
+    output_format = args.format or _format_from_name(args.output, config.subwords)
+    if output_format == "fasttext":
+        from fastw2v.fasttext import check_facebook_settings
+
+        check_facebook_settings(config)
     phrases = _phrase_passes(args)
     for path in (args.output, args.checkpoint, args.loss_plot):
         if path:
@@ -260,8 +266,9 @@ def _corpus_dir(checkpoint_path):
     return None if checkpoint_path is None else checkpoint_path + ".corpus"
 
 
-def _format_from_name(path):
-    return {".npz": "npz", ".bin": "binary"}.get(os.path.splitext(path)[1].lower(), "text")
+def _format_from_name(path, subwords):
+    binary = "fasttext" if subwords else "binary"
+    return {".npz": "npz", ".bin": binary}.get(os.path.splitext(path)[1].lower(), "text")
 
 
 def _train_and_write(model, checkpoint, output, output_format, quiet, start, loss_plot=None):
@@ -276,6 +283,10 @@ def _train_and_write(model, checkpoint, output, output_format, quiet, start, los
         raise
     if output_format == "npz":
         model.save(output)
+    elif output_format == "fasttext":
+        from fastw2v.fasttext import save_facebook_model
+
+        save_facebook_model(model, output)
     else:
         model.wv.save_word2vec_format(output, binary=output_format == "binary")
     if loss_plot:
