@@ -40,6 +40,7 @@ class ModelState:
         corpus_dir: absolute path of the encoded corpus, or None when there is none (any more).
         run: dict saved by the caller of `save_model`.
         attributes: dict of the model's own JSON attributes (`Word2Vec.saved_attributes`).
+        untrainable: None, or why the model answers queries but must not train on (str).
     """
 
     config: dict
@@ -52,6 +53,7 @@ class ModelState:
     run: dict
     attributes: dict
     input_rows: object = None
+    untrainable: str = None
 
 
 def save_model(path, model, run, with_corpus):
@@ -115,13 +117,12 @@ def load_model(path):
         _require(path, "vocab_rows", arrays, np.float32, shape)
         _require(path, "ngram_vectors", arrays, np.float32, (config.bucket, config.vector_size))
         input_rows = np.concatenate([arrays.pop("vocab_rows"), arrays.pop("ngram_vectors")])
-    syn1 = None
+    syn1 = untrainable = None
     if config.objective.hierarchical:
         if metadata["version"] == 1:
-            raise FormatError(f"{path}: a hierarchical-softmax model saved by an earlier fastw2v, "
-                              "whose Huffman tree broke ties another way, so its syn1 rows do not fit this "
-                              "version's tree; its vectors still load (fastw2v.KeyedVectors.load), or train "
-                              "it anew")
+            untrainable = (f"{path}: a hierarchical-softmax model saved by an earlier fastw2v, whose Huffman "
+                           "tree broke ties another way, so its syn1 rows do not fit this version's tree: it "
+                           "answers queries, but train a new model rather than this one further")
         _require(path, "syn1", arrays, np.float32, (inner_node_rows(config, len(words)), config.vector_size))
         syn1 = arrays["syn1"]
     vocab = Vocabulary(words=tuple(words), counts=arrays["counts"],
@@ -129,7 +130,7 @@ def load_model(path):
     return ModelState(config=config.to_dict(), vocab=vocab, vectors=arrays["vectors"],
                       syn1neg=syn1neg, syn1=syn1, progress=_progress(path, metadata, arrays, config),
                       corpus_dir=_corpus_dir(path, metadata), run=metadata.get("run") or {},
-                      attributes=metadata.get("model") or {}, input_rows=input_rows)
+                      attributes=metadata.get("model") or {}, input_rows=input_rows, untrainable=untrainable)
 
 
 def _require(path, name, arrays, dtype, shape):

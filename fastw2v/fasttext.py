@@ -79,6 +79,7 @@ class FastText(Word2Vec):
         self.wv = FastTextKeyedVectors(vocab.words, rows, self.config.minn, self.config.maxn, bucket)
         self.wv.expandos["count"] = np.array(vocab.counts, dtype=np.int64)
         self.outputs = OutputRows(self.config, n)
+        self._untrainable = None
         self.progress = None
 
     def _input_rows(self):
@@ -123,13 +124,14 @@ def load_model(path):
 
 
 FASTTEXT_ALPHA = 0.05  # fastText's default learning rate: its files do not keep the one they trained with
+FASTTEXT_NS_EXPONENT = 0.5  # fastText draws negatives by count ** 0.5
 
 
 def load_facebook_model(path):
     """A fastText ``.bin`` model (fastText's or gensim's ``save_facebook_model``) as a `FastText`
     that queries (unseen words too), saves and trains further (`train` given a corpus), as
     gensim's ``load_facebook_model``. Settings not in the file take fastText's defaults (learning
-    rate 0.05).
+    rate 0.05, ``ns_exponent`` 0.5: its noise distribution).
 
     Raises:
         FormatError: what `fasttext_bin.read_bin` refuses, and models fastw2v cannot train: the
@@ -149,8 +151,8 @@ def load_facebook_vectors(path):
         FormatError: what `fasttext_bin.read_bin` refuses.
     """
     contents = fasttext_bin.read_bin(path)
-    args = contents.args
-    wv = FastTextKeyedVectors(contents.words, contents.input_rows, args["minn"], args["maxn"], args["bucket"])
+    minn, maxn = fasttext_bin.ngram_lengths(contents.args)
+    wv = FastTextKeyedVectors(contents.words, contents.input_rows, minn, maxn, contents.args["bucket"])
     wv.expandos["count"] = contents.counts
     return wv
 
@@ -200,14 +202,21 @@ def _bin_contents(model, encoding, lr_update_rate, word_ngrams):
         inputs, bucket, minn, maxn = model.wv.vectors, 0, 0, 0
     if config.objective.hierarchical:  # inner node j is row j; fastText's matrix has a row per word
         outputs = np.zeros((n_words, config.vector_size), dtype=np.float32)
-        outputs[:n_words - 1] = model.syn1
+        outputs[:n_words - 1] = -model.syn1  # fastText's code 1 is the positive label, the C tool's 0
     else:
         outputs = model.syn1neg
+    words, counts = list(model.vocab.words), model.vocab.counts
+    order = np.argsort(-counts, kind="stable")
+    if np.any(order != np.arange(n_words)):  # a grown vocabulary: fastText's must be by count
+        words, counts = [words[i] for i in order], counts[order]
+        inputs = np.concatenate([inputs[order], inputs[n_words:]])
+        if not config.objective.hierarchical:  # the tree's rows stay: it is built from sorted counts
+            outputs = outputs[order]
     args = dict(dim=config.vector_size, ws=config.window, epoch=config.epochs, minCount=config.min_count,
                 neg=config.negative, wordNgrams=word_ngrams, loss=_FASTTEXT_LOSS[config.loss],
                 model="skipgram" if config.sg else "cbow", bucket=bucket, minn=minn, maxn=maxn,
                 lrUpdateRate=lr_update_rate, t=config.sample)
-    return fasttext_bin.FastTextBin(args=args, words=list(model.vocab.words), counts=model.vocab.counts,
+    return fasttext_bin.FastTextBin(args=args, words=words, counts=counts,
                                     ntokens=int(model.vocab.total_words), input_rows=inputs,
                                     output_rows=outputs)
 
@@ -216,7 +225,8 @@ def _model_state(path, contents):
     """The `checkpoint.ModelState` of a fastText file's contents (`fasttext_bin.FastTextBin`)."""
     args, n_words = contents.args, len(contents.words)
     loss = {"ns": "neg", "hs": "hs", "softmax": "softmax"}.get(args["loss"])
-    subwords = args["maxn"] > 0 and args["bucket"] > 0
+    minn, maxn = fasttext_bin.ngram_lengths(args)
+    subwords = maxn > 0
     if loss is None or (subwords and loss == "softmax"):
         raise FormatError(f"{path}: a fastText model with the {args['loss']} loss, which fastw2v does not "
                           "train with n-grams; its vectors load with fastw2v.fasttext.load_facebook_vectors")
@@ -226,15 +236,15 @@ def _model_state(path, contents):
     settings = dict(vector_size=args["dim"], window=args["ws"], epochs=args["epoch"],
                     min_count=args["minCount"], negative=args["neg"], sample=args["t"],
                     sg=int(args["model"] == "skipgram"), loss=loss,
-                    minn=args["minn"] if subwords else 3, maxn=args["maxn"] if subwords else 0,
-                    bucket=args["bucket"] if subwords else 2_000_000, alpha=FASTTEXT_ALPHA, mode="default")
+                    minn=minn if subwords else 3, maxn=maxn, bucket=args["bucket"] if subwords else 2_000_000,
+                    alpha=FASTTEXT_ALPHA, ns_exponent=FASTTEXT_NS_EXPONENT, mode="default")
     try:
         config = TrainConfig(**settings)
     except FastW2VError as exc:
         raise FormatError(f"{path}: settings fastw2v cannot train ({exc})") from None
     outputs = contents.output_rows
     syn1neg = outputs if config.objective.scores_words else None
-    syn1 = outputs[:n_words - 1] if config.objective.hierarchical else None
+    syn1 = -outputs[:n_words - 1] if config.objective.hierarchical else None  # see `_bin_contents`
     vocab = Vocabulary(words=tuple(contents.words), counts=contents.counts, total_words=contents.ntokens)
     vectors = None if subwords else contents.input_rows[:n_words].copy()
     return ModelState(config=config.to_dict(), vocab=vocab, vectors=vectors, syn1neg=syn1neg, syn1=syn1,

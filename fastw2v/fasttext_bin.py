@@ -43,7 +43,6 @@ _DICT_HEAD = struct.Struct("<3i2q")
 _ENTRY_TAIL = struct.Struct("<qb")
 _MATRIX_HEAD = struct.Struct("<?2q")
 _MIN_ENTRY_BYTES = 1 + _ENTRY_TAIL.size  # an empty word: its NUL, count and type
-MAX_WORD_BYTES = 10_000  # a longer word means a damaged file
 MAX_DIM = 1 << 16
 
 
@@ -54,7 +53,8 @@ class FastTextBin:
     Attributes:
         args: dict of fastText's settings (`ARG_NAMES`, and "t"), loss and model as their names
             (`LOSSES`, `MODELS`).
-        words: list of V str (UTF-8, undecodable bytes replaced by U+FFFD).
+        words: list of V str: UTF-8, a byte that is not kept as a lone surrogate
+            (``surrogateescape``), so that the word's bytes, and its n-grams' rows, are the file's.
         counts: int64 (V,). ntokens: int, every token fastText read.
         input_rows: float32 (V + bucket, D): the words' rows, then the n-grams'.
         output_rows: float32 (V, D).
@@ -66,6 +66,15 @@ class FastTextBin:
     ntokens: int
     input_rows: np.ndarray
     output_rows: np.ndarray
+
+
+def ngram_lengths(args):
+    """The n-gram lengths (minn, maxn) that fastText uses for a file's settings (`read_bin`'s
+    args): (minn, 0) when it makes none (maxn 0, minn above maxn, or no bucket); minn 0 counts as
+    1 (fastText's n-grams have at least one character)."""
+    if args["maxn"] == 0 or args["minn"] > args["maxn"] or args["bucket"] == 0:
+        return args["minn"], 0
+    return max(args["minn"], 1), args["maxn"]
 
 
 def is_fasttext_bin(path):
@@ -130,8 +139,8 @@ def _read_args(path, data):
     for name in ("dim", "bucket", "minn", "maxn"):
         if not 0 <= args[name] <= (MAX_DIM if name == "dim" else 1 << 31):
             raise FormatError(f"{path}: {name} {args[name]} out of range (damaged?)")
-    if args["dim"] == 0:
-        raise FormatError(f"{path}: dim 0 (damaged?)")
+    if args["dim"] == 0 or not 0 <= args["t"] < float("inf"):
+        raise FormatError(f"{path}: dim {args['dim']}, t {args['t']} (damaged?)")
     return args
 
 
@@ -139,6 +148,8 @@ def _read_dictionary(path, data, args):
     """(words, counts int64 (V,), ntokens, the offset after the dictionary)."""
     n_entries, n_words, n_labels, ntokens, pruned = _DICT_HEAD.unpack_from(data, 8 + _ARGS.size)
     at = 8 + _ARGS.size + _DICT_HEAD.size
+    if ntokens < 0:
+        raise FormatError(f"{path}: {ntokens} tokens (damaged?)")
     if n_labels:
         raise FormatError(f"{path}: {n_labels} labels: a supervised fastText model (a classifier); fastw2v "
                           "reads word-vector models")
@@ -149,11 +160,11 @@ def _read_dictionary(path, data, args):
         raise FormatError(f"{path}: a pruned (quantised, .ftz) fastText model; fastw2v reads full ones")
     words, counts, seen = [], np.empty(n_words, dtype=np.int64), set()
     for i in range(n_words):
-        end = data.find(b"\0", at, min(at + MAX_WORD_BYTES + 1, len(data)))
+        end = data.find(b"\0", at)
         if end < 0 or end + _MIN_ENTRY_BYTES > len(data):
             raise FormatError(f"{path}: dictionary entry {i + 1} of {n_words} is damaged or cut off")
         count, kind = _ENTRY_TAIL.unpack_from(data, end + 1)
-        word = data[at:end].decode("utf-8", "replace")
+        word = data[at:end].decode("utf-8", "surrogateescape")
         if kind != 0 or count < 0 or not word or word in seen:
             problem = ("a label" if kind == 1 else f"type {kind}") if kind != 0 else (
                 f"count {count}" if count < 0 else "an empty word" if not word else f"{word!r} repeated")
@@ -204,7 +215,7 @@ def write_bin(path, contents):
     values = [codes[name][args[name]] if name in codes else int(args[name]) for name in ARG_NAMES]
     entries = []
     for word, count in zip(words, contents.counts):
-        data = word.encode("utf-8")
+        data = word.encode("utf-8", "surrogateescape")
         if b"\0" in data:
             raise ValueError(f"the word {word!r} holds a NUL byte, which fastText's files cannot hold")
         entries.append(data + b"\0" + _ENTRY_TAIL.pack(int(count), 0))

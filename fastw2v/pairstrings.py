@@ -36,13 +36,14 @@ def words_holding(words, delimiter):
 def token_bytes(strings):
     """(arena: uint8, spans: int64 (n, 2)): string i's UTF-8 bytes are arena[start:start + length]
     for (start, length) = spans[i]; the arena ends with COPY_BYTES spare bytes. One encode for
-    all where no string holds a newline."""
-    joined = "\n".join(strings).encode("utf-8")
+    all where no string holds a newline. A lone surrogate (``surrogateescape``: a byte of a file
+    that is not UTF-8) is that byte again."""
+    joined = "\n".join(strings).encode("utf-8", "surrogateescape")
     arena = np.frombuffer(joined + bytes(COPY_BYTES), dtype=np.uint8)
     cuts = np.flatnonzero(arena[:len(joined)] == 10)
     spans = np.empty((len(strings), 2), dtype=np.int64)
     if cuts.size != max(0, len(strings) - 1):
-        encoded = [text.encode("utf-8") for text in strings]
+        encoded = [text.encode("utf-8", "surrogateescape") for text in strings]
         spans[:, 1] = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
         spans[:, 0] = np.cumsum(spans[:, 1]) - spans[:, 1]
         return np.frombuffer(b"".join(encoded) + bytes(COPY_BYTES), dtype=np.uint8), spans

@@ -55,7 +55,7 @@ def word_ngrams(word, minn=MINN, maxn=MAXN):
     """The n-grams of `word` (str) as bytes, in fastText's order (list)."""
     if word == EOS or maxn == 0:
         return []
-    data = (BOW + word + EOW).encode("utf-8")
+    data = (BOW + word + EOW).encode("utf-8", "surrogateescape")
     found = []
     for start in range(len(data)):
         if data[start] & 0xC0 == 0x80:

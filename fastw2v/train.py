@@ -124,6 +124,7 @@ class Word2Vec(GensimFace):
         self._loss_base = (None, 0.0)  # (the Progress, its summed loss) the running total starts at
         self._run_corpus_words = None  # tokens of the corpus the last run trained on
         self._progress_elsewhere = False  # the progress is a run on another corpus than build_vocab's
+        self._untrainable = None  # why a loaded model must not train on (`checkpoint.ModelState`)
         if sentences is not None or corpus_file is not None:
             self.build_vocab(corpus_iterable=sentences, corpus_file=corpus_file,
                              trim_rule=gensim_args.check_trim_rule(trim_rule))
@@ -260,6 +261,7 @@ class Word2Vec(GensimFace):
         if not update:
             self.wv = _word_vectors(vocab, initial_vectors(n, dim, self.config.seed))
             self.outputs = OutputRows(self.config, n)
+            self._untrainable = None
         else:
             if n > old:
                 grown = grown_vectors(self.wv.vectors, n, self.config.seed)
@@ -339,6 +341,8 @@ class Word2Vec(GensimFace):
     def _train(self, progress, checkpoint, callbacks, compute_loss, other=None):
         """Train on the corpus build_vocab encoded, or on `other` (a `backend.Prepared` of another
         corpus, this call's only); returns gensim's (trained, raw) word counts."""
+        if self._untrainable:
+            raise ConfigError(self._untrainable)
         if callbacks:
             self._refuse_on_cluster("callbacks")
         if not self.config.epochs:
@@ -538,6 +542,7 @@ class Word2Vec(GensimFace):
             model.corpus_dir = state.corpus_dir
             model.corpus = corpus_mod.EncodedCorpus.load(state.corpus_dir)
         model.saved_run = state.run
+        model._untrainable = state.untrainable
         model._restore_attributes(path, state.attributes)
         return model
 

@@ -47,23 +47,25 @@ def _as_version_1(path):
 
 def test_files_of_the_earlier_version_load_but_for_hierarchical_softmax_whose_tree_changed(tmp_path, corpus):
     """Version 1 built the Huffman tree with other ties: its syn1 rows would be read against the
-    wrong nodes, so such a model is refused (its vectors still load); the other losses load and
-    train on as before."""
-    from fastw2v.errors import FormatError
-    from fastw2v.vectors import KeyedVectors
+    wrong nodes, so such a model answers queries but refuses to train on; the other losses load
+    and train on as before."""
+    from fastw2v.errors import ConfigError
 
     for loss in ("hs", "neg"):
         model = Word2Vec(corpus_file=corpus, **dict(SETTINGS, loss=loss))
         path = str(tmp_path / f"{loss}.npz")
         model.save(path)
         _as_version_1(path)
-        assert KeyedVectors.load(path).vectors.tobytes() == model.wv.vectors.tobytes()
+        loaded = Word2Vec.load(path)
+        assert loaded.wv.vectors.tobytes() == model.wv.vectors.tobytes()
+        assert loaded.wv.most_similar(model.vocab.words[2], topn=3) == model.wv.most_similar(
+            model.vocab.words[2], topn=3)
         if loss == "hs":
-            with pytest.raises(FormatError, match="earlier fastw2v.*Huffman"):
-                Word2Vec.load(path)
+            with pytest.raises(ConfigError, match="earlier fastw2v.*Huffman"):
+                loaded.train(corpus_file=corpus, total_words=45_000, epochs=1)
         else:
-            loaded = Word2Vec.load(path)
-            assert loaded.syn1neg.tobytes() == model.syn1neg.tobytes()
+            loaded.train(corpus_file=corpus, total_words=45_000, epochs=1)
+            assert loaded.wv.vectors.tobytes() != model.wv.vectors.tobytes()
 
 
 @pytest.mark.parametrize("architecture", [dict(loss="neg"), dict(loss="hs+neg"), dict(loss="hs"),

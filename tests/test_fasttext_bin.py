@@ -76,7 +76,7 @@ def test_gensim_reads_fastw2vs_file(saved):
     np.testing.assert_allclose(vectors_of(theirs.wv.get_vector, every),
                                vectors_of(model.wv.get_vector, every), rtol=1e-5, atol=1e-6)
     output = theirs.syn1 if model.hs else theirs.syn1neg
-    expected = model.syn1 if model.hs else model.syn1neg
+    expected = -model.syn1 if model.hs else model.syn1neg  # gensim copies fastText's rows as they are
     np.testing.assert_array_equal(output[:len(expected)], expected)
 
 
@@ -115,13 +115,111 @@ def test_a_model_read_from_fasttexts_file_gives_its_vectors_and_trains_on(corpus
         np.testing.assert_allclose(vectors_of(model.wv.get_vector, every),
                                    vectors_of(theirs.get_word_vector, every), rtol=1e-5, atol=1e-6)
         output = np.asarray(theirs.get_output_matrix())
-        if loss == "hs":
-            np.testing.assert_array_equal(model.syn1, output[:-1])
+        if loss == "hs":  # fastText's code 1 is the positive label, fastw2v's (the C tool's) 0
+            np.testing.assert_array_equal(model.syn1, -output[:-1])
+            likely = hs_log_likelihood(model, model.syn1, corpus)
+            assert likely > hs_log_likelihood(model, -model.syn1, corpus)
         else:
             np.testing.assert_array_equal(model.syn1neg, output)
         before = model.wv["walkingly"].copy()
         model.train(corpus_file=corpus, total_words=600 * 8, epochs=1)
         assert np.isfinite(model.wv.vectors).all() and not np.allclose(model.wv["walkingly"], before)
+
+
+def hs_log_likelihood(model, syn1, corpus, limit=300):
+    """Σ log P(context | center) under hierarchical softmax with inner-node rows `syn1` (fastw2v's
+    codes: 0 the positive label), over the first `limit` neighbouring pairs of the corpus."""
+    from fastw2v.huffman import build_huffman_tree
+
+    tree = build_huffman_tree(model.vocab.counts)
+    index, total, pairs = model.vocab.index, 0.0, 0
+    for line in open(corpus, encoding="utf-8"):
+        words = [word for word in line.split() if word in index]
+        for center, context in zip(words, words[1:]):
+            nodes, codes = tree.path(index[context])
+            scores = (1.0 - 2.0 * codes) * (syn1[nodes] @ model.wv[center])
+            total += float(-np.logaddexp(0.0, -scores).sum())
+            pairs += 1
+            if pairs == limit:
+                return total
+    return total
+
+
+def test_hierarchical_softmax_rows_are_written_with_fasttexts_sign(tmp_path, corpus):
+    """fastText reads the file's output rows with its codes as the labels: the trained model's
+    pairs must be likely under that reading, not under the opposite sign."""
+    fasttext = pytest.importorskip("fasttext")
+    model = fastw2v.FastText(corpus_file=corpus, sg=1, hs=1, negative=0, **dict(SMALL, epochs=5))
+    path = str(tmp_path / "hs.bin")
+    fastw2v.save_facebook_model(model, path)
+    output = np.asarray(fasttext.load_model(path).get_output_matrix())[:-1]
+    theirs_read = -output  # fastText's label is its code: as fastw2v's rows, the negation
+    assert hs_log_likelihood(model, theirs_read, corpus) > hs_log_likelihood(model, -theirs_read, corpus) + 10
+
+
+def test_a_grown_vocabulary_is_written_in_count_order(tmp_path, corpus):
+    """fastText's dictionary must be by descending count (its tree reads it so): the words, their
+    rows and counts are reordered together, and every word keeps its vectors."""
+    fasttext = pytest.importorskip("fasttext")
+    rng = np.random.default_rng(5)
+    for loss in ("hs", "neg"):
+        model = fastw2v.Word2Vec(corpus_file=corpus, vector_size=8, min_count=2, epochs=1, workers=1,
+                                 loss=loss)
+        more = [["zebra", "yak"] * 30 + list(rng.choice(STEMS, 4))] * 20  # new words, frequent
+        model.build_vocab(more, update=True)
+        model.train(more, total_examples=len(more), epochs=1)
+        assert np.any(np.diff(model.vocab.counts) > 0)
+        path = str(tmp_path / f"grown-{loss}.bin")
+        fastw2v.save_facebook_model(model, path)
+        theirs = fasttext.load_model(path)
+        words, counts = theirs.get_words(include_freq=True)
+        assert np.all(np.diff(counts) <= 0) and sorted(words) == sorted(model.wv.index_to_key)
+        for word in ("zebra", "walks", model.wv.index_to_key[0]):
+            np.testing.assert_allclose(theirs.get_word_vector(word), model.wv[word], rtol=1e-6)
+        loaded = fastw2v.load_facebook_model(path)
+        output = np.asarray(theirs.get_output_matrix())
+        if loss == "hs":
+            np.testing.assert_array_equal(loaded.syn1, model.syn1)  # the same tree, the same rows
+        else:
+            for word in ("zebra", "walks"):
+                np.testing.assert_array_equal(output[loaded.vocab.index[word]],
+                                              model.syn1neg[model.vocab.index[word]])
+
+
+def test_fasttext_settings_it_reads_as_it_uses_them(saved, tmp_path):
+    """minn 0 makes the n-grams of minn 1; minn above maxn makes none (fastText's reading)."""
+    fasttext = pytest.importorskip("fasttext")
+    model, path = saved
+    bad = str(tmp_path / "settings.bin")
+    minn_at = 8 + fasttext_bin.ARG_NAMES.index("minn") * 4
+    for minn in (0, 9):
+        _patched(path, bad, minn_at, "<i", minn)
+        theirs, mine = fasttext.load_model(bad), fastw2v.load_facebook_vectors(bad)
+        every = list(model.wv.index_to_key[:20]) + (UNSEEN[:-1] if minn == 0 else [])
+        np.testing.assert_allclose(vectors_of(mine.get_vector, every),
+                                   vectors_of(theirs.get_word_vector, every), rtol=1e-5, atol=1e-6)
+        assert ("walkingly" in mine) == (minn == 0)
+        assert fastw2v.load_facebook_model(bad).config.maxn == (5 if minn == 0 else 0)
+
+
+def test_words_of_any_bytes_and_length_keep_fasttexts_ngrams(tmp_path):
+    """A word that is not UTF-8 keeps its bytes (and so its n-grams' rows: fastText hashes bytes),
+    and a word longer than any buffer is read whole."""
+    fasttext = pytest.importorskip("fasttext")
+    corpus = tmp_path / "latin1.txt"
+    corpus.write_bytes(b"caf\xe9 na\xefve cafe naive " * 50 + b"\n" + b"w" * 12_000 + b" end\n")
+    theirs = fasttext.train_unsupervised(str(corpus), model="skipgram", dim=6, minCount=1, minn=2, maxn=4,
+                                         bucket=500, epoch=1, thread=1, verbose=0)
+    path = str(tmp_path / "latin1.bin")
+    theirs.save_model(path)
+    mine = fastw2v.load_facebook_vectors(path)
+    assert len(mine.index_to_key) == len(theirs.get_words(on_unicode_error="replace"))
+    for raw in (b"caf\xe9", b"na\xefve", b"cafe", b"w" * 12_000):
+        word = raw.decode("utf-8", "surrogateescape")
+        np.testing.assert_allclose(mine[word], theirs.get_word_vector(raw), rtol=1e-5, atol=1e-6)
+    again = str(tmp_path / "again.bin")
+    fastw2v.save_facebook_model(fastw2v.load_facebook_model(path), again)
+    assert open(again, "rb").read().count(b"caf\xe9\0") == 1
 
 
 def test_a_file_gensim_writes_reads_the_same(corpus, tmp_path):
@@ -245,6 +343,10 @@ def test_the_command_line_writes_and_reads_fasttext_files(corpus, tmp_path):
                                rtol=1e-6)
     done = subprocess.run(run + ["similar", str(out), "walkingly"], capture_output=True, text=True)
     assert done.returncode == 0 and len(done.stdout.splitlines()) >= 5, done.stderr
+    plot = tmp_path / "words.png"
+    done = subprocess.run(run + ["plot", str(out), "--words", "walks", "talks", "walkingly", "-o", str(plot)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and plot.stat().st_size > 1000, done.stderr
     (tmp_path / "cut.bin").write_bytes(out.read_bytes()[:500])
     done = subprocess.run(run + ["vectors", str(tmp_path / "cut.bin"), "walks"], capture_output=True,
                           text=True)

@@ -37,6 +37,8 @@ def _add_plot(commands):
 
 
 def _run_plot(args):
+    import numpy as np
+
     from fastw2v.atomic import check_output_path
     from fastw2v.plot import plot_word_projection
 
@@ -49,7 +51,7 @@ def _run_plot(args):
     if vectors.vector_size < 2:
         raise FastW2VError(f"{args.vectors}: a 2D projection needs vectors of 2 or more "
                            f"dimensions, these have {vectors.vector_size}")
-    rows = vectors.vectors[[vectors.get_index(word) for word in words]]
+    rows = np.array([vectors.get_vector(word) for word in words])  # unseen words too, with n-grams
     plot_word_projection(rows, words, args.output, title=args.title)
     print(f"fastw2v: {len(words)} words drawn to {args.output}", file=sys.stderr)
     return 0
