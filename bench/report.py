@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 SPEED_GROUPS = ("training", "end-to-end", "corpus-size", "architectures")
 KNOWN_GROUPS = SPEED_GROUPS + ("reference", "sampler", "corpus", "start-up", "memory", "quality", "phrases",
-                               "phrases memory")
+                               "phrases memory", "subwords", "subwords memory", "subwords quality")
 PHRASE_MB_PER_S, PHRASE_THREADS, PHRASE_GENSIM = 50.0, 1.8, 20.0  # the phrase pass's goals
+SUBWORD_FASTTEXT, SUBWORD_GENSIM, SUBWORD_QUALITY = 2.5, 3.0, 0.02  # subword training's goals
+SUBWORD_SCORES = ("analogy", "ws353", "simlex")
 # The architectures whose one-thread speed against gensim's same architecture is a goal.
 ARCHITECTURE_GOALS = ("cbow-neg", "sg-hs")
 DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
@@ -429,6 +431,56 @@ def phrase_goals(results):
     ]
 
 
+def subwords_section(results):
+    speed, quality = _in_group(results, "subwords"), _in_group(results, "subwords quality")
+    memory = _in_group(results, "subwords memory")
+    if not (speed or quality or memory):
+        return []
+    lines = ["## Subwords (character n-grams): training words/s, memory, quality", ""]
+    for bench in speed:
+        medians = bench["extra_info"]["median_words_per_second"]
+        lines += ["| trainer | 1 thread | 2 threads |", "|---|---|---|"]
+        for trainer in ("fastw2v", "gensim", "fasttext"):
+            lines.append(f"| {trainer} | {medians[f'{trainer}-1']:,.0f} | {medians[f'{trainer}-2']:,.0f} |")
+        ratios = bench["extra_info"]["ratios"]
+        lines += ["", "Ratios (medians): " + "; ".join(f"{k}: {_fmt_ratio(v)}" for k, v in ratios.items())
+                  + "."]
+    if memory:
+        lines += ["", "| trainer | peak (VmHWM) MiB |", "|---|---|"]
+        lines += [f"| {b['extra_info']['trainer']} | {b['extra_info']['peak_rss_mib']:,.0f} |"
+                  for b in memory]
+    for bench in quality:
+        means = bench["extra_info"]["means"]
+        lines += ["", "| trainer | analogy | WS353 | SimLex-999 | pairs with an unseen word |",
+                  "|---|---|---|---|---|"]
+        for trainer, scores in means.items():
+            lines.append(f"| {trainer} | " + " | ".join(f"{scores[key]:.3f}" for key in (*SUBWORD_SCORES,
+                                                                                      "unseen_pairs")) + " |")
+    return lines
+
+
+def subword_goals(results):
+    """Subword training's goals: × the fasttext package and × gensim's FastText on 1 and 2
+    threads; every score within SUBWORD_QUALITY of fastText's, unseen pairs at least its."""
+    found = []
+    for bench in _in_group(results, "subwords"):
+        for peer, threshold in (("fasttext", SUBWORD_FASTTEXT), ("gensim", SUBWORD_GENSIM)):
+            for threads in (1, 2):
+                value = bench["extra_info"]["ratios"][f"fastw2v / {peer}, {threads} thread(s)"]
+                found.append(Goal(f"subwords, {threads} thread(s), × {peer}", f"≥ {threshold:g}×", value,
+                                  f"{value:.2f}×", value >= threshold))
+    for bench in _in_group(results, "subwords quality"):
+        ours, theirs = bench["extra_info"]["means"]["fastw2v"], bench["extra_info"]["means"]["fasttext"]
+        worst = min(ours[key] - theirs[key] for key in SUBWORD_SCORES)
+        found.append(Goal("subwords, analogy / WS353 / SimLex-999 against fastText",
+                          f"≥ −{SUBWORD_QUALITY:g}", worst, f"{worst:+.3f} (the worst of the three)",
+                          worst >= -SUBWORD_QUALITY))
+        unseen = ours["unseen_pairs"] - theirs["unseen_pairs"]
+        found.append(Goal("subwords, pairs with an unseen word, against fastText", "≥ 0", unseen,
+                          f"{unseen:+.3f}", unseen >= 0))
+    return found
+
+
 def other_section(results):
     others = [b for b in results["benchmarks"] if b.get("group") not in KNOWN_GROUPS]
     if not others:
@@ -483,7 +535,7 @@ def goals(results):
     found.append(Goal("warm start (fresh process, import → end of first epoch, tiny corpus)", "< 2 s",
                       warm and warm[0], "" if warm is None else f"{warm[0]:.2f} s",
                       None if warm is None else warm[0] < 2.0))
-    return found + phrase_goals(results)
+    return found + phrase_goals(results) + subword_goals(results)
 
 
 def thread_scaling(rows, mode, threads=2):
@@ -546,7 +598,7 @@ def markdown(results):
     lines = ["# fastw2v benchmarks", "", machine_line(results), ""]
     for section in (goals_section, training_section, peers_section, architectures_section, size_section,
                     reference_section, sampler_section, corpus_section, startup_section, memory_section,
-                    quality_section, phrases_section, other_section):
+                    quality_section, phrases_section, subwords_section, other_section):
         body = section(results)
         if body:
             lines += body + [""]

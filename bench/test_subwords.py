@@ -166,3 +166,20 @@ def test_subword_training_peak_memory(benchmark, subword_corpus, tmp_path, train
     benchmark.group = "subwords memory"
     benchmark.pedantic(probe, rounds=1)
     benchmark.extra_info.update(figures[-1], trainer=trainer)
+
+
+def test_subword_quality_against_fasttext(benchmark, subword_corpus):
+    """Analogies, WordSim353, SimLex-999 and pairs with an unseen word, fastw2v against the
+    `fasttext` package, same settings (`bench.subword_quality`: the command that gives the docs'
+    figures on the whole corpus, 3 epochs, 2 seeds); here on the benchmark's corpus prefix, one
+    epoch (one seed when quick)."""
+    pytest.importorskip("gensim")
+    pytest.importorskip("fasttext")
+    from bench.subword_quality import run
+
+    path, _ = subword_corpus
+    reports = []
+    benchmark.group = "subwords quality"
+    benchmark.pedantic(lambda: reports.append(run(path, (1,) if QUICK else (1, 2), 1, 2)), rounds=1)
+    benchmark.extra_info.update(means=reports[-1]["means"], held_out_words=reports[-1]["held_out_words"],
+                                settings=reports[-1]["settings"])

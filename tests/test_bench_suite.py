@@ -146,6 +146,14 @@ def results():
                   median_seconds={"fastw2v": 0.2, "gensim": 5.0},
                   mb_per_second={"fastw2v": 50.0, "gensim": 2.0}, ratios={"fastw2v / gensim": 25.0}),
             bench("ph-mem", "phrases memory", 3.0, bytes=90_000_000, max_vocab=None, peak_rss_mib=470.2),
+            bench("sub", "subwords", 9.0, median_words_per_second={
+                "fastw2v-1": 600_000.0, "fastw2v-2": 1_000_000.0, "gensim-1": 200_000.0,
+                "gensim-2": 400_000.0, "fasttext-1": 100_000.0, "fasttext-2": 500_000.0},
+                  ratios={"fastw2v / fasttext, 1 thread(s)": 6.0, "fastw2v / fasttext, 2 thread(s)": 2.0,
+                          "fastw2v / gensim, 1 thread(s)": 3.0, "fastw2v / gensim, 2 thread(s)": 2.5}),
+            bench("sub-q", "subwords quality", 60.0, means={
+                "fastw2v": {"analogy": 0.40, "ws353": 0.40, "simlex": 0.17, "unseen_pairs": 0.10},
+                "fasttext": {"analogy": 0.41, "ws353": 0.39, "simlex": 0.2, "unseen_pairs": 0.11}}),
         ],
     }
 
@@ -169,6 +177,12 @@ def test_report_goals_judge_the_figures(results):
         "phrase pass, one thread": ("met", 62.5),
         "phrase pass, two threads × one thread": ("not met", 1.6),
         "phrase pass, one thread, × gensim Phrases + FrozenPhrases": ("met", 25.0),
+        "subwords, 1 thread(s), × fasttext": ("met", 6.0),
+        "subwords, 2 thread(s), × fasttext": ("not met", 2.0),
+        "subwords, 1 thread(s), × gensim": ("met", 3.0),
+        "subwords, 2 thread(s), × gensim": ("not met", 2.5),
+        "subwords, analogy / WS353 / SimLex-999 against fastText": ("not met", -0.03),
+        "subwords, pairs with an unseen word, against fastText": ("not met", -0.01),
     }
     text = report.markdown(results)
     assert "| 3.00× (aim 3×: met) | **met** |" in text
