@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 SPEED_GROUPS = ("training", "end-to-end", "corpus-size", "architectures")
 KNOWN_GROUPS = SPEED_GROUPS + ("reference", "sampler", "corpus", "start-up", "memory", "quality", "phrases",
-                               "phrases memory", "subwords", "subwords memory", "subwords quality")
+                               "phrases memory", "subwords", "subwords memory", "subwords quality",
+                               "one-line memory")
+ONE_LINE_PEAK_MIB = 300.0  # the one-line corpus's peak RSS goal (and below gensim's)
 PHRASE_MB_PER_S, PHRASE_THREADS, PHRASE_GENSIM = 50.0, 1.8, 20.0  # the phrase pass's goals
 SUBWORD_FASTTEXT, SUBWORD_GENSIM, SUBWORD_QUALITY = 2.5, 3.0, 0.02  # subword training's goals
 SUBWORD_SCORES = ("analogy", "ws353", "simlex")
@@ -481,6 +483,19 @@ def subword_goals(results):
     return found
 
 
+def one_line_goals(results):
+    """The one-line corpus's peak RSS: at most ONE_LINE_PEAK_MIB, and below gensim's."""
+    peaks = {b["extra_info"]["trainer"]: b["extra_info"]["peak_rss_mib"]
+             for b in _in_group(results, "one-line memory")}
+    ours, theirs = peaks.get("fastw2v"), peaks.get("gensim")
+    if ours is None:
+        return []
+    shown = f"{ours:,.0f} MiB" + ("" if theirs is None else f" (gensim {theirs:,.0f} MiB)")
+    met = ours <= ONE_LINE_PEAK_MIB and (theirs is None or ours < theirs)
+    return [Goal("one-line corpus, 2 threads, 1 epoch: peak RSS",
+                 f"≤ {ONE_LINE_PEAK_MIB:g} MiB and below gensim's", ours, shown, met)]
+
+
 def other_section(results):
     others = [b for b in results["benchmarks"] if b.get("group") not in KNOWN_GROUPS]
     if not others:
@@ -535,7 +550,7 @@ def goals(results):
     found.append(Goal("warm start (fresh process, import → end of first epoch, tiny corpus)", "< 2 s",
                       warm and warm[0], "" if warm is None else f"{warm[0]:.2f} s",
                       None if warm is None else warm[0] < 2.0))
-    return found + phrase_goals(results) + subword_goals(results)
+    return found + phrase_goals(results) + subword_goals(results) + one_line_goals(results)
 
 
 def thread_scaling(rows, mode, threads=2):

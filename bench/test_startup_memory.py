@@ -166,3 +166,57 @@ def test_peak_memory_against_corpus_size(benchmark, scale):
     benchmark.group = "memory"
     result = benchmark.pedantic(run_probe, args=(corpus,), rounds=1)
     benchmark.extra_info.update(result, scale=scale)
+
+
+ONE_LINE_PROBES = {
+    "fastw2v": r"""
+import json, sys
+from fastw2v.cli import main
+code = main(["train", sys.argv[1], "-o", sys.argv[2], "--threads", "2", "--epochs", "1", "--quiet"])
+status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+print(json.dumps({"code": code, "peak_rss_mib": int(status["VmHWM"].split()[0]) / 1024}))
+""",
+    "gensim": r"""
+import json, sys
+from gensim.models import Word2Vec
+model = Word2Vec(corpus_file=sys.argv[1], workers=2, epochs=1, sg=1)
+model.wv.save_word2vec_format(sys.argv[2])
+status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+print(json.dumps({"code": 0, "peak_rss_mib": int(status["VmHWM"].split()[0]) / 1024}))
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def one_line_corpus(train_corpus):
+    """The training corpus on one line (text8's shape: its newlines made spaces), written once to
+    the data folder."""
+    from bench.conftest import DATA_DIR
+
+    os.makedirs(DATA_DIR, exist_ok=True)
+    path = os.path.join(DATA_DIR, "one-line-" + os.path.basename(train_corpus))
+    if not (os.path.exists(path) and os.path.getmtime(path) >= os.path.getmtime(train_corpus)):
+        with open(train_corpus, "rb") as source, open(path + ".part", "wb") as out:
+            for block in iter(lambda: source.read(1 << 24), b""):
+                out.write(block.replace(b"\n", b" "))
+        os.replace(path + ".part", path)
+    return path
+
+
+@pytest.mark.parametrize("trainer", sorted(ONE_LINE_PROBES))
+def test_one_line_corpus_peak_memory(benchmark, one_line_corpus, tmp_path, trainer):
+    """Peak RSS (VmHWM) of a fresh process that trains one epoch on two threads on the corpus as
+    one line and writes word2vec text: fastw2v's command line against gensim's corpus_file."""
+    if trainer == "gensim":
+        pytest.importorskip("gensim")
+    figures = []
+
+    def probe():
+        done = subprocess.run([sys.executable, "-c", ONE_LINE_PROBES[trainer], one_line_corpus,
+                               str(tmp_path / "vectors.txt")], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
+        figures.append(json.loads(done.stdout.splitlines()[-1]))
+
+    benchmark.group = "one-line memory"
+    benchmark.pedantic(probe, rounds=1)
+    benchmark.extra_info.update(figures[-1], trainer=trainer, bytes=os.path.getsize(one_line_corpus))
