@@ -71,7 +71,7 @@ def save_model(path, model, run, with_corpus):
             arrays[name] = getattr(model, name)
     metadata = {"kind": KIND, "version": VERSION, "config": model.config.to_dict(),
                 "total_words": int(model.vocab.total_words), "run": run, "progress": None, "corpus": None,
-                "model": model.saved_attributes()}
+                "model": model.saved_attributes(), "untrainable": model._untrainable}
     if progress is not None:
         arrays.update(progress_pairs=progress.pairs, progress_loss=progress.loss)
         arrays.update({f"progress_curve_{name}": getattr(progress.curve, name) for name, _ in CURVE_ARRAYS})
@@ -117,7 +117,7 @@ def load_model(path):
         _require(path, "vocab_rows", arrays, np.float32, shape)
         _require(path, "ngram_vectors", arrays, np.float32, (config.bucket, config.vector_size))
         input_rows = np.concatenate([arrays.pop("vocab_rows"), arrays.pop("ngram_vectors")])
-    syn1 = untrainable = None
+    syn1, untrainable = None, metadata.get("untrainable")  # kept through saves
     if config.objective.hierarchical:
         if metadata["version"] == 1:
             untrainable = (f"{path}: a hierarchical-softmax model saved by an earlier fastw2v, whose Huffman "

@@ -193,6 +193,8 @@ def _bin_contents(model, encoding, lr_update_rate, word_ngrams):
     if encoding.replace("-", "").replace("_", "").lower() != "utf8":
         raise ConfigError(f"encoding {encoding!r}: fastw2v writes fastText files in UTF-8 only")
     check_facebook_settings(config)
+    if model._untrainable:  # its output rows do not fit its tree: fastText would train them wrongly
+        raise ConfigError(model._untrainable)
     if model.outputs is None or model.vocab is None:
         raise ConfigError("the model has no vocabulary yet: build_vocab() and train() it first")
     n_words = len(model.vocab)

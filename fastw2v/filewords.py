@@ -11,6 +11,7 @@ import numpy as np
 from fastw2v.errors import FormatError
 from fastw2v.native import encode_words
 
+MAX_WORD_BYTES = 10_000  # a longer "word" means a damaged file, not a word: the readers refuse it
 _TOKEN = re.compile(r"[^ \t\n\r\x0b\x0c]+")  # what the readers split on: ASCII whitespace
 _SPACE_BUT_BLANK = re.compile(r"[\t\n\r\x0b\x0c]")
 
@@ -84,7 +85,13 @@ def check_writable(path, words, vectors):
         raise FormatError(f"{path}: word {bad[0]} {words[bad[0]]!r} has a value that is not a finite "
                           "number; not written")
     joined = np.frombuffer(joined, dtype=np.uint8)
-    return joined, np.concatenate(([0], np.flatnonzero(joined == ord(" ")) + 1))
+    starts = np.concatenate(([0], np.flatnonzero(joined == ord(" ")) + 1))
+    long = np.flatnonzero(np.diff(starts) - 1 > MAX_WORD_BYTES)
+    if len(long):
+        length = starts[long[0] + 1] - starts[long[0]] - 1
+        raise FormatError(f"{path}: word {long[0]} is {length:,} bytes long, more than the "
+                          f"{MAX_WORD_BYTES:,} a vector file's reader takes; not written")
+    return joined, starts
 
 
 def _joined_if_valid(words):

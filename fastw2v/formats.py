@@ -43,11 +43,10 @@ import numpy as np
 from fastw2v import rowcodec
 from fastw2v.atomic import atomic_write
 from fastw2v.errors import FormatError
-from fastw2v.filewords import WordList, check_writable
+from fastw2v.filewords import MAX_WORD_BYTES, WordList, check_writable
 from fastw2v.native import ZIP_MAGIC, load_native, save_native
 
 TEXT, BINARY, NATIVE, FASTTEXT = "text", "binary", "native", "fasttext"
-MAX_WORD_BYTES = 10_000  # a longer "word" means a damaged file, not a word
 _MAX_NUMBER_CHARS = 40  # a float64 repr takes at most 24
 _HEADER_BYTES = 64
 _TRAILING_WHITESPACE_BYTES = 64  # what may follow the last binary row (editors add newlines)
@@ -109,13 +108,14 @@ def read_vectors(path, unicode_errors="replace"):
 
 
 def _read_fasttext(path):
-    from fastw2v.fasttext_bin import read_bin
+    from fastw2v.fasttext_bin import ngram_lengths, read_bin
     from fastw2v.subwords import SubwordIndex, word_means
 
     contents = read_bin(path)
     args = contents.args
-    if args["maxn"] and args["bucket"]:
-        index = SubwordIndex.build(contents.words, args["minn"], args["maxn"], args["bucket"])
+    minn, maxn = ngram_lengths(args)
+    if maxn:
+        index = SubwordIndex.build(contents.words, minn, maxn, args["bucket"])
         vectors = word_means(contents.input_rows, index)
     else:
         vectors = contents.input_rows[:len(contents.words)].copy()

@@ -63,6 +63,14 @@ def test_files_of_the_earlier_version_load_but_for_hierarchical_softmax_whose_tr
         if loss == "hs":
             with pytest.raises(ConfigError, match="earlier fastw2v.*Huffman"):
                 loaded.train(corpus_file=corpus, total_words=45_000, epochs=1)
+            again = str(tmp_path / "again.npz")
+            loaded.save(again)  # saved again, by this version: still refused, and not exported
+            with pytest.raises(ConfigError, match="earlier fastw2v"):
+                Word2Vec.load(again).train(corpus_file=corpus, total_words=45_000, epochs=1)
+            from fastw2v.fasttext import save_facebook_model
+
+            with pytest.raises(ConfigError, match="earlier fastw2v"):
+                save_facebook_model(loaded, str(tmp_path / "hs.bin"))
         else:
             loaded.train(corpus_file=corpus, total_words=45_000, epochs=1)
             assert loaded.wv.vectors.tobytes() != model.wv.vectors.tobytes()

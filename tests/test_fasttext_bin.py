@@ -3,6 +3,7 @@
 they write, round-trips its own models exactly, and refuses damaged or foreign files with one
 error naming the file, before allocating what a lying header promises."""
 
+import os
 import struct
 import subprocess
 import sys
@@ -200,6 +201,7 @@ def test_fasttext_settings_it_reads_as_it_uses_them(saved, tmp_path):
                                    vectors_of(theirs.get_word_vector, every), rtol=1e-5, atol=1e-6)
         assert ("walkingly" in mine) == (minn == 0)
         assert fastw2v.load_facebook_model(bad).config.maxn == (5 if minn == 0 else 0)
+        np.testing.assert_array_equal(fastw2v.KeyedVectors.load(bad).vectors, mine.vectors)
 
 
 def test_words_of_any_bytes_and_length_keep_fasttexts_ngrams(tmp_path):
@@ -218,8 +220,18 @@ def test_words_of_any_bytes_and_length_keep_fasttexts_ngrams(tmp_path):
         word = raw.decode("utf-8", "surrogateescape")
         np.testing.assert_allclose(mine[word], theirs.get_word_vector(raw), rtol=1e-5, atol=1e-6)
     again = str(tmp_path / "again.bin")
-    fastw2v.save_facebook_model(fastw2v.load_facebook_model(path), again)
+    model = fastw2v.load_facebook_model(path)
+    fastw2v.save_facebook_model(model, again)
     assert open(again, "rb").read().count(b"caf\xe9\0") == 1
+    with pytest.raises(FormatError, match="cannot be encoded as UTF-8"):  # word2vec and native files
+        model.wv.save_word2vec_format(str(tmp_path / "latin1.txt"))  # hold UTF-8 only
+    long = fastw2v.KeyedVectors(["w" * 12_000, "end"], np.zeros((2, 3), dtype=np.float32))
+    with pytest.raises(FormatError, match="12,000 bytes long"):  # the word2vec readers take 10,000
+        long.save_word2vec_format(str(tmp_path / "long.txt"))
+    done = subprocess.run([sys.executable, "-m", "fastw2v", "vectors", path], input=b"caf\xe9\n",
+                          capture_output=True, env=dict(os.environ, PYTHONIOENCODING="utf-8"))
+    assert done.returncode == 0, done.stderr  # the word's bytes in and out, as fastText prints them
+    assert done.stdout.startswith(b"caf\xe9 ") and len(done.stdout.split()) == 7
 
 
 def test_a_file_gensim_writes_reads_the_same(corpus, tmp_path):

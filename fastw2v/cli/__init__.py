@@ -8,6 +8,7 @@ sub-parser of the command it runs, so it imports only the library modules that c
 """
 
 import argparse
+import os
 import sys
 import warnings
 
@@ -45,6 +46,7 @@ def main(argv=None):
     parser = build_parser(full=_command_named(argv))
     args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
+    _words_as_bytes()
     try:
         return args.handler(args)
     except FastW2VError as exc:
@@ -53,6 +55,22 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("fastw2v: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of the output went away (`fastw2v info ... | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 1
+
+
+def _words_as_bytes():
+    """Standard input and output carry a word's bytes as they are: a word that is not UTF-8 (read
+    from a fastText file, held with ``surrogateescape``) is printed as its bytes, as fastText
+    prints it, and read back the same way."""
+    for stream in (sys.stdin, sys.stdout):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="surrogateescape")
+            except (ValueError, OSError):  # a closed or special stream: leave it as it is
+                pass
 
 
 def _command_named(argv):

@@ -52,6 +52,7 @@ def _run_plot(args):
         raise FastW2VError(f"{args.vectors}: a 2D projection needs vectors of 2 or more "
                            f"dimensions, these have {vectors.vector_size}")
     rows = np.array([vectors.get_vector(word) for word in words])  # unseen words too, with n-grams
-    plot_word_projection(rows, words, args.output, title=args.title)
+    labels = [word.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for word in words]
+    plot_word_projection(rows, labels, args.output, title=args.title)
     print(f"fastw2v: {len(words)} words drawn to {args.output}", file=sys.stderr)
     return 0
