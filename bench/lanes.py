@@ -1,5 +1,17 @@
-"""How many words a round of the cluster's local SGD may hold before quality falls: lanes run in
-turn in this one process, so 8 or 16 lanes can be measured on two cores. Prints a markdown table.
+"""The cluster's lanes run in turn in this one process, so that 8, 16 or 64 lanes can be measured
+on two cores. Two uses:
+
+    python -m bench.lanes CORPUS --lanes 16 --combine tiered-mean --epochs 3 [--sync-words N]
+                          [--alpha A] [--seed S] [--out VECTORS]
+
+trains CORPUS (real text) in `--lanes` lanes as resident replicas (`fastw2v.cluster.replicas`:
+each lane trains its own copy; after every round of `--sync-words` words a lane the replicas are
+averaged over the frequency tier of that round, `tiered-mean`, or over every row, `replica-mean`)
+or with the per-round snapshot design (`snapshot-mean`, `snapshot-sum`, `snapshot-clipped-sum`:
+`fastw2v.cluster.rounds.combine`), then prints one JSON object: its settings, the analogies,
+WordSim353 and SimLex-999 scores of the merged model (gensim's test data), the rows and bytes a
+replica sent, the seconds; `--out` writes the merged model's word2vec text file. One lane is one
+machine on one thread. And, without CORPUS:
 
     python -m bench.lanes [--tokens 1000000] [--lanes 1,2,4,8,16] [--round-words 8000,...]
                           [--rules sum] [--seeds 1,2]
@@ -18,6 +30,7 @@ on lanes × sync words.
 import argparse
 import logging
 import os
+import sys
 import tempfile
 import time
 
@@ -69,6 +82,79 @@ def train_in_turn(model, lanes, sync_words, rule):
     return True
 
 
+REPLICA_RULES = ("tiered-mean", "replica-mean")
+SNAPSHOT_RULES = {"snapshot-mean": "mean", "snapshot-sum": "sum", "snapshot-clipped-sum": "clipped-sum"}
+
+
+def train_replicas(model, lanes, sync_words, rule, first_rows=None):
+    """The epochs of `model`'s cluster run (vocabulary built) as resident replicas, the lanes in
+    turn: each round every lane trains its stretch on its own replica, then the replicas are
+    averaged over the round's tier (`replicas.tier_rows`; "replica-mean": every row) of the
+    words' rows of V and U, and over all of hierarchical softmax's inner nodes; every epoch ends
+    with every row averaged, so the model is then every replica.
+
+    Returns:
+        dict: syncs, rows_sent and bytes_sent (one replica's, over the run), seconds_training.
+    """
+    from fastw2v.cluster.replicas import FIRST_TIER_ROWS, average_rows, tier_rows
+    from fastw2v.cluster.rounds import RoundSchedule, train_stretch_in_place
+
+    schedule = RoundSchedule(model.corpus, lanes, sync_words, model.config.epochs)
+    V, U = model.wv.vectors, model.outputs.trained_rows()
+    n_words = len(model.vocab)
+    word_rows = n_words if model.config.objective.scores_words else 0
+    replicas = [(V.copy(), U.copy()) for _ in range(lanes)]
+    stats = dict(syncs=0, rows_sent=0, bytes_sent=0, seconds_training=0.0)
+    for epoch, round_ in schedule.jobs:
+        for lane, (v, u) in enumerate(replicas):
+            stats["seconds_training"] += train_stretch_in_place(v, u, schedule.task(epoch, round_, lane,
+                                                                                    model.config))[-1]
+        last = round_ == schedule.rounds_per_epoch - 1
+        rows = n_words if rule == "replica-mean" else tier_rows(round_, last, n_words,
+                                                                first_rows or FIRST_TIER_ROWS)
+        sent = average_rows([v for v, _ in replicas], rows)
+        sent += average_rows([u[:word_rows] for _, u in replicas], min(rows, word_rows))
+        sent += average_rows([u[word_rows:] for _, u in replicas], U.shape[0] - word_rows)
+        stats["syncs"] += 1
+        stats["rows_sent"] += rows
+        stats["bytes_sent"] += sent
+    V[:], U[:] = replicas[0]
+    model.wv.invalidate()
+    return stats
+
+
+def real_text_run(corpus, lanes, rule, epochs, sync_words, alpha, seed, out=None):
+    """One run of the CORPUS command (see the module doc): dict (JSON-ready)."""
+    import distributed
+
+    from bench.subword_quality import evaluation_sets, vocabulary_scores
+    from fastw2v.cluster import ClusterSettings
+    from fastw2v.train import Word2Vec
+
+    settings = dict(STANDARD, epochs=epochs, seed=seed, alpha=alpha)
+    start = time.perf_counter()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0",
+                                  silence_logs=logging.ERROR) as cluster, \
+            distributed.Client(cluster) as client:
+        cluster_settings = ClusterSettings(client=client, lanes=lanes, sync_words=sync_words)
+        model = Word2Vec(cluster=cluster_settings, **settings)
+        model.build_vocab(corpus_file=corpus)
+        if rule in REPLICA_RULES:
+            stats = train_replicas(model, lanes, sync_words, rule)
+        elif not train_in_turn(model, lanes, sync_words, SNAPSHOT_RULES[rule]):
+            return dict(settings, lanes=lanes, combine=rule, sync_words=sync_words, diverged=True)
+        else:
+            stats = {}
+        seconds = time.perf_counter() - start
+        questions, pairs = evaluation_sets()
+        scores = vocabulary_scores(model.wv, questions, pairs)
+        if out:
+            model.wv.save_word2vec_format(out)
+    return dict(settings, corpus=os.path.abspath(corpus), lanes=lanes, combine=rule, sync_words=sync_words,
+                vocabulary=len(model.vocab), words=int(model.vocab.total_words), seconds=seconds, **stats,
+                **scores)
+
+
 def accuracy(corpus, questions, client, lanes, round_words, rule, seed):
     """Planted-analogy accuracy after one epoch in `lanes` lanes of round_words / lanes words
     each; None when it diverged."""
@@ -115,7 +201,31 @@ def _ints(text):
     return tuple(int(part) for part in text.split(","))
 
 
+def real_text_main(argv):
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m bench.lanes CORPUS",
+                                     description="Train real text in lanes run in turn; print the scores.")
+    parser.add_argument("corpus", help="a whitespace-separated text file")
+    parser.add_argument("--lanes", type=int, default=4)
+    parser.add_argument("--combine", choices=REPLICA_RULES + tuple(SNAPSHOT_RULES), default="tiered-mean")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--sync-words", type=int, default=100_000, help="words a lane trains per round")
+    parser.add_argument("--alpha", type=float, default=0.025, help="start learning rate")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", help="write the merged model's word2vec text file here")
+    args = parser.parse_args(argv)
+    if not os.path.isfile(args.corpus):
+        parser.error(f"{args.corpus}: not a file")
+    print(json.dumps(real_text_run(args.corpus, args.lanes, args.combine, args.epochs, args.sync_words,
+                                   args.alpha, args.seed, args.out), indent=1))
+    return 0
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and not argv[0].startswith("-"):
+        return real_text_main(argv)
     parser = argparse.ArgumentParser(prog="python -m bench.lanes", description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=TOKENS,
                         help="planted corpus size (default %(default)s)")

@@ -169,6 +169,14 @@ def train_stretch(snapshot, task):
         StretchResult.
     """
     V, U = snapshot.V.copy(), snapshot.U.copy()
+    words, kept, pairs, loss, seconds = train_stretch_in_place(V, U, task)
+    (v_rows, v_delta), (u_rows, u_delta) = changed_rows(V, snapshot.V), changed_rows(U, snapshot.U)
+    return StretchResult(task.lane, words, kept, pairs, loss, (v_rows, u_rows), (v_delta, u_delta), seconds)
+
+
+def train_stretch_in_place(V, U, task):
+    """Train one stretch on V and U themselves (a replica: `fastw2v.cluster.replicas`), with
+    `train_stretch`'s draws. Returns (words, kept, pairs, loss, seconds)."""
     seed = dict(task.settings)["seed"]
     words = kept = pairs = 0
     loss, start = 0.0, time.perf_counter()
@@ -181,9 +189,7 @@ def train_stretch(snapshot, task):
         piece = plan.piece(lo, hi, task.words_before + words, task.total_words, piece_seed)
         w, k, p, piece_loss = piece.run_job((0, 0), V, U, scratch)
         words, kept, pairs, loss = words + int(w), kept + int(k), pairs + int(p), loss + float(piece_loss)
-    seconds = time.perf_counter() - start
-    (v_rows, v_delta), (u_rows, u_delta) = changed_rows(V, snapshot.V), changed_rows(U, snapshot.U)
-    return StretchResult(task.lane, words, kept, pairs, loss, (v_rows, u_rows), (v_delta, u_delta), seconds)
+    return words, kept, pairs, loss, time.perf_counter() - start
 
 
 class StretchPlan(TrainingPlan):

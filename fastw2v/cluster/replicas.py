@@ -1,0 +1,56 @@
+"""Replicas that keep training, synchronised by frequency tier (after Ji et al. 2016, pWord2Vec).
+
+Every lane trains its own copy of the model (a replica) on its part of the corpus, round after
+round, and never waits for the others inside a round. After each round the replicas are
+averaged, but only over the rows of the most frequent words, in tiers: after the k-th round of an
+epoch (k = 1, 2, ...) the first ``first_rows · 2^t`` rows, where 2^t is the largest power of two
+that divides k — the top 1,024 after every round, the top 2,048 after every second one, the top
+4,096 after every fourth, and so on — and every row after the epoch's last round. A word's id is
+its frequency rank, so the rows that every lane moves the most, which are what drift apart, stay
+close, while the rows of rare words, which few lanes touch, cross between lanes rarely (the
+network's traffic per round is then a few thousand rows, not the model).
+
+The rows are averaged with the mean (model averaging); each replica then holds that mean. This
+module holds the rule; who runs it (the cluster's driver, or `bench.lanes` in one process) holds
+the replicas.
+"""
+
+import numpy as np
+
+FIRST_TIER_ROWS = 1024
+
+
+def tier_rows(round_in_epoch, last_round, n_rows, first_rows=FIRST_TIER_ROWS):
+    """How many of the first rows to synchronise after a round.
+
+    Args:
+        round_in_epoch: int ≥ 0, the round just trained (0 is the epoch's first). last_round:
+            whether it was the epoch's last (then every row). n_rows: rows of the matrix.
+        first_rows: int ≥ 1, the first tier's rows.
+    Returns:
+        int in [min(first_rows, n_rows), n_rows].
+    """
+    if last_round:
+        return n_rows
+    k = round_in_epoch + 1
+    doublings = (k & -k).bit_length() - 1  # the power of two that divides k
+    return min(n_rows, first_rows << doublings)
+
+
+def average_rows(matrices, rows):
+    """Set rows [0, rows) of every matrix to their mean over the matrices, in place.
+
+    Args:
+        matrices: list of L float32 arrays of one shape (N, D), one per replica. rows: int ≤ N.
+    Returns:
+        int, the bytes one replica sends for it (rows · D · 4, as an allreduce would).
+    """
+    if len(matrices) == 1 or rows == 0:
+        return 0
+    total = np.zeros((rows, matrices[0].shape[1]), dtype=np.float64)
+    for matrix in matrices:  # float64 sum in lane order: the same mean whatever the lanes' timing
+        total += matrix[:rows]
+    mean = (total / len(matrices)).astype(np.float32)
+    for matrix in matrices:
+        matrix[:rows] = mean
+    return int(mean.nbytes)
