@@ -373,3 +373,53 @@ def test_a_task_that_kills_its_workers_ends_in_one_clear_error():
             distributed.Client(cluster) as client:
         with pytest.raises(ClusterError, match="counting corpus.txt: a task killed its worker"):
             gather(client, client.map(crash, [1], pure=False), "counting corpus.txt")
+
+
+def test_replica_tiers_double_with_the_rounds_and_an_epoch_ends_with_every_row():
+    from fastw2v.cluster.replicas import tier_rows
+
+    assert [tier_rows(r, False, 100_000) for r in range(8)] == [
+        1024, 2048, 1024, 4096, 1024, 2048, 1024, 8192]
+    assert tier_rows(3, True, 100_000) == 100_000  # the epoch's last round: every row
+    assert tier_rows(1023, False, 5_000) == 5_000 and tier_rows(0, False, 700) == 700  # capped by the rows
+    assert tier_rows(1, False, 10_000, first_rows=16) == 32
+
+
+def test_replicas_average_their_first_rows_only():
+    from fastw2v.cluster.replicas import average_rows
+
+    rng = np.random.default_rng(0)
+    replicas = [rng.standard_normal((6, 3)).astype(np.float32) for _ in range(3)]
+    before = [r.copy() for r in replicas]
+    assert average_rows(replicas, 4) == 4 * 3 * 4
+    mean = np.mean([b[:4].astype(np.float64) for b in before], axis=0).astype(np.float32)
+    for replica, old in zip(replicas, before):
+        np.testing.assert_array_equal(replica[:4], mean)
+        np.testing.assert_array_equal(replica[4:], old[4:])  # the rows past the tier: each lane's own
+    alone = [before[0].copy()]
+    assert average_rows(alone, 6) == 0 and alone[0].tobytes() == before[0].tobytes()
+
+
+def test_resident_replicas_in_turn_train_and_send_only_their_tiers(client, planted):
+    """One lane of replicas is one lane of snapshots (to float32 rounding of adding the change
+    back); two lanes, averaged with the learning rate doubled (a mean counts each lane's change
+    half), learn the planted analogies as well as one, and send fewer rows with tiers than with
+    every row each round."""
+    from bench.lanes import train_in_turn, train_replicas
+
+    def built(lanes):
+        settings = dict(SETTINGS, alpha=SETTINGS["alpha"] * lanes)
+        model = Word2Vec(cluster=on_cluster(client, lanes=lanes, sync_words=5_000), **settings)
+        model.build_vocab(corpus_file=planted[0])
+        return model
+
+    one, snapshots = built(1), built(1)
+    train_replicas(one, 1, 5_000, "tiered-mean")
+    assert train_in_turn(snapshots, 1, 5_000, "sum")
+    np.testing.assert_allclose(one.wv.vectors, snapshots.wv.vectors, atol=1e-5)
+    tiered, every = built(2), built(2)
+    sent = train_replicas(tiered, 2, 5_000, "tiered-mean", first_rows=64)
+    all_rows = train_replicas(every, 2, 5_000, "replica-mean")
+    assert sent["syncs"] == all_rows["syncs"] and sent["rows_sent"] < all_rows["rows_sent"] / 2
+    alone = evaluate_analogies(one.wv, planted[1]).accuracy
+    assert evaluate_analogies(tiered.wv, planted[1]).accuracy > alone - 0.05
