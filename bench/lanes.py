@@ -82,21 +82,22 @@ def train_in_turn(model, lanes, sync_words, rule):
     return True
 
 
-REPLICA_RULES = ("tiered-mean", "replica-mean")
+REPLICA_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean")
 SNAPSHOT_RULES = {"snapshot-mean": "mean", "snapshot-sum": "sum", "snapshot-clipped-sum": "clipped-sum"}
 
 
 def train_replicas(model, lanes, sync_words, rule, first_rows=None):
     """The epochs of `model`'s cluster run (vocabulary built) as resident replicas, the lanes in
     turn: each round every lane trains its stretch on its own replica, then the replicas are
-    averaged over the round's tier (`replicas.tier_rows`; "replica-mean": every row) of the
-    words' rows of V and U, and over all of hierarchical softmax's inner nodes; every epoch ends
-    with every row averaged, so the model is then every replica.
+    combined over the round's tier (`replicas.tier_rows`; "replica-mean": every row) of the
+    words' rows of V and U, and over all of hierarchical softmax's inner nodes, by the rule after
+    "tiered-" (`replicas.combine_rows`; "replica-mean": the mean); every epoch ends with every
+    row combined, so the model is then every replica.
 
     Returns:
         dict: syncs, rows_sent and bytes_sent (one replica's, over the run), seconds_training.
     """
-    from fastw2v.cluster.replicas import FIRST_TIER_ROWS, average_rows, tier_rows
+    from fastw2v.cluster.replicas import FIRST_TIER_ROWS, combine_rows, tier_rows
     from fastw2v.cluster.rounds import RoundSchedule, train_stretch_in_place
 
     schedule = RoundSchedule(model.corpus, lanes, sync_words, model.config.epochs)
@@ -104,6 +105,8 @@ def train_replicas(model, lanes, sync_words, rule, first_rows=None):
     n_words = len(model.vocab)
     word_rows = n_words if model.config.objective.scores_words else 0
     replicas = [(V.copy(), U.copy()) for _ in range(lanes)]
+    base_v, base_u = V.copy(), U.copy()  # the rows as last synchronised
+    how = "mean" if rule == "replica-mean" else rule[len("tiered-"):]
     stats = dict(syncs=0, rows_sent=0, bytes_sent=0, seconds_training=0.0)
     for epoch, round_ in schedule.jobs:
         for lane, (v, u) in enumerate(replicas):
@@ -112,9 +115,10 @@ def train_replicas(model, lanes, sync_words, rule, first_rows=None):
         last = round_ == schedule.rounds_per_epoch - 1
         rows = n_words if rule == "replica-mean" else tier_rows(round_, last, n_words,
                                                                 first_rows or FIRST_TIER_ROWS)
-        sent = average_rows([v for v, _ in replicas], rows)
-        sent += average_rows([u[:word_rows] for _, u in replicas], min(rows, word_rows))
-        sent += average_rows([u[word_rows:] for _, u in replicas], U.shape[0] - word_rows)
+        sent = combine_rows([v for v, _ in replicas], base_v, rows, how)
+        outputs = [u[:word_rows] for _, u in replicas], [u[word_rows:] for _, u in replicas]
+        sent += combine_rows(outputs[0], base_u[:word_rows], min(rows, word_rows), how)
+        sent += combine_rows(outputs[1], base_u[word_rows:], U.shape[0] - word_rows, how)
         stats["syncs"] += 1
         stats["rows_sent"] += rows
         stats["bytes_sent"] += sent

@@ -423,3 +423,20 @@ def test_resident_replicas_in_turn_train_and_send_only_their_tiers(client, plant
     assert sent["syncs"] == all_rows["syncs"] and sent["rows_sent"] < all_rows["rows_sent"] / 2
     alone = evaluate_analogies(one.wv, planted[1]).accuracy
     assert evaluate_analogies(tiered.wv, planted[1]).accuracy > alone - 0.05
+
+
+def test_replicas_sum_and_clipped_sum_add_the_lanes_changes_since_the_last_sync():
+    from fastw2v.cluster.replicas import combine_rows
+
+    base = np.zeros((3, 2), dtype=np.float32)
+    lanes = [np.array([[1, 0], [0, 1], [5, 5]], dtype=np.float32),
+             np.array([[1, 0], [0, 0], [7, 7]], dtype=np.float32)]
+    summed = [lane.copy() for lane in lanes]
+    assert combine_rows(summed, base.copy(), 2, "sum") == 2 * 2 * 4
+    np.testing.assert_array_equal(summed[0][:2], [[2, 0], [0, 1]])  # both lanes' changes; one lane's whole
+    np.testing.assert_array_equal(summed[1][2], [7, 7])  # past the tier: untouched
+    clipped, kept = [lane.copy() for lane in lanes], base.copy()
+    combine_rows(clipped, kept, 2, "clipped-sum")
+    np.testing.assert_allclose(clipped[0][0], [np.sqrt(2), 0], rtol=1e-6)  # the same way twice: √2 not 2
+    np.testing.assert_array_equal(clipped[1][1], [0, 1])  # one lane's change: whole
+    np.testing.assert_array_equal(kept[:2], clipped[0][:2])  # the base follows the synchronised rows

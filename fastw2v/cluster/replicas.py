@@ -10,14 +10,19 @@ its frequency rank, so the rows that every lane moves the most, which are what d
 close, while the rows of rare words, which few lanes touch, cross between lanes rarely (the
 network's traffic per round is then a few thousand rows, not the model).
 
-The rows are averaged with the mean (model averaging); each replica then holds that mean. This
-module holds the rule; who runs it (the cluster's driver, or `bench.lanes` in one process) holds
-the replicas.
+How a synchronised row is combined (`combine_rows`): "mean", the replicas' mean (model
+averaging: each lane's change counts 1/L, so the learning rate must rise with the lanes); "sum",
+the last synchronised value plus every lane's change since (Hogwild's outcome at the rate of one
+machine); "clipped-sum", that sum shortened to √n times the longest lane's change where it is
+longer (n: the lanes that changed the row; `rounds.combine`'s rule). Each replica then holds the
+result. This module holds the rules; who runs them (the cluster's driver, or `bench.lanes` in one
+process) holds the replicas.
 """
 
 import numpy as np
 
 FIRST_TIER_ROWS = 1024
+RULES = ("mean", "sum", "clipped-sum")
 
 
 def tier_rows(round_in_epoch, last_round, n_rows, first_rows=FIRST_TIER_ROWS):
@@ -54,3 +59,35 @@ def average_rows(matrices, rows):
     for matrix in matrices:
         matrix[:rows] = mean
     return int(mean.nbytes)
+
+
+def combine_rows(matrices, base, rows, rule):
+    """Combine rows [0, rows) of the replicas by `rule` (see the module doc), in place: every
+    replica and `base` (their last synchronised values) then hold the result.
+
+    Args:
+        matrices: list of L float32 (N, D), one per replica. base: float32 (N, D). rows: int ≤ N.
+    Returns:
+        int, the bytes one replica sends for it (rows · D · 4; none with one replica).
+    """
+    if rows == 0:
+        return 0
+    if rule == "mean" or len(matrices) == 1:
+        sent = average_rows(matrices, rows)
+        base[:rows] = matrices[0][:rows]
+        return sent
+    old = base[:rows].astype(np.float64)
+    changes = [matrix[:rows] - old for matrix in matrices]
+    total = np.sum(changes, axis=0)
+    if rule == "clipped-sum":
+        squared = np.array([np.einsum("ij,ij->i", c, c) for c in changes])  # (L, rows)
+        lanes = np.count_nonzero(squared, axis=0)
+        bound = lanes * squared.max(axis=0)
+        length = np.einsum("ij,ij->i", total, total)
+        over = length > bound
+        total[over] *= np.sqrt(bound[over] / length[over])[:, None]
+    new = (old + total).astype(np.float32)
+    for matrix in matrices:
+        matrix[:rows] = new
+    base[:rows] = new
+    return int(new.nbytes)
