@@ -7,6 +7,7 @@ on two cores. Two uses:
 trains CORPUS (real text) in `--lanes` lanes as resident replicas (`fastw2v.cluster.replicas`:
 each lane trains its own copy; after every round of `--sync-words` words a lane the replicas are
 averaged over the frequency tier of that round, `tiered-mean`, or over every row, `replica-mean`)
+or trains every lane apart and merges them once by alignment (`align`: `replicas.aligned_merge`),
 or with the per-round snapshot design (`snapshot-mean`, `snapshot-sum`, `snapshot-clipped-sum`:
 `fastw2v.cluster.rounds.combine`), then prints one JSON object: its settings, the analogies,
 WordSim353 and SimLex-999 scores of the merged model (gensim's test data), the rows and bytes a
@@ -127,6 +128,28 @@ def train_replicas(model, lanes, sync_words, rule, first_rows=None):
     return stats
 
 
+def train_aligned(model, lanes, iterations=5):
+    """The epochs of `model`'s cluster run (vocabulary built), each lane training its own copy
+    from the one initial model on its part of the corpus with no synchronisation, its lanes in
+    turn; then the copies' word vectors merged by alignment (`replicas.aligned_merge`; a lane
+    saw the words whose rows it changed). Returns dict: seconds_training."""
+    from fastw2v.cluster.replicas import aligned_merge
+    from fastw2v.cluster.rounds import RoundSchedule, train_stretch_in_place
+
+    schedule = RoundSchedule(model.corpus, lanes, model.corpus.n_words, model.config.epochs)
+    V, U = model.wv.vectors, model.outputs.trained_rows()
+    replicas = [(V.copy(), U.copy()) for _ in range(lanes)]
+    seconds = 0.0
+    for epoch, round_ in schedule.jobs:
+        for lane, (v, u) in enumerate(replicas):
+            seconds += train_stretch_in_place(v, u, schedule.task(epoch, round_, lane, model.config))[-1]
+    seen = np.array([np.any(v != V, axis=1) for v, _ in replicas])
+    V[:] = aligned_merge([v for v, _ in replicas], seen, iterations)
+    U[:] = replicas[0][1]
+    model.wv.invalidate()
+    return {"seconds_training": seconds, "syncs": 0, "rows_sent": 0, "bytes_sent": 0}
+
+
 def real_text_run(corpus, lanes, rule, epochs, sync_words, alpha, seed, out=None):
     """One run of the CORPUS command (see the module doc): dict (JSON-ready)."""
     import distributed
@@ -143,7 +166,9 @@ def real_text_run(corpus, lanes, rule, epochs, sync_words, alpha, seed, out=None
         cluster_settings = ClusterSettings(client=client, lanes=lanes, sync_words=sync_words)
         model = Word2Vec(cluster=cluster_settings, **settings)
         model.build_vocab(corpus_file=corpus)
-        if rule in REPLICA_RULES:
+        if rule == "align":
+            stats = train_aligned(model, lanes)
+        elif rule in REPLICA_RULES:
             stats = train_replicas(model, lanes, sync_words, rule)
         elif not train_in_turn(model, lanes, sync_words, SNAPSHOT_RULES[rule]):
             return dict(settings, lanes=lanes, combine=rule, sync_words=sync_words, diverged=True)
@@ -212,7 +237,8 @@ def real_text_main(argv):
                                      description="Train real text in lanes run in turn; print the scores.")
     parser.add_argument("corpus", help="a whitespace-separated text file")
     parser.add_argument("--lanes", type=int, default=4)
-    parser.add_argument("--combine", choices=REPLICA_RULES + tuple(SNAPSHOT_RULES), default="tiered-mean")
+    parser.add_argument("--combine", choices=REPLICA_RULES + ("align",) + tuple(SNAPSHOT_RULES),
+                        default="tiered-mean")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--sync-words", type=int, default=100_000, help="words a lane trains per round")
     parser.add_argument("--alpha", type=float, default=0.025, help="start learning rate")

@@ -423,6 +423,12 @@ def test_resident_replicas_in_turn_train_and_send_only_their_tiers(client, plant
     assert sent["syncs"] == all_rows["syncs"] and sent["rows_sent"] < all_rows["rows_sent"] / 2
     alone = evaluate_analogies(one.wv, planted[1]).accuracy
     assert evaluate_analogies(tiered.wv, planted[1]).accuracy > alone - 0.05
+    from bench.lanes import train_aligned
+
+    aligned = Word2Vec(cluster=on_cluster(client, lanes=2, sync_words=5_000), **SETTINGS)
+    aligned.build_vocab(corpus_file=planted[0])
+    train_aligned(aligned, 2)  # two halves of 300,000 words, apart: far below one lane, above chance
+    assert evaluate_analogies(aligned.wv, planted[1]).accuracy > 0.2
 
 
 def test_replicas_sum_and_clipped_sum_add_the_lanes_changes_since_the_last_sync():
@@ -440,3 +446,19 @@ def test_replicas_sum_and_clipped_sum_add_the_lanes_changes_since_the_last_sync(
     np.testing.assert_allclose(clipped[0][0], [np.sqrt(2), 0], rtol=1e-6)  # the same way twice: √2 not 2
     np.testing.assert_array_equal(clipped[1][1], [0, 1])  # one lane's change: whole
     np.testing.assert_array_equal(kept[:2], clipped[0][:2])  # the base follows the synchronised rows
+
+
+def test_aligned_merge_undoes_each_models_rotation():
+    """Models that are one model rotated (and a little noise) merge into it, in the first
+    model's frame; a word one model never saw is taken from the others."""
+    from fastw2v.cluster.replicas import aligned_merge
+
+    rng = np.random.default_rng(1)
+    truth = rng.standard_normal((300, 8))
+    rotations = [np.linalg.qr(rng.standard_normal((8, 8)))[0] for _ in range(3)]
+    models = [(truth @ q + 0.01 * rng.standard_normal(truth.shape)).astype(np.float32) for q in rotations]
+    seen = np.ones((3, 300), dtype=bool)
+    seen[1, :10] = False
+    models[1][:10] = 99.0  # never trained: must not count
+    merged = aligned_merge(models, seen)
+    np.testing.assert_allclose(merged, truth @ rotations[0], atol=0.04)  # the noise: 0.01 a value

@@ -91,3 +91,34 @@ def combine_rows(matrices, base, rows, rule):
         matrix[:rows] = new
     base[:rows] = new
     return int(new.nbytes)
+
+
+def aligned_merge(matrices, seen, iterations=5):
+    """Merge independently trained models of one vocabulary into one (after Anand et al. 2019,
+    ALiR): each is rotated onto a reference by the orthogonal map that best fits the words both
+    know (orthogonal Procrustes: for M·W ≈ R over those rows, W = P·Qᵀ where Mᵀ·R = P·Σ·Qᵀ), the
+    reference is then each word's mean over the models that saw it, and the two steps repeat.
+    The first reference is the first model; the merged model stays in its frame.
+
+    Args:
+        matrices: list of L float32 (N, D), the models' word vectors. seen: bool (L, N), which
+            words each model trained (a word none saw keeps the first model's row).
+        iterations: int ≥ 1, alignment rounds.
+    Returns:
+        float32 (N, D).
+    """
+    seen = np.asarray(seen, dtype=bool)
+    models = [m.astype(np.float64) for m in matrices]
+    reference = models[0].copy()
+    known = seen.any(axis=0)
+    for _ in range(iterations):
+        aligned = []
+        for model, mask in zip(models, seen):
+            shared = mask & known
+            left, _, right = np.linalg.svd(model[shared].T @ reference[shared])
+            aligned.append(model @ (left @ right))
+        weights = seen.astype(np.float64)
+        total = sum(w[:, None] * a for w, a in zip(weights, aligned))
+        counts = weights.sum(axis=0)
+        reference = np.where(known[:, None], total / np.maximum(counts, 1)[:, None], models[0])
+    return reference.astype(np.float32)
