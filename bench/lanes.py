@@ -175,6 +175,8 @@ def real_text_run(corpus, lanes, rule, epochs, sync_words, alpha, seed, out=None
         else:
             stats = {}
         seconds = time.perf_counter() - start
+        if not np.isfinite(model.wv.vectors).all():
+            return dict(settings, lanes=lanes, combine=rule, sync_words=sync_words, diverged=True, **stats)
         questions, pairs = evaluation_sets()
         scores = vocabulary_scores(model.wv, questions, pairs)
         if out:
