@@ -15,14 +15,14 @@ averaging: each lane's change counts 1/L, so the learning rate must rise with th
 the last synchronised value plus every lane's change since (Hogwild's outcome at the rate of one
 machine); "clipped-sum", that sum shortened to √n times the longest lane's change where it is
 longer (n: the lanes that changed the row; `rounds.combine`'s rule). Each replica then holds the
-result. This module holds the rules; who runs them (the cluster's driver, or `bench.lanes` in one
-process) holds the replicas.
+result. The other way, `aligned_merge`, lets the lanes train apart and merges them once, by
+rotating each onto the others. This module holds the rules; who runs them (the cluster's driver,
+or `bench.lanes` in one process) holds the replicas.
 """
 
 import numpy as np
 
 FIRST_TIER_ROWS = 1024
-RULES = ("mean", "sum", "clipped-sum")
 
 
 def tier_rows(round_in_epoch, last_round, n_rows, first_rows=FIRST_TIER_ROWS):
