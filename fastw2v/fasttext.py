@@ -4,9 +4,9 @@ thread; its ``wv`` (`FastTextKeyedVectors`) gives a vector to words never seen i
 
 The model saves, loads and resumes as `Word2Vec` does (its n-grams' rows beside the words' in
 the native file), and reads and writes fastText's ``.bin`` files with gensim's function names
-(`load_facebook_model`, `load_facebook_vectors`, `save_facebook_model`). What it does not do yet,
-and says so (a `ConfigError`): grow its vocabulary (``build_vocab(update=True)``), train on a
-cluster.
+(`load_facebook_model`, `load_facebook_vectors`, `save_facebook_model`), and grows its vocabulary
+as gensim's does (``build_vocab(update=True)``). What it does not do yet, and says so (a
+`ConfigError`): train on a cluster.
 """
 
 import numpy as np
@@ -18,7 +18,7 @@ from fastw2v.errors import ConfigError, FastW2VError, FormatError
 from fastw2v.fasttext_vectors import FastTextKeyedVectors
 from fastw2v.train import Word2Vec
 from fastw2v.vocab import Vocabulary
-from fastw2v.weights import OutputRows, initial_vectors
+from fastw2v.weights import OutputRows, grown_vectors, initial_vectors
 
 INIT_CHUNK_ROWS = 1 << 16  # n-gram rows drawn at a time: no second (bucket, D) array
 
@@ -63,24 +63,39 @@ class FastText(Word2Vec):
     max_n = property(lambda self: self.config.maxn)
 
     def _adopt_vocabulary(self, vocab, update):
-        """New input rows for the words and the n-grams, or (update) a refusal."""
+        """New input rows for the words and the n-grams, or (update, gensim's online update) the
+        old words' and the n-grams' rows kept and new words' rows drawn as `Word2Vec`'s are."""
         if not self.config.subwords:
             return super()._adopt_vocabulary(vocab, update)
-        if update:
-            raise ConfigError("a FastText model's vocabulary cannot grow yet (build_vocab(update=True)): "
-                              "build a new model on the whole corpus")
-        self.vocab = vocab
         n, dim, bucket = len(vocab), self.config.vector_size, self.config.bucket
-        rows = np.empty((n + bucket, dim), dtype=np.float32)
-        rows[:n] = initial_vectors(n, dim, self.config.seed)
-        for lo in range(0, bucket, INIT_CHUNK_ROWS):
-            hi = min(bucket, lo + INIT_CHUNK_ROWS)
-            rows[n + lo:n + hi] = initial_vectors(hi - lo, dim, [self.config.seed, 1, lo])
+        if update:
+            rows = self._grown_rows(n)
+            self.outputs = self.outputs.grown(n)
+        else:
+            rows = np.empty((n + bucket, dim), dtype=np.float32)
+            rows[:n] = initial_vectors(n, dim, self.config.seed)
+            for lo in range(0, bucket, INIT_CHUNK_ROWS):
+                hi = min(bucket, lo + INIT_CHUNK_ROWS)
+                rows[n + lo:n + hi] = initial_vectors(hi - lo, dim, [self.config.seed, 1, lo])
+            self.outputs = OutputRows(self.config, n)
+            self._untrainable = None
+        self.vocab = vocab
         self.wv = FastTextKeyedVectors(vocab.words, rows, self.config.minn, self.config.maxn, bucket)
         self.wv.expandos["count"] = np.array(vocab.counts, dtype=np.int64)
-        self.outputs = OutputRows(self.config, n)
-        self._untrainable = None
         self.progress = None
+
+    def _grown_rows(self, n_words):
+        """The input rows for n_words words (the old ones first): float32 (n_words + bucket, D), a
+        new array (the old one is let go after: for a moment both are held)."""
+        old_rows = self._input_rows()
+        old = len(self.vocab)
+        if n_words == old:
+            return old_rows
+        rows = np.empty((n_words + self.config.bucket, old_rows.shape[1]), dtype=np.float32)
+        rows[:old] = old_rows[:old]
+        rows[old:n_words] = grown_vectors(old_rows[:old], n_words, self.config.seed)
+        rows[n_words:] = old_rows[old:]
+        return rows
 
     def _input_rows(self):
         if isinstance(self.wv, FastTextKeyedVectors):

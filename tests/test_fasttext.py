@@ -134,8 +134,6 @@ def test_an_interrupted_run_resumes_to_the_same_rows(tmp_path):
 
 
 def test_what_is_not_built_yet_is_refused(model):
-    with pytest.raises(ConfigError, match="cannot grow"):
-        model.build_vocab(sentences(10, seed=3), update=True)
     with pytest.raises(ConfigError, match="word_ngrams"):
         fastw2v.FastText(word_ngrams=2)
     with pytest.raises(ConfigError, match="mean"):
@@ -167,3 +165,20 @@ def test_the_command_line_trains_what_the_api_trains_and_prints_unseen_words_vec
     refused = run_cli("train", str(corpus), "-o", str(tmp_path / "v.txt"), "--minn", "2")
     assert refused.returncode == 1 and "--subwords" in refused.stderr
 
+
+
+def test_the_vocabulary_grows_as_gensims_does():
+    """build_vocab(update=True): the old words keep their rows and the n-grams theirs, new words
+    get rows and, after training on the new text, vectors near their kin's."""
+    model = fastw2v.FastText(sentences(), sg=1, **SMALL)
+    old_rows, old_words = model.wv.input_rows.copy(), list(model.wv.index_to_key)
+    more = [["walkings", "talkings", "walk", "talk"] * 4] * 200
+    model.build_vocab(more, update=True)
+    assert model.wv.index_to_key[:len(old_words)] == old_words and "walkings" in model.wv.key_to_index
+    n_old, n_new = len(old_words), len(model.wv)
+    np.testing.assert_array_equal(model.wv.vectors_vocab[:n_old], old_rows[:n_old])
+    np.testing.assert_array_equal(model.wv.vectors_ngrams, old_rows[n_old:])
+    assert model.wv.input_rows.shape == (n_new + 5000, 16) and model.syn1neg.shape[0] == n_new
+    model.train(more, total_examples=len(more), epochs=2)
+    assert np.isfinite(model.wv.vectors).all()
+    assert model.wv.similarity("walkings", "walking") > model.wv.similarity("walkings", "cook")
