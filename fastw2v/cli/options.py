@@ -21,14 +21,26 @@ def load_query_vectors(path):
         from fastw2v.fasttext import load_facebook_vectors
 
         return load_facebook_vectors(path)
-    if found == formats.NATIVE:
+    if found == formats.NATIVE and _holds_ngrams(path):
         from fastw2v.fasttext import load_model
 
         try:
             return load_model(path).wv
-        except FormatError:  # vectors saved alone (KeyedVectors.save), no model
+        except FormatError:  # vectors saved alone, no model: read as vectors (its error, if any)
             pass
     return KeyedVectors.load(path)
+
+
+def _holds_ngrams(path):
+    """Whether a native file holds n-gram rows (a model of ``train --subwords``), from its
+    members' names alone (the vectors of any other native file are read as they are)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "ngram_vectors.npy" in archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def load_knowing(path, words):
