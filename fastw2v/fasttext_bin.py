@@ -107,7 +107,7 @@ def read_bin(path):
             raise FormatError(f"{path}: too short for a fastText model ({size} bytes)")
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             args = _read_args(path, data)
-            words, counts, ntokens, at = _read_dictionary(path, data, args)
+            words, counts, ntokens, at = _read_dictionary(path, data)
             input_shape = _matrix_shape(path, data, at, "input", len(words) + args["bucket"], args["dim"])
             output_at = at + _MATRIX_HEAD.size + 4 * input_shape[0] * input_shape[1]
             output_shape = _matrix_shape(path, data, output_at, "output", len(words), args["dim"])
@@ -144,7 +144,7 @@ def _read_args(path, data):
     return args
 
 
-def _read_dictionary(path, data, args):
+def _read_dictionary(path, data):
     """(words, counts int64 (V,), ntokens, the offset after the dictionary)."""
     n_entries, n_words, n_labels, ntokens, pruned = _DICT_HEAD.unpack_from(data, 8 + _ARGS.size)
     at = 8 + _ARGS.size + _DICT_HEAD.size
@@ -153,9 +153,11 @@ def _read_dictionary(path, data, args):
     if n_labels:
         raise FormatError(f"{path}: {n_labels} labels: a supervised fastText model (a classifier); fastw2v "
                           "reads word-vector models")
-    if not 0 < n_words == n_entries or n_entries * _MIN_ENTRY_BYTES > len(data) - at:
-        raise FormatError(f"{path}: a dictionary of {n_entries} entries ({n_words} words), more than the "
-                          f"file's {len(data)} bytes hold (truncated or damaged)")
+    if not 0 < n_words == n_entries:
+        raise FormatError(f"{path}: a dictionary of {n_entries} entries but {n_words} words (damaged?)")
+    if n_entries * _MIN_ENTRY_BYTES > len(data) - at:
+        raise FormatError(f"{path}: a dictionary of {n_entries} entries, more than the file's {len(data)} "
+                          "bytes hold (truncated or damaged)")
     if pruned != -1:
         raise FormatError(f"{path}: a pruned (quantised, .ftz) fastText model; fastw2v reads full ones")
     words, counts, seen = [], np.empty(n_words, dtype=np.int64), set()
