@@ -103,3 +103,17 @@ def test_usage_errors_exit_2(files, arguments, capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main([files["text"] if a == "VECTORS" else a for a in arguments])
     assert exited.value.code == 2 and "usage: fastw2v" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(files):
+    """`fastw2v vectors FILE | head -1`: the closed pipe is not a traceback."""
+    import subprocess
+    import sys
+
+    words = " ".join(planted_analogies().index_to_key[:50])
+    command = [sys.executable, "-m", "fastw2v", "vectors", files["text"]] + words.split() * 200
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.readline()
+    process.stdout.close()  # as `head -1` does, long before the 10,000 lines are written
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 1 and "Traceback" not in stderr and "Error" not in stderr, stderr
