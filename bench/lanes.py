@@ -99,7 +99,7 @@ def train_replicas(model, lanes, sync_words, rule, first_rows=None):
         dict: syncs, rows_sent and bytes_sent (one replica's, over the run), seconds_training.
     """
     from fastw2v.cluster.replicas import FIRST_TIER_ROWS, combine_rows, tier_rows
-    from fastw2v.cluster.rounds import RoundSchedule, train_stretch_in_place
+    from fastw2v.cluster.rounds import RoundSchedule
 
     schedule = RoundSchedule(model.corpus, lanes, sync_words, model.config.epochs)
     V, U = model.wv.vectors, model.outputs.trained_rows()
@@ -110,9 +110,7 @@ def train_replicas(model, lanes, sync_words, rule, first_rows=None):
     how = "mean" if rule == "replica-mean" else rule[len("tiered-"):]
     stats = dict(syncs=0, rows_sent=0, bytes_sent=0, seconds_training=0.0)
     for epoch, round_ in schedule.jobs:
-        for lane, (v, u) in enumerate(replicas):
-            stats["seconds_training"] += train_stretch_in_place(v, u, schedule.task(epoch, round_, lane,
-                                                                                    model.config))[-1]
+        stats["seconds_training"] += _train_round(replicas, schedule, epoch, round_, model.config)
         last = round_ == schedule.rounds_per_epoch - 1
         rows = n_words if rule == "replica-mean" else tier_rows(round_, last, n_words,
                                                                 first_rows or FIRST_TIER_ROWS)
@@ -128,21 +126,28 @@ def train_replicas(model, lanes, sync_words, rule, first_rows=None):
     return stats
 
 
+def _train_round(replicas, schedule, epoch, round_, config):
+    """Every lane's stretch of one round on its own replica, lane after lane; returns the
+    kernels' seconds."""
+    from fastw2v.cluster.rounds import train_stretch_in_place
+
+    return sum(train_stretch_in_place(v, u, schedule.task(epoch, round_, lane, config))[-1]
+               for lane, (v, u) in enumerate(replicas))
+
+
 def train_aligned(model, lanes, iterations=5):
     """The epochs of `model`'s cluster run (vocabulary built), each lane training its own copy
     from the one initial model on its part of the corpus with no synchronisation, its lanes in
     turn; then the copies' word vectors merged by alignment (`replicas.aligned_merge`; a lane
     saw the words whose rows it changed). Returns dict: seconds_training."""
     from fastw2v.cluster.replicas import aligned_merge
-    from fastw2v.cluster.rounds import RoundSchedule, train_stretch_in_place
+    from fastw2v.cluster.rounds import RoundSchedule
 
     schedule = RoundSchedule(model.corpus, lanes, model.corpus.n_words, model.config.epochs)
     V, U = model.wv.vectors, model.outputs.trained_rows()
     replicas = [(V.copy(), U.copy()) for _ in range(lanes)]
-    seconds = 0.0
-    for epoch, round_ in schedule.jobs:
-        for lane, (v, u) in enumerate(replicas):
-            seconds += train_stretch_in_place(v, u, schedule.task(epoch, round_, lane, model.config))[-1]
+    seconds = sum(_train_round(replicas, schedule, epoch, round_, model.config)
+                  for epoch, round_ in schedule.jobs)
     seen = np.array([np.any(v != V, axis=1) for v, _ in replicas])
     V[:] = aligned_merge([v for v, _ in replicas], seen, iterations)
     U[:] = replicas[0][1]
@@ -154,7 +159,7 @@ def real_text_run(corpus, lanes, rule, epochs, sync_words, alpha, seed, out=None
     """One run of the CORPUS command (see the module doc): dict (JSON-ready)."""
     import distributed
 
-    from bench.subword_quality import evaluation_sets, vocabulary_scores
+    from bench.realtext import evaluation_sets, vocabulary_scores
     from fastw2v.cluster import ClusterSettings
     from fastw2v.train import Word2Vec
 

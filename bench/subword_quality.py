@@ -30,27 +30,11 @@ import time
 
 import numpy as np
 
+from bench.realtext import evaluation_sets, vocabulary_scores
+
 MIN_COUNT = 5
 SETTINGS = dict(dim=100, window=5, negative=5, minn=3, maxn=6, bucket=2_000_000, sample=1e-4, alpha=0.05)
 HELD_OUT_SHARE = 1 / 3
-
-
-def gensim_test_file(name):
-    """The path of one of gensim's evaluation files (questions-words.txt, wordsim353.tsv,
-    simlex999.txt)."""
-    import gensim
-
-    return os.path.join(os.path.dirname(gensim.__file__), "test", "test_data", name)
-
-
-def evaluation_sets():
-    """(analogy questions, {name: word pairs}) from gensim's test data."""
-    from fastw2v.evaluate import read_analogies, read_word_pairs
-
-    questions = read_analogies(gensim_test_file("questions-words.txt"))
-    pairs = {"ws353": read_word_pairs(gensim_test_file("wordsim353.tsv")),
-             "simlex": read_word_pairs(gensim_test_file("simlex999.txt"))}
-    return questions, pairs
 
 
 def word_counts(path):
@@ -114,18 +98,6 @@ def train_fasttext(path, seed, epochs, threads):
 
 
 TRAINERS = {"fastw2v": train_fastw2v, "fasttext": train_fasttext}
-
-
-def vocabulary_scores(vectors, questions, pairs):
-    """{analogy, analogy_coverage, <pair set>, <pair set>_oov} on a model's vocabulary words."""
-    from fastw2v.evaluate import evaluate_analogies, evaluate_word_pairs
-
-    analogies = evaluate_analogies(vectors, questions)
-    scores = {"analogy": analogies.accuracy, "analogy_coverage": analogies.coverage}
-    for name, sets in pairs.items():
-        result = evaluate_word_pairs(vectors, sets)
-        scores[name], scores[f"{name}_oov"] = result.spearman, result.oov
-    return scores
 
 
 def unseen_pair_score(vector_of, pairs, held_out):
