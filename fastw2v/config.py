@@ -9,6 +9,10 @@ from fastw2v.objectives import LOSSES, NEGATIVE_LOSSES, OBJECTIVES, SKIP_GRAM_MO
 
 MODES = SKIP_GRAM_MODES
 DEFAULT_ALPHA = {True: 0.025, False: 0.05}  # skip-gram, CBOW (the C tool's defaults)
+DEVICES = ("cpu", "cuda")
+# The CUDA kernels keep a window's contexts and targets in shared memory of fixed size.
+CUDA_MAX_WINDOW = 16
+CUDA_MAX_TARGETS = 32  # the center's row and up to 31 negatives
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class TrainConfig:
             is the mean of its row and its n-grams' rows, of lengths minn to maxn, hashed into
             bucket rows; maxn 0: none (word2vec). Skip-gram in the default mode and CBOW with
             the mean, with negatives and/or hierarchical softmax.
+        device: "cpu" (this machine's threads) or "cuda" (a GPU through numba.cuda,
+            `fastw2v.gpu`): negative sampling, skip-gram in either mode or CBOW, without
+            n-grams; window ≤ CUDA_MAX_WINDOW, negative < CUDA_MAX_TARGETS.
     """
 
     vector_size: int = 100
@@ -69,6 +76,7 @@ class TrainConfig:
     minn: int = 3
     maxn: int = 0
     bucket: int = 2_000_000
+    device: str = "cpu"
 
     def __post_init__(self):
         if self.alpha is None:
@@ -112,6 +120,7 @@ class TrainConfig:
             raise ConfigError(f"mode {self.mode!r} is skip-gram's; CBOW already shares one set of "
                               "targets per center: use mode 'default'")
         self._validate_subwords()
+        self._validate_device()
         if self.kernel_key not in self.objective.kernel_keys:
             if not self.sg:
                 raise ConfigError(f"the {self.loss} loss trains CBOW with the mean of the context rows "
@@ -132,6 +141,23 @@ class TrainConfig:
         if self.kernel_key not in ("default", "cbow") or self.objective.scores_vocabulary:
             raise ConfigError("n-grams (maxn > 0) train skip-gram in the default mode and CBOW with the "
                               "mean, with negatives and/or hierarchical softmax")
+
+    def _validate_device(self):
+        if self.device not in DEVICES:
+            raise ConfigError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.device != "cuda":
+            return
+        if self.loss != "neg":
+            raise ConfigError(f"the CUDA kernels train negative sampling (loss 'neg'); the {self.loss} "
+                              "loss trains with device 'cpu'")
+        if self.subwords:
+            raise ConfigError("the CUDA kernels train word vectors without character n-grams (maxn 0); "
+                              "n-grams train with device 'cpu'")
+        if self.window > CUDA_MAX_WINDOW:
+            raise ConfigError(f"window {self.window}: the CUDA kernels take window ≤ {CUDA_MAX_WINDOW}")
+        if self.negative >= CUDA_MAX_TARGETS:
+            raise ConfigError(f"negative {self.negative}: the CUDA kernels take negative ≤ "
+                              f"{CUDA_MAX_TARGETS - 1}")
 
     @property
     def subwords(self):

@@ -73,6 +73,7 @@ class DiffResult:
     reference_loss: float
     tolerance: float
     subwords: object = None  # (minn, maxn, bucket) of a subword run, else None
+    device: str = "cpu"
 
     @property
     def max_abs_diff(self):
@@ -213,15 +214,19 @@ def compare(name, kernel, expected, words):
                       float(relative[rel_row, rel_dim]), words[rel_row], int(rel_dim))
 
 
-def run(corpus_file=None, precision="float64", kernel=None, subwords=None, **settings):
+def run(corpus_file=None, precision="float64", kernel=None, subwords=None, device="cpu", threads=None,
+        **settings):
     """Train with recording, replay through the reference, compare.
 
     Args:
         corpus_file: a text corpus; None writes a generated Zipfian one (4,000 tokens, 150 words).
         precision: "float64" or "float32", the kernel's dtype (the reference is float64).
-        kernel: a span kernel to check instead of the one the settings choose (tests plant bugs).
+        kernel: a kernel to check instead of the one the settings choose (tests plant bugs): a
+            span kernel, or for "cuda" a `cuda_kernels.compile_train_kernel` one.
         subwords: None, or (minn, maxn, bucket): train and replay with character n-grams
             (`subword_kernels`, `replay_subword_step`); V is then the words' rows and the bucket's.
+        device: "cpu", or "cuda": the CUDA kernels (`fastw2v.gpu`), one block of `threads`
+            threads (None: a warp's) training the windows in corpus order.
         settings: TrainConfig settings over DIFF_DEFAULTS; workers must be 1.
     Returns:
         DiffResult.
@@ -233,24 +238,27 @@ def run(corpus_file=None, precision="float64", kernel=None, subwords=None, **set
     if settings.get("workers", 1) != 1:
         raise ConfigError("diff replays the updates in order: it needs --threads 1 (several threads "
                           "interleave their updates in an order nothing records)")
+    if device == "cuda" and subwords is not None:
+        raise ConfigError("the CUDA kernels train word vectors with negative sampling: diff --device cuda "
+                          "checks them without --subwords")
     settings = {**DIFF_DEFAULTS, **settings, "workers": 1}
     with tempfile.TemporaryDirectory(prefix="fastw2v-diff-") as scratch_dir:
         if corpus_file is None:
             corpus_file = os.path.join(scratch_dir, "generated.txt")
             write_zipf_corpus(corpus_file, DEFAULT_CORPUS_TOKENS, DEFAULT_CORPUS_WORDS, seed=settings["seed"])
         loss = loss_from_gensim(settings.pop("hs", 0), settings.pop("loss", None), settings["negative"])
-        config = TrainConfig(**settings, loss=loss)
+        config = TrainConfig(**settings, loss=loss, device=device)
         prepared = LocalBackend().build_vocab(config, None, corpus_file, None)
         try:
-            return _diff(config, prepared.vocab, prepared.corpus, precision, kernel, subwords)
+            return _diff(config, prepared.vocab, prepared.corpus, precision, kernel, subwords, threads)
         finally:
             if prepared.workdir is not None:
                 prepared.workdir.cleanup()
 
 
-def _diff(cfg, vocab, corpus, precision, kernel, subwords=None):
-    """Train `corpus` once with recording, from the weights a model of `cfg` starts with, and
-    replay it through the reference. Returns DiffResult."""
+def _diff(cfg, vocab, corpus, precision, kernel, subwords=None, threads=None):
+    """Train `corpus` once with recording, from the weights a model of `cfg` starts with (on
+    `cfg.device`), and replay it through the reference. Returns DiffResult."""
     dtype = PRECISIONS[precision]
     n = len(vocab)
     vectors = initial_vectors(n, cfg.vector_size, cfg.seed)
@@ -262,14 +270,14 @@ def _diff(cfg, vocab, corpus, precision, kernel, subwords=None):
     V, U = vectors.astype(dtype), outputs.astype(dtype)
     ref_V, ref_U = vectors.astype(np.float64), outputs.astype(np.float64)
     plan = TrainingPlan(cfg, vocab, corpus, index)
-    if kernel is not None:
+    if kernel is not None and cfg.device == "cpu":
         plan.kernel = kernel
-    scratch = plan.scratch(dtype)
+    train_job = _job_trainer(cfg, plan, V, U, threads, kernel)
     updates = steps = 0
     kernel_loss = reference_loss = 0.0
-    for job in plan.jobs:
+    for j, job in enumerate(plan.jobs):
         recorder = Recorder(plan.job_words(job) * 2 * cfg.window, cfg.window, plan.negative)
-        _, _, pairs, job_loss = plan.run_job(job, V, U, scratch, recorder.buffers)
+        pairs, job_loss = train_job(j, recorder)
         recording = recorder.recording()
         recorded = len(recording) if cfg.sg else len(list(recording.steps()))
         if recorded != pairs:
@@ -283,6 +291,7 @@ def _diff(cfg, vocab, corpus, precision, kernel, subwords=None):
             steps += 1
         updates += pairs
         kernel_loss += job_loss
+    train_job(None, None)
     words = list(vocab.words) + ([f"ngram-row{r}" for r in range(index.bucket)] if index is not None else [])
     n = word_output_rows(cfg, n)
     matrices = (compare("V", V, ref_V, words),)
@@ -294,7 +303,39 @@ def _diff(cfg, vocab, corpus, precision, kernel, subwords=None):
     return DiffResult(precision=precision, loss=cfg.loss, mode=cfg.kernel_key, updates=updates, steps=steps,
                       matrices=matrices, kernel_loss=kernel_loss, reference_loss=reference_loss,
                       tolerance=TOLERANCE[precision],
-                      subwords=None if index is None else (index.minn, index.maxn, index.bucket))
+                      subwords=None if index is None else (index.minn, index.maxn, index.bucket),
+                      device=cfg.device)
+
+
+def _job_trainer(cfg, plan, V, U, threads, kernel=None):
+    """A function (j, recorder) -> (pairs, loss) that trains job j of the plan on V and U with
+    `recorder` (`recording.Recorder`) recording it; called with (None, None) at the end, it brings
+    the weights back into V and U (from the GPU)."""
+    if cfg.device == "cpu":
+        scratch = plan.scratch(V.dtype)
+
+        def train_on_cpu(j, recorder):
+            if j is None:
+                return None
+            _, _, pairs, loss = plan.run_job(plan.jobs[j], V, U, scratch, recorder.buffers)
+            return pairs, loss
+
+        return train_on_cpu
+    from fastw2v.gpu import DeviceRun
+    from fastw2v.plan import Progress
+
+    run = DeviceRun(plan, V, U, [(j, j + 1) for j in range(len(plan.jobs))], blocks=1, threads=threads,
+                    kernel=kernel)
+
+    def train_on_gpu(j, recorder):
+        if j is None:
+            run.download(V, U)
+            return None
+        progress = Progress(cfg.epochs)
+        run.train_jobs(progress, j, j + 1, recorder)
+        return int(progress.pairs.sum()), float(progress.loss.sum())
+
+    return train_on_gpu
 
 
 def _rows_of(index, n_words):

@@ -26,5 +26,9 @@ class ClusterError(FastW2VError):
     """The Dask cluster is missing, unreachable, or lost during a run (the message says what to do)."""
 
 
+class DeviceError(FastW2VError):
+    """The GPU asked for is missing or unusable (no driver, no device, not enough memory)."""
+
+
 class InputWarning(UserWarning):
     """Input that fastw2v reads anyway, with a caveat (bytes that are not UTF-8, for example)."""

@@ -369,21 +369,22 @@ def run_threads(plan, V, U, progress, bar, deadline=None, stop_job=None):
             threads[-1][0].start()
         for _, done in threads:
             while not done.wait(PROGRESS_SECONDS):
-                _show_progress(plan, progress, bar)
-        _show_progress(plan, progress, bar)
+                show_progress(plan, progress, bar)
+        show_progress(plan, progress, bar)
     except KeyboardInterrupt:
         stop.set()
         for thread, done in threads:
             # A thread that Ctrl-C kept from starting never sets its Event.
             while not done.wait(PROGRESS_SECONDS) and thread.is_alive():
                 pass
-        _show_progress(plan, progress, bar)
+        show_progress(plan, progress, bar)
         raise
     if errors:
         raise errors[0]
 
 
-def _show_progress(plan, progress, bar):
+def show_progress(plan, progress, bar):
+    """Bring a tqdm bar up to the run's words, with the learning rate and the smoothed loss."""
     if progress.words > bar.n:
         bar.update(progress.words - bar.n)
         bar.set_postfix(lr=f"{plan.learning_rate(progress.words):.4g}",

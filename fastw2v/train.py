@@ -53,6 +53,7 @@ class Word2Vec(GensimFace):
             the constructor trains.
         cluster: None (train on this machine), or a Dask cluster to train on: "local:N",
             "tcp://HOST:PORT", a `fastw2v.cluster.ClusterSettings` or a ``distributed.Client``.
+        device: "cpu" (this machine's threads) or "cuda" (this machine's GPU, `fastw2v.gpu`).
 
     Attributes:
         config: TrainConfig; its settings are also the model's attributes (``model.window``),
@@ -78,7 +79,7 @@ class Word2Vec(GensimFace):
         saved_run: the ``run`` dict of the file `load` read ({} otherwise).
         outputs: `weights.OutputRows`, the output matrix U whose views syn1neg and syn1 are.
         backend: the `backend.Backend` the model trains through (None before build_vocab or
-            train): this machine's, or a cluster's, which holds the cluster run.
+            train): this machine's threads, its GPU, or a cluster's, which holds the cluster run.
     """
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5,
@@ -86,7 +87,7 @@ class Word2Vec(GensimFace):
                  sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5,
                  null_word=0, trim_rule=None, sorted_vocab=1, batch_words=None, compute_loss=False,
                  callbacks=(), comment=None, max_final_vocab=None, shrink_windows=True, mode="default",
-                 loss=None, progress=False, cluster=None, minn=3, maxn=0, bucket=2_000_000):
+                 loss=None, progress=False, cluster=None, minn=3, maxn=0, bucket=2_000_000, device="cpu"):
         gensim_args.refuse_unsupported(hashfxn=hashfxn, null_word=null_word, sorted_vocab=sorted_vocab,
                                        shrink_windows=shrink_windows)
         if maxn and not self.TAKES_NGRAMS:
@@ -97,7 +98,7 @@ class Word2Vec(GensimFace):
             max_vocab_size=max_vocab_size, sample=sample, seed=seed, workers=workers,
             min_alpha=min_alpha, sg=sg, negative=negative, ns_exponent=ns_exponent,
             cbow_mean=cbow_mean, epochs=epochs, mode=mode, loss=loss_from_gensim(hs, loss, negative),
-            batch_words=batch_words, minn=minn, maxn=maxn, bucket=bucket)
+            batch_words=batch_words, minn=minn, maxn=maxn, bucket=bucket, device=device)
         self.max_final_vocab = gensim_args.check_optional_count("max_final_vocab", max_final_vocab)
         self.compute_loss = bool(compute_loss)
         self.callbacks = checked_callbacks(callbacks)
@@ -430,14 +431,24 @@ class Word2Vec(GensimFace):
 
     def _backend_for(self, on_cluster):
         """The model's backend, kept across calls (a cluster's holds its session and rounds): this
-        machine's, or a cluster's when `on_cluster` (a model built on a cluster stays on one)."""
+        machine's, or a cluster's when `on_cluster` (a model built on a cluster stays on one);
+        on this machine, its threads or its GPU as `config.device` says now."""
         from_here = self.backend is None or isinstance(self.backend, LocalBackend)
         if from_here and on_cluster:
+            if self.config.device != "cpu":
+                raise ConfigError(f"a Dask cluster trains on its workers' CPUs: device "
+                                  f"{self.config.device!r} trains on this machine (cluster=None)")
             from fastw2v.cluster import ClusterBackend
 
             self.backend = ClusterBackend()
-        elif self.backend is None:
-            self.backend = LocalBackend()
+        elif from_here:
+            wanted = LocalBackend
+            if self.config.device == "cuda":
+                from fastw2v.gpu import CudaBackend
+
+                wanted = CudaBackend
+            if type(self.backend) is not wanted:
+                self.backend = wanted()
         return self.backend
 
     def _save_state(self, path, run, with_corpus, progress):

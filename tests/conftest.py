@@ -2,6 +2,11 @@
 
 import os
 
+# The CUDA tests run on numba's CUDA simulator unless FASTW2V_TEST_GPU=1 asks for the machine's
+# GPU; the simulator is chosen when Numba is first imported, so before any test module imports it.
+if os.environ.get("FASTW2V_TEST_GPU") != "1":
+    os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
 import pytest
 
 SST_DIR = os.environ.get(

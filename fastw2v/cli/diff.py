@@ -21,6 +21,7 @@ DIFF_EXAMPLES = """examples:
   fastw2v diff --loss softmax --precision float64
   fastw2v diff --mode shared --corpus small.txt --epochs 2
   fastw2v diff --subwords --cbow --loss hs      # fastText's model: character n-grams 3 to 6
+  fastw2v diff --device cuda --mode shared      # the CUDA kernel (a GPU, or NUMBA_ENABLE_CUDASIM=1)
 """
 
 

@@ -85,13 +85,17 @@ def add_model_options(sub, defaults):
     sub.add_argument("--cbow-sum", action="store_true",
                      help="CBOW's input is the sum of the context rows, not their mean "
                           "(the C tool's -cbow_mean 0)")
+    sub.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                     help="cpu: this machine's threads; cuda: its NVIDIA GPU, through numba.cuda "
+                          "(negative sampling; `fastw2v info --devices` says what it sees) "
+                          "(default %(default)s)")
 
 
 def model_settings(args):
     """The `add_model_options` values as TrainConfig settings."""
     return dict(vector_size=args.dim, window=args.window, negative=args.negative, sample=args.sample,
                 min_count=args.min_count, epochs=args.epochs, alpha=args.alpha, seed=args.seed,
-                sg=int(args.model == "sg"), cbow_mean=int(not args.cbow_sum))
+                sg=int(args.model == "sg"), cbow_mean=int(not args.cbow_sum), device=args.device)
 
 
 def positive_int(text):

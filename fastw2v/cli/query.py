@@ -74,6 +74,7 @@ def _run_analogy(args):
 INFO_EXAMPLES = """examples:
   fastw2v info vectors.txt                      # words, dimensions, format
   fastw2v info model.npz                        # and the training settings it records
+  fastw2v info --devices                        # the CPU cores and CUDA GPUs training can use
 """
 FORMAT_NAMES = {"text": "word2vec text", "binary": "word2vec binary", "native": "fastw2v native (.npz)",
                 "fasttext": "fastText .bin model"}
@@ -86,7 +87,10 @@ def _add_info(commands):
                     "dimensions and format, and for native files their arrays and the "
                     "training settings and other metadata they record.",
         epilog=INFO_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub.add_argument("vectors", metavar="VECTORS", help=VECTORS_HELP)
+    sub.add_argument("vectors", metavar="VECTORS", nargs="?", help=VECTORS_HELP)
+    sub.add_argument("--devices", action="store_true",
+                     help="print what training can run on instead: this machine's cores, and the "
+                          "CUDA GPUs numba.cuda sees (or why it sees none)")
     sub.set_defaults(handler=_run_info)
 
 
@@ -94,6 +98,13 @@ def _run_info(args):
     import json
 
     from fastw2v.formats import read_vectors
+
+    if args.devices:
+        if args.vectors is not None:
+            raise FastW2VError("give VECTORS or --devices, not both")
+        return _print_devices()
+    if args.vectors is None:
+        raise FastW2VError("give a VECTORS file to describe (or --devices)")
 
     found = read_vectors(args.vectors)
     print(f"file: {args.vectors}\nformat: {FORMAT_NAMES[found.format]}\nwords: {len(found.words)}\n"
@@ -111,6 +122,24 @@ def _run_info(args):
     for name, value in found.metadata.items():
         if not (name == "config" and isinstance(value, dict)):
             print(f"{name}: {json.dumps(value)}")
+    return 0
+
+
+def _print_devices():
+    """`fastw2v info --devices`: the CPU's cores, then each CUDA device or why there is none."""
+    import os
+
+    from fastw2v.errors import DeviceError
+    from fastw2v.gpu import devices
+
+    print(f"cpu: {os.cpu_count() or 1} core(s) (--device cpu, --threads)")
+    try:
+        found = devices()
+    except DeviceError as exc:
+        print(f"cuda: none ({exc})")
+        return 0
+    for number, device in enumerate(found):
+        print(f"cuda:{number}: {device.describe()} (--device cuda)")
     return 0
 
 

@@ -212,6 +212,12 @@ def _run_train(args):
     if cluster is not None and args.threads is not None:
         raise ConfigError("--threads sets the threads of one machine; with --dask every worker "
                           "process trains one part of the corpus")
+    if cluster is not None and config.device != "cpu":
+        raise ConfigError("--device cuda trains on this machine's GPU, not with --dask")
+    if config.device == "cuda":
+        from fastw2v.gpu import devices
+
+        devices()  # no usable GPU: say so now, before the corpus is read
     from fastw2v.fasttext import FastText  # Numba: only once the settings are checked
     from fastw2v.train import Checkpointing, Word2Vec
 
@@ -310,6 +316,8 @@ def _train_and_write(model, checkpoint, output, output_format, quiet, start, los
 def _trained_on(model):
     if "lanes" in model.stats:
         return f"a Dask cluster ({model.stats['lanes']} lanes, {model.stats['rounds']} rounds)"
+    if "device" in model.stats:
+        return model.stats["device"]
     return f"{model.config.workers} thread(s)"
 
 
