@@ -429,8 +429,11 @@ def compile_train_kernel(kind, dtype, coefficient=None):
                     loss += scores(V, U, contexts, m, r, targets, n_targets, target_counts, lr,
                                    partial, coefs, lane, width)
                 update(V, U, contexts, 0, rows, m, targets, n_targets, coefs, lane, width)
-                cuda.syncthreads()
                 pairs += 1 if cbow else m
+            # Every thread is done with this window's shared memory before thread 0 draws the
+            # next one into it (a window without contexts too: a thread that has not yet read
+            # its size must not read the next one's).
+            cuda.syncthreads()
             t += 1
         loss_share[lane] = loss
         cuda.syncthreads()

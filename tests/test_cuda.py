@@ -94,18 +94,20 @@ def test_the_device_learns_the_topics(architecture):
     assert np.any(model.syn1neg)
 
 
+@pytest.mark.skipif(not gpu.simulating(), reason="on a GPU the blocks race (Hogwild)")
 def test_the_draws_do_not_depend_on_how_the_chunk_is_cut_into_blocks(monkeypatch):
-    """Counter-based draws: the words kept and the pairs trained are the same with 1 or 3
-    blocks (the weights differ: the windows train in another order)."""
+    """Counter-based draws: the words kept, the pairs trained and, since the simulator runs the
+    blocks' runs of slots one after the other, in corpus order, the weights too are the same
+    with 1 or 3 blocks (a generator per block would draw other numbers)."""
     runs = []
     for blocks in (1, 3):
         monkeypatch.setattr(gpu, "SIMULATED_BLOCKS", blocks)
         model = _topic_model(sample=1e-2, epochs=1)
-        runs.append((model.progress.kept, model.progress.pairs.tolist(), model.wv.vectors.copy()))
-    assert runs[0][:2] == runs[1][:2] and runs[0][0] < 120 * 8
-    assert not np.array_equal(runs[0][2], runs[1][2])
+        runs.append((model.progress.kept, model.progress.pairs.tolist(), model.wv.vectors.tobytes()))
+    assert runs[0] == runs[1] and runs[0][0] < 120 * 8
 
 
+@pytest.mark.skipif(not gpu.simulating(), reason="on a GPU the blocks race (Hogwild)")
 def test_a_device_run_resumed_from_its_checkpoint_is_byte_identical(tmp_path, corpus, monkeypatch):
     """Checkpoints at chunk ends; the simulator runs the blocks in a fixed order, so a resumed run
     replays the rest exactly (on a GPU, blocks race: Hogwild, as several CPU threads)."""
@@ -187,4 +189,4 @@ def test_info_lists_the_devices():
     done = run_cli("info", "--devices")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("cpu: ") and "cuda:0: CUDA simulator" in done.stdout
-    assert run_cli("info").returncode == 1
+    assert run_cli("info").returncode == 2  # neither a file nor --devices: a usage error

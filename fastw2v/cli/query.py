@@ -91,7 +91,7 @@ def _add_info(commands):
     sub.add_argument("--devices", action="store_true",
                      help="print what training can run on instead: this machine's cores, and the "
                           "CUDA GPUs numba.cuda sees (or why it sees none)")
-    sub.set_defaults(handler=_run_info)
+    sub.set_defaults(handler=_run_info, info_parser=sub)
 
 
 def _run_info(args):
@@ -99,12 +99,10 @@ def _run_info(args):
 
     from fastw2v.formats import read_vectors
 
+    if args.devices == (args.vectors is not None):
+        args.info_parser.error("give a VECTORS file to describe, or --devices")
     if args.devices:
-        if args.vectors is not None:
-            raise FastW2VError("give VECTORS or --devices, not both")
         return _print_devices()
-    if args.vectors is None:
-        raise FastW2VError("give a VECTORS file to describe (or --devices)")
 
     found = read_vectors(args.vectors)
     print(f"file: {args.vectors}\nformat: {FORMAT_NAMES[found.format]}\nwords: {len(found.words)}\n"
