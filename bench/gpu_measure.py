@@ -158,14 +158,18 @@ def markdown(values):
         one = min(values["threads"], key=lambda row: row["threads"])["words_per_second"]
         lines += ["## CPU thread scaling (skip-gram, default mode)", "",
                   "| threads | words/s | × one thread |", "|---|---|---|"]
-        lines += [f"| {row['threads']} | {row['words_per_second']:,.0f} | {row['words_per_second'] / one:.2f} |"
-                  for row in sorted(values["threads"], key=lambda row: row["threads"])]
+        for row in sorted(values["threads"], key=lambda row: row["threads"]):
+            speed = row["words_per_second"]
+            lines.append(f"| {row['threads']} | {speed:,.0f} | {speed / one:.2f} |")
         lines.append("")
     if values["quality"]:
         lines += [f"## Quality, {QUALITY_EPOCHS} epochs", "",
-                  "| architecture | device | analogy | WS353 | SimLex-999 | words/s |", "|---|---|---|---|---|---|"]
-        lines += [f"| {row['trainer']} | {row['device']} | {row['analogy']:.4f} | {row['ws353']:.4f} | "
-                  f"{row['simlex']:.4f} | {row['words_per_second']:,.0f} |" for row in values["quality"]]
+                  "| architecture | device | analogy | WS353 | SimLex-999 | words/s |",
+                  "|---|---|---|---|---|---|"]
+        for row in values["quality"]:
+            scores = " | ".join(_score(row[name]) for name in ("analogy", "ws353", "simlex"))
+            speed = row['words_per_second']
+            lines.append(f"| {row['trainer']} | {row['device']} | {scores} | {speed:,.0f} |")
         lines.append("")
     if values["skipped"]:
         lines += ["Skipped (time budget): " + ", ".join(values["skipped"]), ""]
@@ -174,13 +178,22 @@ def markdown(values):
     return "\n".join(lines)
 
 
+def _score(value):
+    """A score to 4 places, or n/a (no question or pair covered)."""
+    return "n/a" if value is None or value != value else f"{value:.4f}"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", help="a text corpus (the real English corpus: ../shared/tools/build_corpus.sh)")
+    parser.add_argument("corpus", help="a text corpus (the real English corpus: "
+                                       "../shared/tools/build_corpus.sh)")
     parser.add_argument("--out", required=True, help="folder for gpu.json and gpu.md")
     parser.add_argument("--repeat", type=int, default=6, help="copies of the corpus the speed runs train")
     parser.add_argument("--budget", type=float, default=420.0, help="seconds after which steps are skipped")
+    parser.add_argument("--dim", type=int, default=SPEED["vector_size"],
+                        help="vector dimensions (default %(default)s; a small one for a dry run)")
     args = parser.parse_args(argv)
+    SPEED["vector_size"] = args.dim
     deadline = time.monotonic() + args.budget
     os.makedirs(args.out, exist_ok=True)
     cores = os.cpu_count() or 1

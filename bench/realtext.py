@@ -7,7 +7,9 @@ import os
 
 def gensim_test_file(name):
     """The path of one of gensim's evaluation files (questions-words.txt, wordsim353.tsv,
-    simlex999.txt)."""
+    simlex999.txt): in $FASTW2V_EVAL_DIR when set (a machine without gensim), else gensim's."""
+    if os.environ.get("FASTW2V_EVAL_DIR"):
+        return os.path.join(os.environ["FASTW2V_EVAL_DIR"], name)
     import gensim
 
     return os.path.join(os.path.dirname(gensim.__file__), "test", "test_data", name)

@@ -99,8 +99,10 @@ class GensimFace:
             raise ConfigError(f"{', '.join(changes)} cannot change the model's matrices once the "
                               "vocabulary is built: set it before build_vocab")
         object.__setattr__(self, "config", config)
-        if not self.__dict__.get("_in_callback"):  # a callback's new rates are the live run's
-            object.__setattr__(self, "progress", None)  # the old run's jobs are not this config's jobs
+        # A callback's new rates are the live run's, and the device changes where the run's jobs
+        # train, not what they are; any other change makes other jobs of the old run.
+        if not self.__dict__.get("_in_callback") and set(changes) - {"device"}:
+            object.__setattr__(self, "progress", None)
 
     def get_latest_training_loss(self):
         """The summed loss (float64, nats) of the last or current `train` call so far — every

@@ -151,7 +151,7 @@ def test_the_train_command_trains_on_the_device(tmp_path, corpus):
     done = run_cli("train", corpus, "-o", str(out), "--device", "cuda", "--dim", "8", "--window", "2",
                    "--min-count", "1", "--epochs", "1")
     assert done.returncode == 0, done.stderr
-    assert "on the GPU (CUDA simulator)" in done.stderr
+    assert f"on the GPU ({gpu.devices()[0].name})" in done.stderr
     assert out.read_text().splitlines()[0].split()[1] == "8"
 
 
@@ -188,5 +188,26 @@ def test_without_a_gpu_training_on_it_is_one_clear_error(tmp_path, corpus):
 def test_info_lists_the_devices():
     done = run_cli("info", "--devices")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("cpu: ") and "cuda:0: CUDA simulator" in done.stdout
+    assert done.stdout.startswith("cpu: ") and f"cuda:0: {gpu.devices()[0].name}" in done.stdout
     assert run_cli("info").returncode == 2  # neither a file nor --devices: a usage error
+
+
+def test_a_device_checkpoint_resumes_on_the_cpu(tmp_path, corpus, monkeypatch):
+    """`fastw2v resume --device cpu` finishes a GPU run's checkpoint on the CPU, from where it
+    stopped (the device changes where the jobs train, not which ones are left)."""
+    monkeypatch.setattr(gpu, "CHUNK_WORDS", 100)
+    checkpoint = str(tmp_path / "ck.npz")
+    model = Word2Vec(**dict(SMALL, epochs=2, batch_words=50, device="cuda"))
+    model.build_vocab(corpus_file=corpus, corpus_dir=checkpoint + ".corpus")
+    from fastw2v.backend import Checkpointing
+
+    model.train(checkpoint=Checkpointing(checkpoint, every=0.0, run={
+        "output": str(tmp_path / "v.txt"), "format": "text", "checkpoint_every": 0.0}))
+    left = Word2Vec.load(checkpoint)
+    done_before = left.progress.next_job
+    assert 0 < done_before < model.progress.next_job
+    left.device = "cpu"
+    assert left.progress.next_job == done_before and left.config.device == "cpu"
+    finished = run_cli("resume", checkpoint, "--device", "cpu", "--quiet")
+    assert finished.returncode == 0, finished.stderr
+    assert (tmp_path / "v.txt").read_text().splitlines()[0].split()[1] == "8"

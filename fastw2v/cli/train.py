@@ -243,6 +243,8 @@ def _add_resume(commands):
         epilog="example:\n  fastw2v resume run.ckpt", formatter_class=argparse.RawDescriptionHelpFormatter)
     sub.add_argument("checkpoint", metavar="CHECKPOINT", help="the file given to --checkpoint")
     sub.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    sub.add_argument("--device", choices=("cpu", "cuda"), default=None,
+                     help="train the rest on this device (default: the checkpoint's)")
     _add_cluster_options(sub, resume=True)
     sub.set_defaults(handler=_run_resume)
 
@@ -256,6 +258,12 @@ def _run_resume(args):
     model = load_model(args.checkpoint)
     run = model.saved_run
     model.cluster = _cluster_settings(args)
+    if args.device is not None:
+        model.device = args.device
+    if model.config.device == "cuda":
+        from fastw2v.gpu import devices
+
+        devices()
     if "output" not in run or (model.corpus is None and "cluster" not in run):
         raise FastW2VError(f"{args.checkpoint}: not a resumable checkpoint (no run settings, or its "
                            f"encoded corpus {_corpus_dir(args.checkpoint)}/ is gone)")
