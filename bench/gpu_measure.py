@@ -59,7 +59,7 @@ def machine():
     from fastw2v.gpu import devices
 
     try:
-        gpus = [device.describe() for device in devices()]
+        gpus = [device if isinstance(device, str) else device.describe() for device in devices()]
     except DeviceError as exc:
         gpus = [f"none: {exc}"]
     return {"gpus": gpus, "cores": os.cpu_count(), "python": sys.version.split()[0],

@@ -11,10 +11,12 @@ run's. Checkpoints, epoch callbacks and the end of the run copy the weights back
 
 import sys
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+from numba.core.errors import NumbaPerformanceWarning
 from tqdm import tqdm
 
 from fastw2v.errors import DeviceError
@@ -60,24 +62,46 @@ def simulating():
 
 
 def devices():
-    """The CUDA devices this process can use: list of DeviceInfo (the simulator's one when
-    simulating). Raises DeviceError saying why there is none (no numba.cuda, no driver, no GPU)."""
+    """The CUDA devices this process sees: list of DeviceInfo, or of the error (str) that one of
+    them gives (a GPU busy in exclusive mode, say); the simulator's one when simulating.
+
+    Raises DeviceError saying why there is none (no numba.cuda, no driver, no GPU)."""
     cuda = _cuda()
     if simulating():
         return [DeviceInfo("CUDA simulator", (0, 0), 0, simulated=True)]
     try:
-        found = []
-        for gpu in cuda.gpus:
-            with gpu:
-                device = cuda.get_current_device()
-                _, total = cuda.current_context().get_memory_info()
-                name = device.name.decode() if isinstance(device.name, bytes) else str(device.name)
-                found.append(DeviceInfo(name, tuple(device.compute_capability), int(total)))
+        gpus = list(cuda.gpus)
     except Exception as exc:  # the driver's errors share no base class more useful than this
         raise DeviceError(f"no usable CUDA GPU: {_first_line(exc)}; {SETUP_HINT}") from None
-    if not found:
+    if not gpus:
         raise DeviceError(f"no CUDA GPU found; {SETUP_HINT}")
+    found = []
+    for gpu in gpus:
+        try:
+            with gpu:
+                found.append(_describe_current(cuda))
+        except Exception as exc:  # this GPU alone is unusable
+            found.append(f"unusable: {_first_line(exc)}")
     return found
+
+
+def current_device():
+    """The DeviceInfo of the GPU training uses (numba.cuda's current one; the simulator's when
+    simulating). Raises DeviceError saying why it cannot be used."""
+    cuda = _cuda()
+    if simulating():
+        return devices()[0]
+    try:
+        return _describe_current(cuda)
+    except Exception as exc:  # the driver's errors share no base class more useful than this
+        raise DeviceError(f"no usable CUDA GPU: {_first_line(exc)}; {SETUP_HINT}") from None
+
+
+def _describe_current(cuda):
+    device = cuda.get_current_device()
+    _, total = cuda.current_context().get_memory_info()
+    name = device.name.decode() if isinstance(device.name, bytes) else str(device.name)
+    return DeviceInfo(name, tuple(device.compute_capability), int(total))
 
 
 @contextmanager
@@ -112,9 +136,12 @@ def _first_line(exc):
 class CudaBackend(LocalBackend):
     """Reads and encodes on the CPU (`LocalBackend`), trains on the GPU."""
 
+    def __init__(self):
+        self.device = current_device()  # no usable GPU: say so before any corpus is read
+
     def train(self, state, show_progress_bar, checkpoint):
         """`LocalBackend.train` on the GPU; the stats also name the device (``device``)."""
-        found = devices()[0]
+        found = current_device()
         trained = super().train(state, show_progress_bar, checkpoint)
         trained.stats["device"] = f"the GPU ({found.name})"
         return trained
@@ -195,6 +222,7 @@ class DeviceRun:
 
     def __init__(self, plan, V, U, chunks, blocks=None, threads=None, kernel=None):
         self._cuda = cuda = _cuda()
+        current_device()
         from fastw2v import cuda_kernels
 
         self._kernels = cuda_kernels
@@ -220,8 +248,9 @@ class DeviceRun:
         self.upload(V, U)
         self.kernel = kernel or cuda_kernels.train_kernel(cuda_kernels.kernel_kind(plan.config), V.dtype)
         self._subsample = cuda_kernels.subsample_kernel
-        self._no_record = (np.zeros((0, 2 + plan.negative), np.int64), np.zeros(0, np.int64),
-                           np.zeros(0, np.float64), np.zeros(2, np.int64))
+        self._no_record = [cuda.to_device(empty) for empty in (
+            np.zeros((0, 2 + plan.negative), np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64),
+            np.zeros(2, np.int64))]
 
     def _default_blocks(self):
         if simulating():
@@ -243,15 +272,19 @@ class DeviceRun:
                               "corpus at a time, or with device 'cpu'")
 
     def upload(self, V, U):
-        """Copy the host's V and U (its first Vocab rows: syn1neg) to the device."""
-        cuda = self._cuda
-        self.V = cuda.to_device(np.ascontiguousarray(V))
-        self.U = cuda.to_device(np.ascontiguousarray(U[:self.rows]))
+        """Copy the host's V and U (its first Vocab rows: syn1neg) to the device (into the
+        device's arrays once they exist: no second copy of the model there)."""
+        V, U = np.ascontiguousarray(V), np.ascontiguousarray(U[:self.rows])
+        if self.V is None:
+            self.V, self.U = self._cuda.to_device(V), self._cuda.to_device(U)
+        else:
+            self.V.copy_to_device(V)
+            self.U.copy_to_device(U)
 
     def download(self, V, U):
-        """Copy the device's weights into the host's V and U, in place."""
-        V[...] = self.V.copy_to_host()
-        U[:self.rows] = self.U.copy_to_host()
+        """Copy the device's weights into the host's V and U (C-contiguous), in place."""
+        self.V.copy_to_host(V)
+        self.U.copy_to_host(U[:self.rows])
 
     def train_jobs(self, progress, first, end, record=None):
         """Train the plan's jobs [first, end) (one epoch's) as one chunk and add each job's tallies
@@ -259,6 +292,8 @@ class DeviceRun:
         `recording.Recorder` whose buffers receive the chunk's sample stream (one block only).
 
         A Ctrl-C while the GPU trains lets the chunk finish and be counted, then goes on."""
+        if record is not None and self.blocks != 1:
+            raise ValueError("recording the sample stream needs blocks=1 (in corpus order)")
         cuda = self._cuda
         plan = self.plan
         epoch, span_lo = plan.jobs[first]
@@ -268,18 +303,22 @@ class DeviceRun:
         job_bounds = cuda.to_device(np.asarray(plan.spans[span_lo:span_hi + 1], dtype=np.int64))
         counts = cuda.to_device(np.zeros((jobs, self._kernels.JOB_COUNTS), dtype=np.int64))
         losses = cuda.to_device(np.zeros(jobs, dtype=np.float64))
-        recording = self._no_record if record is None else record.buffers[1:]
-        if record is not None and self.blocks != 1:
-            raise ValueError("recording the sample stream needs blocks=1 (in corpus order)")
-        device_record = [cuda.to_device(array) for array in recording]
+        recording = None if record is None else record.buffers[1:]
+        device_record = self._no_record if record is None else [cuda.to_device(a) for a in recording]
         interrupted = None
+        self._trained = False
         try:
-            with _simulator_pace():
+            with _simulator_pace(), warnings.catch_warnings():
+                # numba warns of a grid this small (the diff's one block, a short chunk's few
+                # sentences) under-using the GPU: by design here.
+                warnings.simplefilter("ignore", NumbaPerformanceWarning)
                 self._launch(epoch, span_lo, sent_lo, sent_hi, job_bounds, counts, losses, device_record)
             cuda.synchronize()
         except KeyboardInterrupt as exc:
             interrupted = exc
             cuda.synchronize()
+        if interrupted is not None and not self._trained:  # stopped before the chunk trained
+            raise interrupted
         tallies, job_losses = counts.copy_to_host(), losses.copy_to_host()
         if record is not None:
             for host, device in zip(recording, device_record):
@@ -295,6 +334,7 @@ class DeviceRun:
         """Sub-sample sentences [sent_lo, sent_hi), then train them (`train_jobs`)."""
         plan, cfg = self.plan, self.plan.config
         if sent_hi == sent_lo:
+            self._trained = True
             return
         sentences = sent_hi - sent_lo
         self._subsample[min(sentences, self.blocks), self.threads](
@@ -305,6 +345,7 @@ class DeviceRun:
             self.noise_prob, self.noise_alias, cfg.window, plan.negative,
             seed_state(cfg.seed, epoch, CENTER_STREAM), float(cfg.alpha), float(cfg.min_alpha),
             plan.words_before(epoch, span_lo), plan.total_words, counts, losses, *device_record)
+        self._trained = True
 
 
 def chunk_tokens(plan, first, end):

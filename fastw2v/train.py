@@ -434,10 +434,10 @@ class Word2Vec(GensimFace):
         machine's, or a cluster's when `on_cluster` (a model built on a cluster stays on one);
         on this machine, its threads or its GPU as `config.device` says now."""
         from_here = self.backend is None or isinstance(self.backend, LocalBackend)
+        if (on_cluster or not from_here) and self.config.device != "cpu":
+            raise ConfigError(f"a Dask cluster trains on its workers' CPUs: device "
+                              f"{self.config.device!r} trains on this machine (cluster=None)")
         if from_here and on_cluster:
-            if self.config.device != "cpu":
-                raise ConfigError(f"a Dask cluster trains on its workers' CPUs: device "
-                                  f"{self.config.device!r} trains on this machine (cluster=None)")
             from fastw2v.cluster import ClusterBackend
 
             self.backend = ClusterBackend()

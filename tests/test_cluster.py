@@ -1,7 +1,9 @@
 """Training on a Dask cluster (`fastw2v.cluster`): a LocalCluster of two single-threaded worker
 processes, a small planted corpus, 16 dimensions. A cluster run is a pure function of its seed and
-lanes, so the strongest checks are equalities: a run with a worker killed mid-round, and a run
-interrupted and resumed from its checkpoint, end with exactly the vectors of an undisturbed run."""
+lanes, so the strongest checks are equalities: with per-round snapshots, a run with a worker killed
+mid-round and a run interrupted and resumed from its checkpoint end with exactly the vectors of an
+undisturbed run; with resident replicas (the default), the cluster computes what `bench.lanes`
+computes in one process, and a resumed run what an undisturbed one does."""
 
 import json
 import os
@@ -55,9 +57,15 @@ def on_cluster(client, **settings):
 
 @pytest.fixture(scope="module")
 def reference_run(client, planted):
-    """An undisturbed cluster run: its vectors, and the words it trained."""
+    """An undisturbed cluster run (resident replicas): its vectors, and the words it trained."""
     model = Word2Vec(corpus_file=planted[0], cluster=on_cluster(client), **SETTINGS)
     return model
+
+
+@pytest.fixture(scope="module")
+def snapshot_run(client, planted):
+    """An undisturbed cluster run with per-round snapshots (the sum)."""
+    return Word2Vec(corpus_file=planted[0], cluster=on_cluster(client, combine="sum"), **SETTINGS)
 
 
 def test_cluster_run_trains_every_epoch_and_learns_the_planted_analogies(reference_run, planted):
@@ -71,6 +79,10 @@ def test_cluster_run_trains_every_epoch_and_learns_the_planted_analogies(referen
     accuracy = evaluate_analogies(model.wv, planted[1]).accuracy
     assert accuracy > 0.6  # one machine: ~0.88; untrained vectors answer < 5%, a broken update none
     assert model.stats["bytes_to_workers"] > 0 and model.stats["bytes_from_workers"] > 0
+    assert model.stats["combine"] == "tiered-mean" and model.stats["lane_restarts"] == 0
+    # Only the tiers cross between epochs' ends (1,024 rows, 2,048 every second round, ...):
+    # on this 5,084-word vocabulary under half of every row each round.
+    assert model.stats["rows_synced"] < 0.5 * model.stats["rounds"] * n
 
 
 @pytest.mark.parametrize("architecture", [dict(sg=0), dict(hs=1, negative=0), dict(sg=0, hs=1, negative=0)])
@@ -105,7 +117,10 @@ def test_a_rerun_gives_the_same_vectors(reference_run, client, planted):
     np.testing.assert_array_equal(again.wv.vectors, reference_run.wv.vectors)
 
 
-def test_a_worker_killed_mid_round_changes_nothing(reference_run, client, planted, monkeypatch):
+def test_a_worker_killed_mid_round_changes_nothing(snapshot_run, client, planted, monkeypatch):
+    """Per-round snapshots: a stretch is a pure function of the snapshot, so Dask's rerun of a
+    killed worker's stretch changes nothing."""
+    reference_run = snapshot_run
     gather = driver._RoundRunner._gather
     killed = []
 
@@ -115,7 +130,7 @@ def test_a_worker_killed_mid_round_changes_nothing(reference_run, client, plante
         return gather(self, futures, bar)
 
     monkeypatch.setattr(driver._RoundRunner, "_gather", kill_then_gather)
-    model = Word2Vec(corpus_file=planted[0], cluster=on_cluster(client), **SETTINGS)
+    model = Word2Vec(corpus_file=planted[0], cluster=on_cluster(client, combine="sum"), **SETTINGS)
     assert killed and killed[0] not in client.run(os.getpid).values()
     assert model.progress.words == SETTINGS["epochs"] * model.corpus.n_words
     np.testing.assert_array_equal(model.wv.vectors, reference_run.wv.vectors)
@@ -123,15 +138,15 @@ def test_a_worker_killed_mid_round_changes_nothing(reference_run, client, plante
     client.wait_for_workers(2, timeout=30)  # the nanny restarts it for the next tests
 
 
-def _kill_a_busy_worker(client, timeout=20.0):
-    """SIGKILL a worker process while it runs a stretch; returns its pid."""
+def _kill_a_busy_worker(client, timeout=20.0, task="fastw2v-stretch"):
+    """SIGKILL a worker process while it runs a task whose key holds `task`; returns its pid."""
     def executing(dask_worker):
         return [str(task.key) for task in dask_worker.state.executing]
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         busy = [address for address, keys in client.run(executing).items()
-                if any("fastw2v-stretch" in key for key in keys)]
+                if any(task in key for key in keys)]
         if busy:
             pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
             os.kill(pid, signal.SIGKILL)
@@ -139,10 +154,11 @@ def _kill_a_busy_worker(client, timeout=20.0):
     raise AssertionError("no worker ran a stretch")
 
 
-def test_an_interrupted_run_resumes_from_its_checkpoint(reference_run, client, planted, tmp_path,
+def test_an_interrupted_run_resumes_from_its_checkpoint(snapshot_run, client, planted, tmp_path,
                                                         monkeypatch):
+    reference_run = snapshot_run
     path = str(tmp_path / "run.ckpt")
-    model = Word2Vec(cluster=on_cluster(client), **SETTINGS)
+    model = Word2Vec(cluster=on_cluster(client, combine="sum"), **SETTINGS)
     model.build_vocab(corpus_file=planted[0], corpus_dir=path + ".corpus")
     commit, calls = driver._commit, []
 
@@ -159,7 +175,7 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(reference_run, client, p
 
     resumed = Word2Vec.load(path)
     assert resumed.progress.next_job == 3 and resumed.saved_run["note"] == "kept"
-    resumed.cluster = on_cluster(client)
+    resumed.cluster = on_cluster(client, combine="sum")
     resumed.train()
     np.testing.assert_array_equal(resumed.wv.vectors, reference_run.wv.vectors)
     assert resumed.epoch_losses == pytest.approx(reference_run.epoch_losses, rel=1e-12)
@@ -311,12 +327,18 @@ def test_clipped_sum_shortens_only_changes_that_point_the_same_way():
 
 def test_default_rounds_by_lanes():
     from fastw2v.cluster.connect import (CLIPPED_ROUND_WORDS, DEFAULT_SYNC_WORDS, default_combine,
-                                         default_sync_words)
+                                         default_sync_words, rate_scale)
 
-    assert [default_combine(lanes) for lanes in (1, 2, 3, 16)] == ["sum", "sum", "clipped-sum", "clipped-sum"]
-    assert default_sync_words(2) == DEFAULT_SYNC_WORDS
-    assert default_sync_words(8) == CLIPPED_ROUND_WORDS // 8
-    assert default_sync_words(16) == CLIPPED_ROUND_WORDS // 2 // 16  # rounds shrink past 8 lanes
+    assert {default_combine(lanes) for lanes in (1, 2, 3, 16, 64)} == {"tiered-mean"}
+    # Resident replicas: 200,000 words a round, at most 50,000 a lane; the mean's rate raised.
+    assert [default_sync_words(lanes) for lanes in (1, 2, 4, 8, 16, 64)] == [
+        50_000, 50_000, 50_000, 25_000, 12_500, 3_125]
+    assert [rate_scale(lanes, "tiered-mean") for lanes in (1, 4, 16)] == [1, 4, 10]
+    assert rate_scale(8, "tiered-sum") == 1 and rate_scale(8, "replica-mean") == 8
+    # Per-round snapshots, as measured on the planted corpus.
+    assert default_sync_words(2, "sum") == DEFAULT_SYNC_WORDS
+    assert default_sync_words(8, "clipped-sum") == CLIPPED_ROUND_WORDS // 8
+    assert default_sync_words(16, "clipped-sum") == CLIPPED_ROUND_WORDS // 2 // 16  # shrink past 8
     assert default_sync_words(4, "sum") == 2_000 and default_sync_words(16, "sum") == 250
 
 
@@ -346,7 +368,7 @@ def test_lanes_run_in_turn_compute_what_the_cluster_does(client, planted):
     another; the vectors must be the cluster run's, bit for bit (3 lanes: the clipped sum)."""
     from bench.lanes import train_in_turn
 
-    cluster = on_cluster(client, lanes=3, sync_words=5_000)
+    cluster = on_cluster(client, lanes=3, sync_words=5_000, combine="clipped-sum")
     on_workers = Word2Vec(corpus_file=planted[0], cluster=cluster, **SETTINGS)
     in_turn = Word2Vec(cluster=cluster, **SETTINGS)
     in_turn.build_vocab(corpus_file=planted[0])
@@ -462,3 +484,79 @@ def test_aligned_merge_undoes_each_models_rotation():
     models[1][:10] = 99.0  # never trained: must not count
     merged = aligned_merge(models, seen)
     np.testing.assert_allclose(merged, truth @ rotations[0], atol=0.04)  # the noise: 0.01 a value
+
+
+def test_resident_replicas_on_the_cluster_compute_what_bench_lanes_does(client, planted):
+    """The cluster's resident replicas (each lane's model kept on its worker, the tiers combined
+    on the driver) and `bench.lanes.train_replicas` (the same lanes in turn in one process), bit
+    for bit: 3 lanes, the tiered mean at 3 times the rate."""
+    from bench.lanes import train_replicas
+    from fastw2v.cluster.connect import rate_scale
+
+    cluster = on_cluster(client, lanes=3, sync_words=5_000)
+    on_workers = Word2Vec(corpus_file=planted[0], cluster=cluster, **SETTINGS)
+    scale = rate_scale(3, "tiered-mean")
+    default_min_alpha = Word2Vec().config.min_alpha  # gensim's 0.0001
+    in_turn = Word2Vec(cluster=cluster, **dict(SETTINGS, alpha=SETTINGS["alpha"] * scale,
+                                              min_alpha=default_min_alpha * scale))
+    in_turn.build_vocab(corpus_file=planted[0])
+    stats = train_replicas(in_turn, 3, 5_000, "tiered-mean")
+    assert on_workers.stats["combine"] == "tiered-mean" and on_workers.stats["rounds"] == stats["syncs"]
+    assert in_turn.wv.vectors.tobytes() == on_workers.wv.vectors.tobytes()
+    assert in_turn.syn1neg.tobytes() == on_workers.syn1neg.tobytes()
+
+
+def test_a_lane_whose_worker_is_killed_restarts_and_the_run_still_learns(reference_run, client, planted,
+                                                                         monkeypatch):
+    """Resident replicas: a SIGKILLed worker loses its lane's replica; the lane restarts from the
+    driver's model (the rows synchronised so far) on a live worker, retrains its stretch, and the
+    run ends as well trained as an undisturbed one."""
+    rounds_done = driver._ResidentLanes.round
+    killed = []
+
+    def kill_during_round_three(self, *args):
+        if self.stats["rounds"] == 2 and not killed:
+            import threading
+
+            threading.Timer(0.05, lambda: killed.append(
+                _kill_a_busy_worker(client, task="fastw2v-replica"))).start()
+        return rounds_done(self, *args)
+
+    monkeypatch.setattr(driver._ResidentLanes, "round", kill_during_round_three)
+    model = Word2Vec(corpus_file=planted[0], cluster=on_cluster(client), **SETTINGS)
+    assert killed and model.stats["lane_restarts"] >= 1
+    assert model.progress.words == SETTINGS["epochs"] * model.corpus.n_words
+    undisturbed = evaluate_analogies(reference_run.wv, planted[1]).accuracy
+    assert evaluate_analogies(model.wv, planted[1]).accuracy > undisturbed - 0.1
+    client.wait_for_workers(2, timeout=30)
+
+
+def test_a_replica_run_resumes_from_its_checkpoint(client, planted, tmp_path, monkeypatch):
+    """Checkpoints come right after a synchronisation of every row (one is forced when a
+    checkpoint falls due mid-epoch): resumed, the run ends where an undisturbed run with the same
+    checkpoints ends."""
+    path = str(tmp_path / "run.ckpt")
+    every_round = Checkpointing(path, 0.0, {"note": "kept"})
+    whole = Word2Vec(cluster=on_cluster(client), **SETTINGS)
+    whole.build_vocab(corpus_file=planted[0], corpus_dir=str(tmp_path / "whole.corpus"))
+    whole.train(checkpoint=Checkpointing(str(tmp_path / "whole.ckpt"), 0.0))
+    model = Word2Vec(cluster=on_cluster(client), **SETTINGS)
+    model.build_vocab(corpus_file=planted[0], corpus_dir=path + ".corpus")
+    combine, calls = driver.combine_lanes, []
+
+    def interrupt_at_round_five(*args):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return combine(*args)
+
+    monkeypatch.setattr(driver, "combine_lanes", interrupt_at_round_five)
+    with pytest.raises(KeyboardInterrupt):
+        model.train(checkpoint=every_round)
+    monkeypatch.setattr(driver, "combine_lanes", combine)
+    resumed = Word2Vec.load(path)
+    assert resumed.progress.next_job == 4 and resumed.saved_run["note"] == "kept"
+    resumed.cluster = on_cluster(client)
+    resumed.train(checkpoint=every_round)
+    np.testing.assert_array_equal(resumed.wv.vectors, whole.wv.vectors)
+    assert resumed.epoch_losses == pytest.approx(whole.epoch_losses, rel=1e-12)

@@ -18,7 +18,7 @@ from tests.test_cs224n import run_cli
 from tests.test_train import topic_sentences
 
 try:
-    gpu.devices()
+    gpu.current_device()
 except DeviceError as exc:  # FASTW2V_TEST_GPU=1 on a machine without one
     pytest.skip(f"no CUDA device or simulator: {exc}", allow_module_level=True)
 
@@ -151,7 +151,7 @@ def test_the_train_command_trains_on_the_device(tmp_path, corpus):
     done = run_cli("train", corpus, "-o", str(out), "--device", "cuda", "--dim", "8", "--window", "2",
                    "--min-count", "1", "--epochs", "1")
     assert done.returncode == 0, done.stderr
-    assert f"on the GPU ({gpu.devices()[0].name})" in done.stderr
+    assert f"on the GPU ({gpu.current_device().name})" in done.stderr
     assert out.read_text().splitlines()[0].split()[1] == "8"
 
 
@@ -183,12 +183,20 @@ def test_without_a_gpu_training_on_it_is_one_clear_error(tmp_path, corpus):
     assert "device 'cpu'" in lines[0] and "Traceback" not in done.stderr
     listed = run_cli("info", "--devices", env=_without_simulator())
     assert listed.returncode == 0 and "cuda: none (no usable CUDA GPU" in listed.stdout
+    checked = run_cli("diff", "--device", "cuda", env=_without_simulator())
+    assert checked.returncode == 1 and "no usable CUDA GPU" in checked.stderr
+    assert len(checked.stderr.strip().splitlines()) == 1
+    # From Python too, before any corpus is read (this one does not exist).
+    api = subprocess.run([sys.executable, "-c", "from fastw2v import Word2Vec\n"
+                          "Word2Vec(corpus_file='no-such-corpus.txt', device='cuda')"],
+                         capture_output=True, text=True, env=_without_simulator(), timeout=120)
+    assert "DeviceError: no usable CUDA GPU" in api.stderr and "no-such-corpus" not in api.stderr
 
 
 def test_info_lists_the_devices():
     done = run_cli("info", "--devices")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("cpu: ") and f"cuda:0: {gpu.devices()[0].name}" in done.stdout
+    assert done.stdout.startswith("cpu: ") and f"cuda:0: {gpu.current_device().name}" in done.stdout
     assert run_cli("info").returncode == 2  # neither a file nor --devices: a usage error
 
 
@@ -211,3 +219,19 @@ def test_a_device_checkpoint_resumes_on_the_cpu(tmp_path, corpus, monkeypatch):
     finished = run_cli("resume", checkpoint, "--device", "cpu", "--quiet")
     assert finished.returncode == 0, finished.stderr
     assert (tmp_path / "v.txt").read_text().splitlines()[0].split()[1] == "8"
+
+
+def test_a_ctrl_c_before_the_chunk_trains_counts_none_of_it(corpus, monkeypatch):
+    """Interrupted before the chunk's training is launched (compiling, sub-sampling), the chunk
+    is not counted as done: a checkpoint then would skip words never trained."""
+    from fastw2v.gpu import DeviceRun
+
+    def interrupted_launch(self, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(DeviceRun, "_launch", interrupted_launch)
+    model = Word2Vec(**dict(SMALL, device="cuda"))
+    model.build_vocab(corpus_file=corpus)
+    with pytest.raises(KeyboardInterrupt):
+        model.train()
+    assert model.progress.next_job == 0 and model.progress.words == 0

@@ -137,7 +137,8 @@ def _print_devices():
         print(f"cuda: none ({exc})")
         return 0
     for number, device in enumerate(found):
-        print(f"cuda:{number}: {device.describe()} (--device cuda)")
+        print(f"cuda:{number}: {device}" if isinstance(device, str) else
+              f"cuda:{number}: {device.describe()}" + (" (--device cuda)" if number == 0 else ""))
     return 0
 
 

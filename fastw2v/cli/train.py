@@ -215,9 +215,9 @@ def _run_train(args):
     if cluster is not None and config.device != "cpu":
         raise ConfigError("--device cuda trains on this machine's GPU, not with --dask")
     if config.device == "cuda":
-        from fastw2v.gpu import devices
+        from fastw2v.gpu import current_device
 
-        devices()  # no usable GPU: say so now, before the corpus is read
+        current_device()  # no usable GPU: say so now, before the corpus is read
     from fastw2v.fasttext import FastText  # Numba: only once the settings are checked
     from fastw2v.train import Checkpointing, Word2Vec
 
@@ -261,9 +261,9 @@ def _run_resume(args):
     if args.device is not None:
         model.device = args.device
     if model.config.device == "cuda":
-        from fastw2v.gpu import devices
+        from fastw2v.gpu import current_device
 
-        devices()
+        current_device()
     if "output" not in run or (model.corpus is None and "cluster" not in run):
         raise FastW2VError(f"{args.checkpoint}: not a resumable checkpoint (no run settings, or its "
                            f"encoded corpus {_corpus_dir(args.checkpoint)}/ is gone)")

@@ -28,7 +28,19 @@ DEFAULT_CONNECT_SECONDS = 10.0
 # lane's change; "clipped-sum" the sum, no longer per row than √(lanes that changed it) times the
 # longest lane's change; "mean" adds their mean; "touched-mean" adds, per row, the mean over the
 # lanes that changed the row.
-COMBINE_RULES = ("sum", "clipped-sum", "mean", "touched-mean")
+SNAPSHOT_RULES = ("sum", "clipped-sum", "mean", "touched-mean")
+# Resident replicas (`fastw2v.cluster.resident`): each worker keeps its lane's replica and a round
+# combines only the rows of its frequency tier ("tiered-"; "replica-mean": every row) by the mean,
+# the sum or the clipped sum of the lanes' changes (`replicas.combine_rows`).
+REPLICA_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean")
+COMBINE_RULES = REPLICA_RULES + SNAPSHOT_RULES
+# Measured on real text (16M tokens, 3 epochs; docs/cluster.md): the tiered mean keeps 2-4 lanes at
+# one machine's quality with ~200,000 words a round in all (50,000 a lane at most) and the start
+# rate raised with the lanes (the mean counts each lane's change 1/L), up to 10x: alpha 0.4 (16x)
+# diverged at 16 lanes.
+REPLICA_ROUND_WORDS = 200_000
+REPLICA_LANE_WORDS = 50_000
+MAX_RATE_SCALE = 10
 INSTALL_HINT = "pip install 'fastw2v[dask]'"
 
 
@@ -96,24 +108,34 @@ class ClusterSettings:
 
 
 def default_combine(lanes):
-    """The combining rule a run of `lanes` lanes gets by default: "sum" for 1-2, "clipped-sum"
-    from 3 on (see `CLIPPED_ROUND_WORDS`)."""
-    return "sum" if lanes <= 2 else "clipped-sum"
+    """The combining rule a run of `lanes` lanes gets by default: resident replicas, averaged by
+    frequency tier ("tiered-mean"; see `REPLICA_ROUND_WORDS`)."""
+    return "tiered-mean"
 
 
 def default_sync_words(lanes, combine=None):
     """The sync interval (words a lane trains per round) a run of `lanes` lanes combined by
-    `combine` (None: `default_combine`) gets by default: DEFAULT_SYNC_WORDS at 1-2 lanes; beyond,
-    the measured round (`default_round_words`) shared by the lanes."""
+    `combine` (None: `default_combine`) gets by default. Resident replicas: REPLICA_ROUND_WORDS
+    shared by the lanes, at most REPLICA_LANE_WORDS a lane. The snapshot rules: DEFAULT_SYNC_WORDS
+    at 1-2 lanes; beyond, the measured round (`default_round_words`) shared by the lanes."""
+    combine = combine or default_combine(lanes)
+    if combine in REPLICA_RULES:
+        return max(1, min(REPLICA_LANE_WORDS, REPLICA_ROUND_WORDS // lanes))
     if lanes <= 2:
         return DEFAULT_SYNC_WORDS
     return max(1, default_round_words(lanes, combine) // lanes)
 
 
-def default_round_words(lanes, combine=None):
-    """Words a round of `lanes` lanes (3 or more) trains in all by default, by the rule `combine`
-    (None: `default_combine`): see `CLIPPED_ROUND_WORDS` and `SUM_ROUND_WORDS`."""
-    if (combine or default_combine(lanes)) == "clipped-sum":
+def rate_scale(lanes, combine):
+    """How many times the settings' learning rate the lanes train at: the means count each lane's
+    change 1/lanes, so they train at min(lanes, MAX_RATE_SCALE) times it; the sums at 1."""
+    return min(lanes, MAX_RATE_SCALE) if combine in ("tiered-mean", "replica-mean") else 1
+
+
+def default_round_words(lanes, combine="clipped-sum"):
+    """Words a round of `lanes` lanes (3 or more) trains in all by default by the snapshot rule
+    `combine`: see `CLIPPED_ROUND_WORDS` and `SUM_ROUND_WORDS`."""
+    if combine == "clipped-sum":
         return CLIPPED_ROUND_WORDS * min(lanes, CLIPPED_FULL_LANES) // lanes
     return SUM_ROUND_WORDS.get(lanes, 4_000)
 

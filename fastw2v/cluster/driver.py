@@ -26,8 +26,12 @@ import numpy as np
 from tqdm import tqdm
 
 from fastw2v.backend import Backend, Prepared, Trained, VocabularyRule
-from fastw2v.cluster.connect import (ClusterError, ClusterSettings, Session, as_settings, default_combine,
-                                     default_sync_words, import_distributed, shared_paths_missing)
+from fastw2v.cluster.connect import (REPLICA_RULES, ClusterError, ClusterSettings, Session, as_settings,
+                                     default_combine, default_sync_words, import_distributed, rate_scale,
+                                     shared_paths_missing)
+from fastw2v.cluster.replicas import FIRST_TIER_ROWS, tier_rows
+from fastw2v.cluster.resident import (LaneResult, ReplicaLost, SyncRows, combine_lanes, drop_replica,
+                                      place_replica, train_replica)
 from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch
 from fastw2v.cluster.shards import ShardedCorpus, build_sharded_corpus, plan_sources
 from fastw2v.errors import ConfigError
@@ -202,7 +206,10 @@ def _keep_rounds(settings, saved):
 
 
 def _train(state, run, session, show_progress, checkpoint):
-    """The rounds of the run; returns the stats."""
+    """The rounds of the run, by resident replicas or per-round snapshots (`run.combine`);
+    returns the stats."""
+    if run.combine in REPLICA_RULES:
+        return _train_resident(state, run, session, show_progress, checkpoint)
     config = state.config
     schedule = RoundSchedule(run.corpus, run.lanes, run.sync_words, config.epochs)
     if state.progress is None or state.progress.next_job >= len(schedule.jobs):
@@ -356,3 +363,200 @@ class _RoundRunner:
             results[result.lane] = result
             bar.update(result.words)
         return results
+
+
+def lane_config(config, lanes, combine):
+    """The TrainConfig the lanes of a replica run train with: the start and end rates times
+    `connect.rate_scale` (the means count each lane's change 1/lanes)."""
+    scale = rate_scale(lanes, combine)
+    return replace(config, alpha=config.alpha * scale, min_alpha=config.min_alpha * scale)
+
+
+def sync_rows(rule, round_, last, n_words, word_rows):
+    """The SyncRows of a replica run's round: the round's frequency tier (`replicas.tier_rows`),
+    every row for "replica-mean" and at an epoch's end (`last`)."""
+    words = n_words if rule == "replica-mean" else tier_rows(round_, last, n_words, FIRST_TIER_ROWS)
+    return SyncRows(words, word_rows)
+
+
+def combine_how(rule):
+    """How `combine_lanes` combines a replica rule's rows: "mean", "sum" or "clipped-sum"."""
+    return "mean" if rule == "replica-mean" else rule[len("tiered-"):]
+
+
+def _train_resident(state, run, session, show_progress, checkpoint):
+    """The rounds of a replica run (see `fastw2v.cluster.resident`): the lanes' replicas placed
+    on the workers, each round's tier combined into the model, every row at each epoch's end (so
+    the model is whole there, and at the run's end); a checkpoint that falls due mid-epoch makes
+    the next round sync every row first. Returns the stats."""
+    config = state.config
+    schedule = RoundSchedule(run.corpus, run.lanes, run.sync_words, config.epochs)
+    if state.progress is None or state.progress.next_job >= len(schedule.jobs):
+        state.progress = Progress(config.epochs)
+    V, U = state.vectors, state.outputs.trained_rows()
+    word_rows = len(state.vocab) if config.objective.scores_words else 0
+    lanes = _ResidentLanes(session, run.lanes)
+    trains = lane_config(config, run.lanes, run.combine)
+    start, words_before, kept_before = time.perf_counter(), state.progress.words, state.progress.kept
+    deadline = time.monotonic() + checkpoint.every if checkpoint else None
+    update, first_loss, whole = None, None, True
+    try:
+        lanes.place_all(V, U)
+        with tqdm(total=schedule.total_words, initial=state.progress.words, unit="word", unit_scale=True,
+                  disable=not show_progress, smoothing=0.1, dynamic_ncols=True) as bar:
+            while state.progress.next_job < len(schedule.jobs):
+                epoch, round_ = schedule.jobs[state.progress.next_job]
+                due = checkpoint is not None and time.monotonic() >= deadline
+                last = round_ == schedule.rounds_per_epoch - 1 or due
+                rows = sync_rows(run.combine, round_, last, len(state.vocab), word_rows)
+                tasks = [schedule.task(epoch, round_, lane, trains) for lane in range(run.lanes)]
+                whole = False
+                results = lanes.round(tasks, update, rows, V, U, bar)
+                first_loss = _refuse_divergence(results, first_loss, run)
+                _, combined = combine_lanes([r.rows for r in results], V, U, rows, combine_how(run.combine))
+                update = (rows, combined)
+                progress = state.progress
+                progress.add(epoch, sum(r.words for r in results), sum(r.pairs for r in results),
+                             float(np.sum([r.loss for r in results], dtype=np.float64)),
+                             sum(r.kept for r in results))
+                progress.next_job += 1
+                whole = rows.words == len(state.vocab)
+                lanes.stats["rows_synced"] += rows.words
+                rate = learning_rate(trains.alpha, trains.min_alpha, float(progress.words), schedule.total_words)
+                bar.set_postfix(lr=f"{rate:.4g}", loss=f"{progress.smoothed_loss:.4f}", refresh=True)
+                if due and whole and progress.next_job < len(schedule.jobs):
+                    save_checkpoint(state, run, checkpoint)
+                    deadline = time.monotonic() + checkpoint.every
+    except (KeyboardInterrupt, ClusterError):
+        if checkpoint and whole:  # the model is whole only right after a full synchronisation
+            save_checkpoint(state, run, checkpoint)
+        raise
+    finally:
+        lanes.drop_all()
+    seconds = time.perf_counter() - start
+    words = state.progress.words - words_before
+    return dict(lanes.stats, words=words, kept=state.progress.kept - kept_before, seconds=seconds,
+                pairs=int(state.progress.pairs.sum()), words_per_second=words / max(seconds, 1e-9),
+                lanes=run.lanes, sync_words=run.sync_words, combine=run.combine)
+
+
+class _ResidentLanes:
+    """The lanes' replicas on the workers: placed once, trained round by round, restarted from
+    the driver's model when their worker is lost. Each lane's tasks are pinned to its worker
+    (without pinning a task could run where the replica is not, and the run would not be
+    reproducible); a lane whose worker leaves the cluster moves to a live one."""
+
+    POLL_SECONDS = 0.5
+
+    def __init__(self, session, lanes):
+        self.session, self.lanes = session, lanes
+        self.token = uuid.uuid4().hex[:8]
+        self.workers = []
+        self.stats = {"rounds": 0, "bytes_to_workers": 0, "bytes_from_workers": 0, "rows_synced": 0,
+                      "lane_restarts": 0, "compute_seconds": 0.0}
+
+    def key(self, lane):
+        return f"fastw2v-replica-{self.token}-{lane}"
+
+    def _live_workers(self):
+        live = list(self.session.worker_threads())
+        if not live:
+            raise ClusterError("lost every Dask worker")
+        return live
+
+    def place_all(self, V, U):
+        """Place every lane's replica of (V, U) on its worker (one per worker in turn)."""
+        live = self._live_workers()
+        self.workers = [live[lane % len(live)] for lane in range(self.lanes)]
+        self._place(range(self.lanes), V, U)
+
+    def _place(self, lanes, V, U):
+        """Send (V, U) once to the lanes' workers and make each lane's replica of them there."""
+        client = self.session.client
+        workers = sorted({self.workers[lane] for lane in lanes})
+        model = client.scatter([V, U], workers=workers, broadcast=True, hash=False, direct=self.session.direct)
+        self.stats["bytes_to_workers"] += int(V.nbytes + U.nbytes) * len(workers)
+        self._wait([client.submit(place_replica, self.key(lane), *model, pure=False,
+                                  workers=[self.workers[lane]], allow_other_workers=False) for lane in lanes])
+        client.cancel(model)  # the replicas are copies: the sent model can go
+
+    def round(self, tasks, update, rows, V, U, bar):
+        """Every lane's LaneResult of one round, in lane order; a lane whose worker is lost is
+        placed again from the model (V, U: its rows as last synchronised, `update` included) on
+        a live worker and trains its stretch again."""
+        client = self.session.client
+        shared = client.scatter([update], broadcast=True, hash=False, direct=self.session.direct)[0] \
+            if update is not None else None
+        if update is not None:
+            self.stats["bytes_to_workers"] += sum(part.nbytes for part in update[1]) * self.lanes
+        futures = {lane: self._train(lane, shared, task, rows) for lane, task in enumerate(tasks)}
+        results = [None] * self.lanes
+        while futures:
+            try:
+                done, _ = import_distributed().wait(list(futures.values()), timeout=self.POLL_SECONDS,
+                                                    return_when="FIRST_COMPLETED")
+            except TimeoutError:  # none finished yet: look for lanes whose worker is gone
+                done = set()
+            for lane, future in list(futures.items()):
+                if future in done:
+                    result = self._result(future)
+                    if result is not None:
+                        results[lane] = result
+                        bar.update(result.words)
+                        del futures[lane]
+                        continue
+                elif self.workers[lane] in self.session.worker_threads():
+                    continue
+                futures[lane] = self._restart(lane, tasks[lane], rows, V, U, future)
+        self.stats["rounds"] += 1
+        self.stats["compute_seconds"] += sum(r.seconds for r in results)
+        self.stats["bytes_from_workers"] += sum(r.nbytes for r in results)
+        return results
+
+    def _train(self, lane, update, task, rows):
+        key = f"{self.key(lane)}-round-{self.stats['rounds']}-{self.stats['lane_restarts']}"
+        return self.session.client.submit(train_replica, self.key(lane), update, task, rows, key=key,
+                                          workers=[self.workers[lane]], allow_other_workers=False)
+
+    def _result(self, future):
+        """The future's LaneResult, or None when its replica was lost (the lane restarts)."""
+        try:
+            return future.result()
+        except ReplicaLost:
+            return None
+        except CancelledError as exc:
+            if self.session.client.status != "running":
+                raise ClusterError(f"lost the Dask scheduler ({exc})") from None
+            return None
+        except (OSError, TimeoutError) as exc:  # tasks raise DatasetError for their own files
+            raise ClusterError(f"lost the Dask cluster ({exc})") from None
+
+    def _restart(self, lane, task, rows, V, U, lost):
+        """Cancel the lane's lost task, place its replica again from the model on a live worker,
+        and train its stretch there."""
+        self.session.client.cancel([lost])
+        self.stats["lane_restarts"] += 1
+        if self.stats["lane_restarts"] > 4 * self.lanes:
+            raise ClusterError("the lanes' workers keep being lost; is their memory too small for the model?")
+        live = self._live_workers()
+        self.workers[lane] = live[lane % len(live)]
+        self._place([lane], V, U)
+        return self._train(lane, None, task, rows)
+
+    def _wait(self, futures):
+        try:
+            for future in futures:
+                future.result()
+        except (OSError, TimeoutError, CancelledError) as exc:
+            raise ClusterError(f"lost the Dask cluster while placing the replicas ({exc})") from None
+
+    def drop_all(self):
+        """Forget the replicas on the workers (best effort: the run is over)."""
+        try:
+            client = self.session.client
+            if client.status == "running":
+                for lane, worker in enumerate(self.workers):
+                    client.submit(drop_replica, self.key(lane), pure=False, workers=[worker],
+                                  allow_other_workers=False)
+        except Exception:  # noqa: BLE001  (nothing is left to protect once training has ended)
+            pass

@@ -1,0 +1,106 @@
+"""Worker-resident replicas: each lane's copy of the model lives in its worker's process from
+round to round, and a round moves only the rows it synchronises (`replicas.tier_rows`).
+
+Tasks, each pinned to the lane's worker:
+- `place_replica(key, V, U)`: keep a copy of the model under `key` (the whole model crosses the
+  network here: at the run's start, and when a lane restarts after its worker was lost);
+- `train_replica(key, update, task, rows)`: set the rows the last synchronisation combined
+  (`update`), train the lane's stretch on the replica (`rounds.train_stretch_in_place`: the
+  draws and learning rate of `bench.lanes`'s replicas, bit for bit), and send back the values of
+  the rows this round synchronises (`SyncRows`);
+- `drop_replica(key)`.
+
+A task that finds no replica under its key (its worker was replaced) raises `ReplicaLost`.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fastw2v.cluster.replicas import combine_rows
+from fastw2v.cluster.rounds import train_stretch_in_place
+
+_REPLICAS = {}  # key -> (V, U), in each worker process
+
+
+class ReplicaLost(RuntimeError):
+    """The task ran where its lane's replica is not (the worker that held it is gone)."""
+
+
+@dataclass(frozen=True)
+class SyncRows:
+    """The rows one synchronisation combines: the first `words` rows of V and of the words'
+    output rows (syn1neg: the first `word_rows` rows of U), and every row of U after them
+    (hierarchical softmax's inner nodes: few, and on every path)."""
+
+    words: int
+    word_rows: int
+
+    def of(self, V, U):
+        """(V rows, U's word rows, U's inner-node rows) of this sync: views of V and U."""
+        return V[:self.words], U[:min(self.words, self.word_rows)], U[self.word_rows:]
+
+
+@dataclass(frozen=True)
+class LaneResult:
+    """A lane's round: the stretch's tallies (as `rounds.StretchResult`'s) and the synchronised
+    rows' values after it (float32 arrays, `SyncRows.of`'s shapes)."""
+
+    lane: int
+    words: int
+    kept: int
+    pairs: int
+    loss: float
+    seconds: float
+    rows: tuple
+
+    @property
+    def nbytes(self):
+        return int(sum(part.nbytes for part in self.rows))
+
+
+def place_replica(key, V, U):
+    """Worker task: keep copies of V and U (float32) as the replica `key`; returns its bytes."""
+    _REPLICAS[key] = (np.array(V, dtype=np.float32), np.array(U, dtype=np.float32))
+    return int(V.nbytes + U.nbytes)
+
+
+def train_replica(key, update, task, rows):
+    """Worker task: set the rows of `update` (None, or (SyncRows, parts) of the last combine),
+    train `task` (`rounds.StretchTask`) on the replica, return a LaneResult with the values of
+    `rows` (SyncRows).
+
+    Raises:
+        ReplicaLost: no replica `key` in this process.
+    """
+    if key not in _REPLICAS:
+        raise ReplicaLost(f"replica {key} is not on this worker")
+    V, U = _REPLICAS[key]
+    if update is not None:
+        synced, parts = update
+        for target, values in zip(synced.of(V, U), parts):
+            target[...] = values
+    words, kept, pairs, loss, seconds = train_stretch_in_place(V, U, task)
+    return LaneResult(task.lane, words, kept, pairs, loss, seconds,
+                      tuple(part.copy() for part in rows.of(V, U)))
+
+
+def drop_replica(key):
+    """Worker task: forget the replica `key` (nothing when it is not here)."""
+    _REPLICAS.pop(key, None)
+
+
+def combine_lanes(parts, V, U, rows, how):
+    """Combine the lanes' synchronised rows by `how` (`replicas.combine_rows`: "mean", "sum",
+    "clipped-sum") into the driver's model (V, U: the rows as last synchronised), in lane order.
+
+    Args:
+        parts: list of L tuples (V rows, U word rows, U node rows), one per lane, in lane order;
+            changed in place. V, U: float32, the model. rows: SyncRows.
+    Returns:
+        (bytes one lane sent, the combined values as a tuple like one lane's).
+    """
+    sent = 0
+    for which, base in enumerate(rows.of(V, U)):
+        sent += combine_rows([lane[which] for lane in parts], base, base.shape[0], how)
+    return sent, tuple(part.copy() for part in rows.of(V, U))
