@@ -30,8 +30,8 @@ from fastw2v.cluster.connect import (REPLICA_RULES, ClusterError, ClusterSetting
                                      default_combine, default_sync_words, import_distributed, rate_scale,
                                      shared_paths_missing)
 from fastw2v.cluster.replicas import FIRST_TIER_ROWS, tier_rows
-from fastw2v.cluster.resident import (LaneResult, ReplicaLost, SyncRows, combine_lanes, drop_replica,
-                                      place_replica, train_replica)
+from fastw2v.cluster.resident import (ReplicaLost, SyncRows, combine_lanes, drop_replica, place_replica,
+                                      train_replica)
 from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch
 from fastw2v.cluster.shards import ShardedCorpus, build_sharded_corpus, plan_sources
 from fastw2v.errors import ConfigError
@@ -422,7 +422,8 @@ def _train_resident(state, run, session, show_progress, checkpoint):
                 progress.next_job += 1
                 whole = rows.words == len(state.vocab)
                 lanes.stats["rows_synced"] += rows.words
-                rate = learning_rate(trains.alpha, trains.min_alpha, float(progress.words), schedule.total_words)
+                rate = learning_rate(trains.alpha, trains.min_alpha, float(progress.words),
+                                     schedule.total_words)
                 bar.set_postfix(lr=f"{rate:.4g}", loss=f"{progress.smoothed_loss:.4f}", refresh=True)
                 if due and whole and progress.next_job < len(schedule.jobs):
                     save_checkpoint(state, run, checkpoint)
@@ -474,7 +475,8 @@ class _ResidentLanes:
         """Send (V, U) once to the lanes' workers and make each lane's replica of them there."""
         client = self.session.client
         workers = sorted({self.workers[lane] for lane in lanes})
-        model = client.scatter([V, U], workers=workers, broadcast=True, hash=False, direct=self.session.direct)
+        model = client.scatter([V, U], workers=workers, broadcast=True, hash=False,
+                               direct=self.session.direct)
         self.stats["bytes_to_workers"] += int(V.nbytes + U.nbytes) * len(workers)
         self._wait([client.submit(place_replica, self.key(lane), *model, pure=False,
                                   workers=[self.workers[lane]], allow_other_workers=False) for lane in lanes])
@@ -558,5 +560,5 @@ class _ResidentLanes:
                 for lane, worker in enumerate(self.workers):
                     client.submit(drop_replica, self.key(lane), pure=False, workers=[worker],
                                   allow_other_workers=False)
-        except Exception:  # noqa: BLE001  (nothing is left to protect once training has ended)
+        except Exception:  # best effort: nothing is left to protect once training has ended
             pass
