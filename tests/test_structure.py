@@ -170,7 +170,7 @@ def test_the_command_lines_copies_of_library_defaults_are_the_librarys():
     assert cli_evaluate.RESTRICT_VOCAB == evaluate.RESTRICT_VOCAB
     assert cli_train.COMBINE_RULES == connect.COMBINE_RULES
     assert cli_train.DEFAULT_CONNECT_SECONDS == connect.DEFAULT_CONNECT_SECONDS
-    assert cli_train.DEFAULT_SYNC_WORDS == connect.DEFAULT_SYNC_WORDS
+    assert cli_train.REPLICA_ROUND_WORDS == connect.REPLICA_ROUND_WORDS
 
 
 @pytest.mark.parametrize("command", ["train", "phrases"])

@@ -10,12 +10,13 @@ from fastw2v.errors import ConfigError, FastW2VError
 
 COMMANDS = {"train": "train skip-gram word vectors on text files",
             "resume": "finish a training run from its checkpoint"}
-# fastw2v.cluster.connect's COMBINE_RULES, DEFAULT_CONNECT_SECONDS and DEFAULT_SYNC_WORDS, kept
+# fastw2v.cluster.connect's COMBINE_RULES, DEFAULT_CONNECT_SECONDS and REPLICA_ROUND_WORDS, kept
 # here so that the train command's options need no NumPy or Numba (importing fastw2v.cluster
 # imports the training modules).
-COMBINE_RULES = ("sum", "clipped-sum", "mean", "touched-mean")
+COMBINE_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean", "sum", "clipped-sum",
+                 "mean", "touched-mean")
 DEFAULT_CONNECT_SECONDS = 10.0
-DEFAULT_SYNC_WORDS = 25_000
+REPLICA_ROUND_WORDS = 200_000
 
 
 def register(commands, name):
@@ -155,11 +156,15 @@ def _add_cluster_options(sub, resume):
                        help="seconds to wait for the scheduler and a worker (default %(default)s)")
     if not resume:
         group.add_argument("--sync-words", type=positive_int, default=None, metavar="N",
-                           help=f"words each worker trains between synchronisations (default "
-                                f"{DEFAULT_SYNC_WORDS:,} with 2 workers, fewer with more)")
+                           help=f"words each worker trains between synchronisations (default: "
+                                f"{REPLICA_ROUND_WORDS:,} shared by the workers, at most 100,000 each)")
         group.add_argument("--combine", choices=COMBINE_RULES, default=None,
-                           help="how each round's changes of the workers are combined (default: sum "
-                                "with 1-2 workers, clipped-sum with more; see docs/cluster.md)")
+                           help="how the workers' models are combined: tiered-mean (the default: each "
+                                "worker keeps its replica, the most frequent words' rows are averaged "
+                                "after each round, every row at each epoch's end), tiered-sum, "
+                                "tiered-clipped-sum, replica-mean (every row each round); or the "
+                                "per-round snapshots of both matrices: sum, clipped-sum, mean, "
+                                "touched-mean (see docs/cluster.md)")
         group.add_argument("--dask-work-dir", metavar="DIR",
                            help="a folder every worker shares, for the encoded corpus (default: "
                                 "PATH.corpus/ with --checkpoint PATH, else the output's folder; "

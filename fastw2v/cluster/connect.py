@@ -35,11 +35,11 @@ SNAPSHOT_RULES = ("sum", "clipped-sum", "mean", "touched-mean")
 REPLICA_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean")
 COMBINE_RULES = REPLICA_RULES + SNAPSHOT_RULES
 # Measured on real text (16M tokens, 3 epochs; docs/cluster.md): the tiered mean keeps 2-4 lanes at
-# one machine's quality with ~200,000 words a round in all (50,000 a lane at most) and the start
-# rate raised with the lanes (the mean counts each lane's change 1/L), up to 10x: alpha 0.4 (16x)
-# diverged at 16 lanes.
+# one machine's quality with ~200,000 words a round in all and the start rate raised with the lanes
+# (the mean counts each lane's change 1/L), up to 10x: alpha 0.4 (16x) diverged at 16 lanes. A
+# round costs ~45 ms of Dask's round trips on a 2-core machine, so 2 lanes take 100,000 words each.
 REPLICA_ROUND_WORDS = 200_000
-REPLICA_LANE_WORDS = 50_000
+REPLICA_LANE_WORDS = 100_000
 MAX_RATE_SCALE = 10
 INSTALL_HINT = "pip install 'fastw2v[dask]'"
 
