@@ -10,19 +10,22 @@ How a run goes (``Word2Vec(corpus_file=..., cluster="local:2")``, or ``fastw2v t
    (`fastw2v.corpus`) and counts them; the driver merges the counts once into the vocabulary
    (`fastw2v.vocab.build_vocabulary`, so the same vocabulary as one machine); every shard is then
    encoded with it into memory-mapped id arrays in a work folder that every worker can read.
-2. **Rounds** (`rounds`): synchronous local SGD. The corpus (shards in order) is cut into
-   `lanes` contiguous parts, each part into stretches of about `sync_words` words. In round r
-   every lane trains its r-th stretch with the compiled kernel, starting from the same model
-   snapshot; the driver combines the workers' changes (`rounds.combine`: their sum, or from 3
-   lanes on their clipped sum) and starts the next round. Each stretch task is a pure function
-   of (snapshot, stretch, seed, learning-rate clock), and the driver combines in lane order, so a
-   retried task, and the whole run, give the same vectors whatever the scheduling.
-3. **Faults and checkpoints** (`driver`): Dask reruns the stretch of a worker that died; the
-   driver reruns a round whose snapshot was lost. Checkpoints are written at round boundaries.
+2. **Resident replicas** (the default, `resident`, `replicas`): the corpus (shards in order) is
+   cut into `lanes` contiguous parts, each part into stretches of about `sync_words` words. Each
+   lane's worker keeps its replica of the model; in round r every lane trains its r-th stretch
+   on its replica with the compiled kernel and sends back the rows of the round's frequency tier
+   (`replicas.tier_rows`: the top 1,024 words, doubling every second round, every row at an
+   epoch's end); the driver averages them in lane order and sends the result with the next
+   tasks. A stretch is a pure function of the replica, so the run gives the same vectors whatever
+   the scheduling, and `bench.lanes` computes them in one process.
+3. **Faults and checkpoints** (`driver`): a lane whose worker is lost is placed again from the
+   driver's rows on a live worker and retrains its stretch. Checkpoints are written right after a
+   round that synchronised every row.
+4. **Per-round snapshots** (`rounds`, the snapshot rules: sum, clipped-sum, mean, touched-mean):
+   the design before replicas, kept to measure against: every round sends the whole model to
+   every lane and combines their changes; Dask reruns the stretch of a worker that died.
 
-Limits: a round (lanes × sync words) must stay short for the lanes' stale views of each other
-not to overshoot, and every round sends the whole model to every worker; the driver stops a run
-whose loss explodes. docs/cluster.md has the measurements (`python -m bench.lanes`,
+docs/cluster.md has the measurements (`python -m bench.lanes`, `python -m bench.cluster_speed`,
 `python -m bench.cost_model`).
 """
 
