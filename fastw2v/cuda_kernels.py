@@ -93,13 +93,13 @@ def _learning_rate(alpha, min_alpha, words_done, total_words):
 
 
 @cuda.jit(device=True)
-def _find_sentence(offsets, sent_lo, sent_hi, position):
-    """The sentence of [sent_lo, sent_hi) that holds token `position`: the last s with
-    offsets[s] ≤ position (binary search)."""
-    lo, hi = sent_lo, sent_hi - 1
+def _last_at_most(values, lo, hi, value):
+    """The last index j in [lo, hi] with values[j] ≤ value (values ascending, values[lo] ≤ value):
+    a binary search. The sentence that holds a token (over the offsets), the job that holds a
+    sentence (over the job bounds)."""
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if offsets[mid] <= position:
+        if values[mid] <= value:
             lo = mid
         else:
             hi = mid - 1
@@ -109,14 +109,7 @@ def _find_sentence(offsets, sent_lo, sent_hi, position):
 @cuda.jit(device=True)
 def _job_of(job_bounds, sentence):
     """The chunk's job (int) that holds `sentence`: the last j with job_bounds[j] ≤ sentence."""
-    lo, hi = 0, job_bounds.shape[0] - 2
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if job_bounds[mid] <= sentence:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
+    return _last_at_most(job_bounds, 0, job_bounds.shape[0] - 2, sentence)
 
 
 @cuda.jit
@@ -358,7 +351,7 @@ def compile_train_kernel(kind, dtype, coefficient=None):
         t_hi = t + per_block if t + per_block < token_hi else token_hi
         if t >= t_hi:
             return
-        s = _find_sentence(offsets, sent_lo, sent_hi, t)
+        s = _last_at_most(offsets, sent_lo, sent_hi - 1, t)  # the sentence of slot t
         job = _job_of(job_bounds, s)
         loss = 0.0
         pairs = 0

@@ -160,18 +160,7 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(snapshot_run, client, pl
     path = str(tmp_path / "run.ckpt")
     model = Word2Vec(cluster=on_cluster(client, combine="sum"), **SETTINGS)
     model.build_vocab(corpus_file=planted[0], corpus_dir=path + ".corpus")
-    commit, calls = driver._commit, []
-
-    def interrupt_at_round_four(*args):
-        calls.append(1)
-        if len(calls) == 4:
-            raise KeyboardInterrupt
-        return commit(*args)
-
-    monkeypatch.setattr(driver, "_commit", interrupt_at_round_four)
-    with pytest.raises(KeyboardInterrupt):
-        model.train(checkpoint=Checkpointing(path, 3600.0, {"note": "kept"}))
-    monkeypatch.setattr(driver, "_commit", commit)
+    _interrupted(model, monkeypatch, "_commit", 4, Checkpointing(path, 3600.0, {"note": "kept"}))
 
     resumed = Word2Vec.load(path)
     assert resumed.progress.next_job == 3 and resumed.saved_run["note"] == "kept"
@@ -181,6 +170,23 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(snapshot_run, client, pl
     assert resumed.epoch_losses == pytest.approx(reference_run.epoch_losses, rel=1e-12)
     resumed.release_corpus()
     assert not os.path.exists(path + ".corpus")
+
+
+def _interrupted(model, monkeypatch, step, call, checkpoint):
+    """Train `model` with Ctrl-C landing at the `call`-th call of the driver's function `step`
+    (before it runs), then put the function back."""
+    original, calls = getattr(driver, step), []
+
+    def interrupting(*args):
+        calls.append(1)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return original(*args)
+
+    monkeypatch.setattr(driver, step, interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        model.train(checkpoint=checkpoint)
+    monkeypatch.setattr(driver, step, original)
 
 
 def test_cli_trains_on_a_local_cluster_and_joins_a_running_one(client, planted, tmp_path, capsys):
@@ -542,18 +548,7 @@ def test_a_replica_run_resumes_from_its_checkpoint(client, planted, tmp_path, mo
     whole.train(checkpoint=Checkpointing(str(tmp_path / "whole.ckpt"), 0.0))
     model = Word2Vec(cluster=on_cluster(client), **SETTINGS)
     model.build_vocab(corpus_file=planted[0], corpus_dir=path + ".corpus")
-    combine, calls = driver.combine_lanes, []
-
-    def interrupt_at_round_five(*args):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt
-        return combine(*args)
-
-    monkeypatch.setattr(driver, "combine_lanes", interrupt_at_round_five)
-    with pytest.raises(KeyboardInterrupt):
-        model.train(checkpoint=every_round)
-    monkeypatch.setattr(driver, "combine_lanes", combine)
+    _interrupted(model, monkeypatch, "combine_lanes", 5, every_round)
     resumed = Word2Vec.load(path)
     assert resumed.progress.next_job == 4 and resumed.saved_run["note"] == "kept"
     resumed.cluster = on_cluster(client)
