@@ -1,6 +1,7 @@
 """The cluster against one machine on real text, side by side: words/s and quality.
 
-    python -m bench.cluster_speed CORPUS [--epochs 3] [--seeds 1,2] [--workers 2] [--out FILE.json]
+    python -m bench.cluster_speed CORPUS [--epochs 3] [--seeds 1,2] [--workers 2] [--sync-words N]
+                                         [--out FILE.json]
 
 For each seed, in turn (A B A B: a drifting machine still gives a fair ratio): `workers` threads in
 one process, then a LocalCluster of `workers` single-threaded worker processes (``--dask
@@ -18,8 +19,9 @@ import sys
 from bench.conftest import STANDARD
 
 
-def run_one(corpus, seed, epochs, workers, client):
-    """One run: threads when client is None, else the cluster behind client. Returns its row."""
+def run_one(corpus, seed, epochs, workers, client, sync_words=None):
+    """One run: threads when client is None, else the cluster behind client (its default sync
+    interval, or `sync_words`). Returns its row."""
     from bench.realtext import evaluation_sets, vocabulary_scores
     from fastw2v.cluster import ClusterSettings
     from fastw2v.train import Word2Vec
@@ -28,7 +30,7 @@ def run_one(corpus, seed, epochs, workers, client):
     if client is None:
         model = Word2Vec(workers=workers, **settings)
     else:
-        model = Word2Vec(cluster=ClusterSettings(client=client), **settings)
+        model = Word2Vec(cluster=ClusterSettings(client=client, sync_words=sync_words), **settings)
     model.build_vocab(corpus_file=corpus)
     model.train()
     questions, pairs = evaluation_sets()
@@ -63,6 +65,8 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seeds", default="1,2")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sync-words", type=int, default=None,
+                        help="words a lane trains between synchronisations (default: the cluster's)")
     parser.add_argument("--out")
     args = parser.parse_args(argv)
     rows = []
@@ -71,7 +75,7 @@ def main(argv=None):
             distributed.Client(cluster) as client:
         for seed in (int(s) for s in args.seeds.split(",")):
             for on in (None, client):
-                rows.append(run_one(args.corpus, seed, args.epochs, args.workers, on))
+                rows.append(run_one(args.corpus, seed, args.epochs, args.workers, on, args.sync_words))
                 print(json.dumps(rows[-1]), flush=True)
     print(table(rows))
     if args.out:

@@ -401,7 +401,7 @@ def _train_resident(state, run, session, show_progress, checkpoint):
     deadline = time.monotonic() + checkpoint.every if checkpoint else None
     update, first_loss, whole = None, None, True
     try:
-        lanes.place_all(V, U)
+        _on_cluster(lanes.place_all, V, U)
         with tqdm(total=schedule.total_words, initial=state.progress.words, unit="word", unit_scale=True,
                   disable=not show_progress, smoothing=0.1, dynamic_ncols=True) as bar:
             while state.progress.next_job < len(schedule.jobs):
@@ -411,7 +411,7 @@ def _train_resident(state, run, session, show_progress, checkpoint):
                 rows = sync_rows(run.combine, round_, last, len(state.vocab), word_rows)
                 tasks = [schedule.task(epoch, round_, lane, trains) for lane in range(run.lanes)]
                 whole = False
-                results = lanes.round(tasks, update, rows, V, U, bar)
+                results = _on_cluster(lanes.round, tasks, update, rows, V, U, bar)
                 first_loss = _refuse_divergence(results, first_loss, run)
                 _, combined = combine_lanes([r.rows for r in results], V, U, rows, combine_how(run.combine))
                 update = (rows, combined)
@@ -439,6 +439,15 @@ def _train_resident(state, run, session, show_progress, checkpoint):
     return dict(lanes.stats, words=words, kept=state.progress.kept - kept_before, seconds=seconds,
                 pairs=int(state.progress.pairs.sum()), words_per_second=words / max(seconds, 1e-9),
                 lanes=run.lanes, sync_words=run.sync_words, combine=run.combine)
+
+
+def _on_cluster(step, *args):
+    """step(*args), a lost connection to the cluster (OSError: a closed comm, a refused
+    connection) told as one ClusterError."""
+    try:
+        return step(*args)
+    except OSError as exc:
+        raise ClusterError(f"lost the Dask cluster ({exc})") from None
 
 
 class _ResidentLanes:
