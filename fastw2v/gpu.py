@@ -157,6 +157,7 @@ class CudaBackend(LocalBackend):
         run = DeviceRun(plan, V, U, chunks)
         deadline = time.monotonic() + checkpoint.every if checkpoint else None
         begun = None
+        failed = True
         try:
             with tqdm(total=plan.total_words, initial=progress.words, unit="word", unit_scale=True,
                       disable=not show_progress_bar, smoothing=0.1, dynamic_ncols=True) as bar:
@@ -175,9 +176,13 @@ class CudaBackend(LocalBackend):
                         run.download(V, U)
                         state.save(checkpoint.path, checkpoint.run, True, progress)
                         deadline = time.monotonic() + checkpoint.every
+            failed = False
         finally:
-            run.download(V, U)
-
+            try:
+                run.download(V, U)  # the chunks done so far (a Ctrl-C's checkpoint saves them)
+            except Exception:  # a device that failed: its error, raised already, is the one to see
+                if not failed:
+                    raise
 
     @staticmethod
     def _tell(run, event, epoch, V, U):

@@ -157,7 +157,7 @@ def _add_cluster_options(sub, resume):
     if not resume:
         group.add_argument("--sync-words", type=positive_int, default=None, metavar="N",
                            help=f"words each worker trains between synchronisations (default: "
-                                f"{REPLICA_ROUND_WORDS:,} shared by the workers, at most 100,000 each)")
+                                f"150,000 each with 1-2 workers, {REPLICA_ROUND_WORDS:,} shared by more)")
         group.add_argument("--combine", choices=COMBINE_RULES, default=None,
                            help="how the workers' models are combined: tiered-mean (the default: each "
                                 "worker keeps its replica, the most frequent words' rows are averaged "

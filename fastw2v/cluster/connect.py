@@ -34,12 +34,13 @@ SNAPSHOT_RULES = ("sum", "clipped-sum", "mean", "touched-mean")
 # the sum or the clipped sum of the lanes' changes (`replicas.combine_rows`).
 REPLICA_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean")
 COMBINE_RULES = REPLICA_RULES + SNAPSHOT_RULES
-# Measured on real text (16M tokens, 3 epochs; docs/cluster.md): the tiered mean keeps 2-4 lanes at
-# one machine's quality with ~200,000 words a round in all and the start rate raised with the lanes
-# (the mean counts each lane's change 1/L), up to 10x: alpha 0.4 (16x) diverged at 16 lanes. A
-# round costs ~45 ms of Dask's round trips on a 2-core machine, so 2 lanes take 100,000 words each.
+# Measured on real text (16M tokens, 3 epochs; docs/cluster.md): the tiered mean keeps 4-8 lanes
+# near one machine's quality with 200,000 words a round in all and the start rate raised with the
+# lanes (the mean counts each lane's change 1/L): x4 at 4 lanes, x8-x10 at 8, x10 at 16 (x16
+# diverged). A round costs ~35 ms of Dask's round trips on the 2-core machine, so 2 lanes take
+# 150,000 words each, at x3 (x2 and x1.5 lost 0.025 and 0.036 of WS353 at that length).
 REPLICA_ROUND_WORDS = 200_000
-REPLICA_LANE_WORDS = 100_000
+REPLICA_LANE_WORDS = 150_000
 MAX_RATE_SCALE = 10
 INSTALL_HINT = "pip install 'fastw2v[dask]'"
 
@@ -115,12 +116,12 @@ def default_combine(lanes):
 
 def default_sync_words(lanes, combine=None):
     """The sync interval (words a lane trains per round) a run of `lanes` lanes combined by
-    `combine` (None: `default_combine`) gets by default. Resident replicas: REPLICA_ROUND_WORDS
-    shared by the lanes, at most REPLICA_LANE_WORDS a lane. The snapshot rules: DEFAULT_SYNC_WORDS
+    `combine` (None: `default_combine`) gets by default. Resident replicas: REPLICA_LANE_WORDS
+    at 1-2 lanes, REPLICA_ROUND_WORDS shared by the lanes beyond. The snapshot rules: DEFAULT_SYNC_WORDS
     at 1-2 lanes; beyond, the measured round (`default_round_words`) shared by the lanes."""
     combine = combine or default_combine(lanes)
     if combine in REPLICA_RULES:
-        return max(1, min(REPLICA_LANE_WORDS, REPLICA_ROUND_WORDS // lanes))
+        return REPLICA_LANE_WORDS if lanes <= 2 else max(1, REPLICA_ROUND_WORDS // lanes)
     if lanes <= 2:
         return DEFAULT_SYNC_WORDS
     return max(1, default_round_words(lanes, combine) // lanes)
@@ -128,8 +129,12 @@ def default_sync_words(lanes, combine=None):
 
 def rate_scale(lanes, combine):
     """How many times the settings' learning rate the lanes train at: the means count each lane's
-    change 1/lanes, so they train at min(lanes, MAX_RATE_SCALE) times it; the sums at 1."""
-    return min(lanes, MAX_RATE_SCALE) if combine in ("tiered-mean", "replica-mean") else 1
+    change 1/lanes, so from 2 lanes on they train at min(lanes + 1, MAX_RATE_SCALE) times it (the
+    rates measured best: x3 at 2 lanes, x4-x5 at 4, x8-x10 at 8, x10 at 16); one lane and the sums
+    at 1."""
+    if lanes < 2 or combine not in ("tiered-mean", "replica-mean"):
+        return 1
+    return min(lanes + 1, MAX_RATE_SCALE)
 
 
 def default_round_words(lanes, combine="clipped-sum"):
