@@ -129,9 +129,10 @@ def default_sync_words(lanes, combine=None):
 
 def rate_scale(lanes, combine):
     """How many times the settings' learning rate the lanes train at: the means count each lane's
-    change 1/lanes, so from 2 lanes on they train at min(lanes + 1, MAX_RATE_SCALE) times it (the
-    rates measured best: x3 at 2 lanes, x4-x5 at 4, x8-x10 at 8, x10 at 16); one lane and the sums
-    at 1."""
+    change 1/lanes, so from 2 lanes on they train at min(lanes + 1, MAX_RATE_SCALE) times it
+    (measured on real text: x3 best at 2 lanes, x4 at 4, x8 and x10 at 8 and x10 at 16 trained
+    well; lanes + 1 lies between them at 4 and 8, where it was not measured itself); one lane and
+    the sums at 1."""
     if lanes < 2 or combine not in ("tiered-mean", "replica-mean"):
         return 1
     return min(lanes + 1, MAX_RATE_SCALE)

@@ -441,6 +441,9 @@ def _train_resident(state, run, session, show_progress, checkpoint):
                 lanes=run.lanes, sync_words=run.sync_words, combine=run.combine)
 
 
+_LOST = object()  # `_ResidentLanes._fetch`: the worker left before the result came
+
+
 def _on_cluster(step, *args):
     """step(*args), a lost connection to the cluster (OSError: a closed comm, a refused
     connection) told as one ClusterError."""
@@ -481,18 +484,36 @@ class _ResidentLanes:
         """Place every lane's replica of (V, U) on its worker (one per worker in turn)."""
         live = self._live_workers()
         self.workers = [live[lane % len(live)] for lane in range(self.lanes)]
-        self._place(range(self.lanes), V, U)
+        if not self._place(range(self.lanes), V, U):
+            raise ClusterError("lost a Dask worker while placing the model's replicas on the workers")
 
     def _place(self, lanes, V, U):
-        """Send (V, U) once to the lanes' workers and make each lane's replica of them there."""
+        """Send (V, U) once to the lanes' workers and make each lane's replica of them there;
+        False when one of those workers left the cluster meanwhile."""
         client = self.session.client
         workers = sorted({self.workers[lane] for lane in lanes})
         model = client.scatter([V, U], workers=workers, broadcast=True, hash=False,
                                direct=self.session.direct)
         self.stats["bytes_to_workers"] += int(V.nbytes + U.nbytes) * len(workers)
-        self._wait([client.submit(place_replica, self.key(lane), *model, pure=False,
-                                  workers=[self.workers[lane]], allow_other_workers=False) for lane in lanes])
-        client.cancel(model)  # the replicas are copies: the sent model can go
+        placed = [(lane, client.submit(place_replica, self.key(lane), *model, pure=False,
+                                       workers=[self.workers[lane]], allow_other_workers=False))
+                  for lane in lanes]
+        try:
+            return all(self._fetch(future, self.workers[lane]) is not _LOST for lane, future in placed)
+        except CancelledError as exc:
+            raise ClusterError(f"lost the Dask cluster while placing the replicas ({exc})") from None
+        finally:
+            client.cancel(model)  # the replicas are copies: the sent model can go
+
+    def _fetch(self, future, worker):
+        """future.result(), or _LOST when `worker` leaves the cluster first: a lane's task runs on
+        its worker only, so its lost result (or the task itself) would be waited for forever."""
+        while True:
+            try:
+                return future.result(timeout=self.POLL_SECONDS)
+            except TimeoutError:
+                if worker not in self.session.worker_threads():
+                    return _LOST
 
     def round(self, tasks, update, rows, V, U, bar):
         """Every lane's LaneResult of one round, in lane order; a lane whose worker is lost is
@@ -516,7 +537,7 @@ class _ResidentLanes:
             live = None if done else self.session.worker_threads()
             for lane, future in list(futures.items()):
                 if future in done:
-                    result = self._result(future)
+                    result = self._result(future, self.workers[lane])
                     if result is not None:
                         results[lane] = result
                         bar.update(result.words)
@@ -535,10 +556,12 @@ class _ResidentLanes:
         return self.session.client.submit(train_replica, self.key(lane), update, task, rows, key=key,
                                           workers=[self.workers[lane]], allow_other_workers=False)
 
-    def _result(self, future):
-        """The future's LaneResult, or None when its replica was lost (the lane restarts)."""
+    def _result(self, future, worker):
+        """The future's LaneResult, or None when its replica or its worker was lost (the lane
+        restarts)."""
         try:
-            return future.result()
+            result = self._fetch(future, worker)
+            return None if result is _LOST else result
         except ReplicaLost:
             return None
         except CancelledError as exc:
@@ -557,15 +580,9 @@ class _ResidentLanes:
             raise ClusterError("the lanes' workers keep being lost; is their memory too small for the model?")
         live = self._live_workers()
         self.workers[lane] = live[lane % len(live)]
-        self._place([lane], V, U)
+        if not self._place([lane], V, U):
+            return self._restart(lane, task, rows, V, U, lost)
         return self._train(lane, None, task, rows)
-
-    def _wait(self, futures):
-        try:
-            for future in futures:
-                future.result()
-        except (OSError, TimeoutError, CancelledError) as exc:
-            raise ClusterError(f"lost the Dask cluster while placing the replicas ({exc})") from None
 
     def drop_all(self):
         """Forget the replicas on the workers (best effort: the run is over)."""
