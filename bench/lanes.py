@@ -98,7 +98,9 @@ def train_replicas(model, lanes, sync_words, rule, first_rows=None):
     Returns:
         dict: syncs, rows_sent and bytes_sent (one replica's, over the run), seconds_training.
     """
-    from fastw2v.cluster.replicas import FIRST_TIER_ROWS, combine_rows, tier_rows
+    from fastw2v.cluster.driver import combine_how, sync_rows
+    from fastw2v.cluster.replicas import FIRST_TIER_ROWS
+    from fastw2v.cluster.resident import combine_lanes
     from fastw2v.cluster.rounds import RoundSchedule
 
     schedule = RoundSchedule(model.corpus, lanes, sync_words, model.config.epochs)
@@ -107,19 +109,15 @@ def train_replicas(model, lanes, sync_words, rule, first_rows=None):
     word_rows = n_words if model.config.objective.scores_words else 0
     replicas = [(V.copy(), U.copy()) for _ in range(lanes)]
     base_v, base_u = V.copy(), U.copy()  # the rows as last synchronised
-    how = "mean" if rule == "replica-mean" else rule[len("tiered-"):]
     stats = dict(syncs=0, rows_sent=0, bytes_sent=0, seconds_training=0.0)
     for epoch, round_ in schedule.jobs:
         stats["seconds_training"] += _train_round(replicas, schedule, epoch, round_, model.config)
         last = round_ == schedule.rounds_per_epoch - 1
-        rows = n_words if rule == "replica-mean" else tier_rows(round_, last, n_words,
-                                                                first_rows or FIRST_TIER_ROWS)
-        sent = combine_rows([v for v, _ in replicas], base_v, rows, how)
-        outputs = [u[:word_rows] for _, u in replicas], [u[word_rows:] for _, u in replicas]
-        sent += combine_rows(outputs[0], base_u[:word_rows], min(rows, word_rows), how)
-        sent += combine_rows(outputs[1], base_u[word_rows:], U.shape[0] - word_rows, how)
+        rows = sync_rows(rule, round_, last, n_words, word_rows, first_rows or FIRST_TIER_ROWS)
+        # The replicas' rows themselves: combined in place, as the cluster's lanes take them.
+        sent, _ = combine_lanes([rows.of(v, u) for v, u in replicas], base_v, base_u, rows, combine_how(rule))
         stats["syncs"] += 1
-        stats["rows_sent"] += rows
+        stats["rows_sent"] += rows.words
         stats["bytes_sent"] += sent
     V[:], U[:] = replicas[0]
     model.wv.invalidate()

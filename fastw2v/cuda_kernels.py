@@ -250,6 +250,14 @@ def compile_train_kernel(kind, dtype, coefficient=None):
         step_coefficient = coefficient
 
     @cuda.jit(device=True)
+    def window_input(V, contexts, m, d):
+        """CBOW's input at dimension d: the mean (or sum) of the m context rows' entries."""
+        x = zero
+        for j in range(m):
+            x += V[contexts[j], d]
+        return x * (one / dtype(m)) if mean else x
+
+    @cuda.jit(device=True)
     def scores(V, U, contexts, m, r, targets, n_targets, target_counts, lr, partial, coefs, lane,
                width):
         """Row r of coefs: the input (context r's row of V; CBOW: the mean or sum of the m
@@ -257,15 +265,8 @@ def compile_train_kernel(kind, dtype, coefficient=None):
         acc = cuda.local.array(CUDA_MAX_TARGETS, dtype)
         for t in range(n_targets):
             acc[t] = zero
-        share = one / dtype(m) if mean else one
         for d in range(lane, V.shape[1], width):
-            if cbow:
-                x = zero
-                for j in range(m):
-                    x += V[contexts[j], d]
-                x *= share
-            else:
-                x = V[contexts[r], d]
+            x = window_input(V, contexts, m, d) if cbow else V[contexts[r], d]
             for t in range(n_targets):
                 acc[t] += x * U[targets[t], d]
         for t in range(n_targets):
@@ -289,16 +290,12 @@ def compile_train_kernel(kind, dtype, coefficient=None):
         twice gets both steps)."""
         u_old = cuda.local.array(CUDA_MAX_TARGETS, dtype)
         du = cuda.local.array(CUDA_MAX_TARGETS, dtype)
-        share = one / dtype(m) if mean else one
         for d in range(lane, V.shape[1], width):
             for t in range(n_targets):
                 u_old[t] = U[targets[t], d]
                 du[t] = zero
             if cbow:
-                x = zero
-                for j in range(m):
-                    x += V[contexts[j], d]
-                x *= share
+                x = window_input(V, contexts, m, d)
                 grad = zero
                 for t in range(n_targets):
                     du[t] = coefs[0, t] * x
@@ -355,6 +352,8 @@ def compile_train_kernel(kind, dtype, coefficient=None):
         job = _job_of(job_bounds, s)
         loss = 0.0
         pairs = 0
+        rate_sentence = -1
+        lr = zero
         while t < t_hi:
             while offsets[s + 1] <= t:
                 s += 1
@@ -364,16 +363,14 @@ def compile_train_kernel(kind, dtype, coefficient=None):
                 t = offsets[s + 1]
                 continue
             if s >= job_bounds[job + 1]:  # a new job: its predecessor's tallies go out
-                loss_share[lane] = loss
-                cuda.syncthreads()
-                if lane == 0:
-                    _add_tallies(counts, losses, job, pairs, loss_share, width)
-                cuda.syncthreads()
+                _add_tallies(counts, losses, job, pairs, loss, loss_share, lane, width)
                 loss = 0.0
                 pairs = 0
                 job = _job_of(job_bounds, s)
-            lr = dtype(_learning_rate(alpha, min_alpha, words_before + (offsets[s] - token_lo),
-                                      total_words))
+            if s != rate_sentence:  # the rate at the sentence's start, as the CPU kernels
+                rate_sentence = s
+                lr = dtype(_learning_rate(alpha, min_alpha, words_before + (offsets[s] - token_lo),
+                                          total_words))
             first = offsets[s] - token_lo
             center = kept[first + i]
             slot = offsets[s] + i
@@ -428,22 +425,24 @@ def compile_train_kernel(kind, dtype, coefficient=None):
             # its size must not read the next one's).
             cuda.syncthreads()
             t += 1
-        loss_share[lane] = loss
-        cuda.syncthreads()
-        if lane == 0:
-            _add_tallies(counts, losses, job, pairs, loss_share, width)
+        _add_tallies(counts, losses, job, pairs, loss, loss_share, lane, width)
 
     return train_kernel
 
 
 @cuda.jit(device=True)
-def _add_tallies(counts, losses, job, pairs, loss_share, width):
-    """Add a block's pairs and its threads' losses (loss_share[:width]) to a job's; one thread."""
-    total = 0.0
-    for lane in range(width):
-        total += loss_share[lane]
-    cuda.atomic.add(counts, (job, 2), pairs)
-    cuda.atomic.add(losses, job, total)
+def _add_tallies(counts, losses, job, pairs, loss, loss_share, lane, width):
+    """Add a block's pairs and its threads' losses to a job's: every thread of the block calls it
+    with its own loss; thread 0 sums them (through loss_share) and adds them once."""
+    loss_share[lane] = loss
+    cuda.syncthreads()
+    if lane == 0:
+        total = 0.0
+        for other in range(width):
+            total += loss_share[other]
+        cuda.atomic.add(counts, (job, 2), pairs)
+        cuda.atomic.add(losses, job, total)
+    cuda.syncthreads()
 
 
 _TRAIN_KERNELS = {}

@@ -272,7 +272,7 @@ def _diff(cfg, vocab, corpus, precision, kernel, subwords=None, threads=None):
     plan = TrainingPlan(cfg, vocab, corpus, index)
     if kernel is not None and cfg.device == "cpu":
         plan.kernel = kernel
-    train_job = _job_trainer(cfg, plan, V, U, threads, kernel)
+    train_job, finish = _job_trainer(cfg, plan, V, U, threads, kernel)
     updates = steps = 0
     kernel_loss = reference_loss = 0.0
     for j, job in enumerate(plan.jobs):
@@ -291,7 +291,7 @@ def _diff(cfg, vocab, corpus, precision, kernel, subwords=None, threads=None):
             steps += 1
         updates += pairs
         kernel_loss += job_loss
-    train_job(None, None)
+    finish()
     words = list(vocab.words) + ([f"ngram-row{r}" for r in range(index.bucket)] if index is not None else [])
     n = word_output_rows(cfg, n)
     matrices = (compare("V", V, ref_V, words),)
@@ -308,19 +308,17 @@ def _diff(cfg, vocab, corpus, precision, kernel, subwords=None, threads=None):
 
 
 def _job_trainer(cfg, plan, V, U, threads, kernel=None):
-    """A function (j, recorder) -> (pairs, loss) that trains job j of the plan on V and U with
-    `recorder` (`recording.Recorder`) recording it; called with (None, None) at the end, it brings
-    the weights back into V and U (from the GPU)."""
+    """(train, finish): train(j, recorder) -> (pairs, loss) trains job j of the plan on V and U
+    with `recorder` (`recording.Recorder`) recording it; finish() brings the weights back into V
+    and U (from the GPU; nothing to do on the CPU)."""
     if cfg.device == "cpu":
         scratch = plan.scratch(V.dtype)
 
         def train_on_cpu(j, recorder):
-            if j is None:
-                return None
             _, _, pairs, loss = plan.run_job(plan.jobs[j], V, U, scratch, recorder.buffers)
             return pairs, loss
 
-        return train_on_cpu
+        return train_on_cpu, lambda: None
     from fastw2v.gpu import DeviceRun
     from fastw2v.plan import Progress
 
@@ -328,14 +326,11 @@ def _job_trainer(cfg, plan, V, U, threads, kernel=None):
                     kernel=kernel)
 
     def train_on_gpu(j, recorder):
-        if j is None:
-            run.download(V, U)
-            return None
         progress = Progress(cfg.epochs)
         run.train_jobs(progress, j, j + 1, recorder)
         return int(progress.pairs.sum()), float(progress.loss.sum())
 
-    return train_on_gpu
+    return train_on_gpu, lambda: run.download(V, U)
 
 
 def _rows_of(index, n_words):

@@ -302,8 +302,7 @@ class DeviceRun:
         cuda = self._cuda
         plan = self.plan
         epoch, span_lo = plan.jobs[first]
-        span_hi = plan.jobs[end - 1][1] + 1
-        sent_lo, sent_hi = int(plan.spans[span_lo]), int(plan.spans[span_hi])
+        span_hi, sent_lo, sent_hi = chunk_sentences(plan, first, end)
         jobs = end - first
         job_bounds = cuda.to_device(np.asarray(plan.spans[span_lo:span_hi + 1], dtype=np.int64))
         counts = cuda.to_device(np.zeros((jobs, self._kernels.JOB_COUNTS), dtype=np.int64))
@@ -353,9 +352,13 @@ class DeviceRun:
         self._trained = True
 
 
+def chunk_sentences(plan, first, end):
+    """(end span, first sentence, end sentence) of the plan's jobs [first, end), one epoch's."""
+    span_hi = plan.jobs[end - 1][1] + 1
+    return span_hi, int(plan.spans[plan.jobs[first][1]]), int(plan.spans[span_hi])
+
+
 def chunk_tokens(plan, first, end):
     """(tokens, sentences) of the plan's jobs [first, end)."""
-    span_lo = plan.jobs[first][1]
-    span_hi = plan.jobs[end - 1][1] + 1
-    sent_lo, sent_hi = int(plan.spans[span_lo]), int(plan.spans[span_hi])
+    _, sent_lo, sent_hi = chunk_sentences(plan, first, end)
     return int(plan.corpus.offsets[sent_hi] - plan.corpus.offsets[sent_lo]), sent_hi - sent_lo

@@ -238,12 +238,17 @@ def _train(state, run, session, show_progress, checkpoint):
             if checkpoint and state.progress.next_job < len(schedule.jobs) and time.monotonic() >= deadline:
                 save_checkpoint(state, run, checkpoint)
                 deadline = time.monotonic() + checkpoint.every
+    return _run_stats(rounds.stats, state, run, start, words_before, kept_before)
+
+
+def _run_stats(figures, state, run, start, words_before, kept_before):
+    """A cluster run's stats: its rounds' `figures` (dict), then the words, kept words, seconds,
+    pairs and words/s since `start` (perf_counter) and the run's layout."""
     seconds = time.perf_counter() - start
     words = state.progress.words - words_before
-    return dict(rounds.stats, words=words, kept=state.progress.kept - kept_before, seconds=seconds,
-                pairs=int(state.progress.pairs.sum()),
-                words_per_second=words / max(seconds, 1e-9), lanes=run.lanes, sync_words=run.sync_words,
-                combine=run.combine)
+    return dict(figures, words=words, kept=state.progress.kept - kept_before, seconds=seconds,
+                pairs=int(state.progress.pairs.sum()), words_per_second=words / max(seconds, 1e-9),
+                lanes=run.lanes, sync_words=run.sync_words, combine=run.combine)
 
 
 def _refuse_divergence(results, first_loss, run):
@@ -372,10 +377,10 @@ def lane_config(config, lanes, combine):
     return replace(config, alpha=config.alpha * scale, min_alpha=config.min_alpha * scale)
 
 
-def sync_rows(rule, round_, last, n_words, word_rows):
-    """The SyncRows of a replica run's round: the round's frequency tier (`replicas.tier_rows`),
-    every row for "replica-mean" and at an epoch's end (`last`)."""
-    words = n_words if rule == "replica-mean" else tier_rows(round_, last, n_words, FIRST_TIER_ROWS)
+def sync_rows(rule, round_, last, n_words, word_rows, first_rows=FIRST_TIER_ROWS):
+    """The SyncRows of a replica run's round: the round's frequency tier (`replicas.tier_rows`,
+    from `first_rows`), every row for "replica-mean" and at an epoch's end (`last`)."""
+    words = n_words if rule == "replica-mean" else tier_rows(round_, last, n_words, first_rows)
     return SyncRows(words, word_rows)
 
 
@@ -434,11 +439,7 @@ def _train_resident(state, run, session, show_progress, checkpoint):
         raise
     finally:
         lanes.drop_all()
-    seconds = time.perf_counter() - start
-    words = state.progress.words - words_before
-    return dict(lanes.stats, words=words, kept=state.progress.kept - kept_before, seconds=seconds,
-                pairs=int(state.progress.pairs.sum()), words_per_second=words / max(seconds, 1e-9),
-                lanes=run.lanes, sync_words=run.sync_words, combine=run.combine)
+    return _run_stats(lanes.stats, state, run, start, words_before, kept_before)
 
 
 _LOST = object()  # `_ResidentLanes._fetch`: the worker left before the result came
