@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fastw2v.corpus import EncodedCorpus, _raw_to_npy, _write_npy_header
+from fastw2v.corpus import EncodedCorpus, _write_npy_header
 from fastw2v.errors import DatasetError
 from fastw2v.reader import MAX_TOKEN_BYTES, STDIN
 
@@ -293,3 +293,16 @@ def _sentence_offsets(ends, max_len):
     too_long = np.nonzero(np.diff(bounds) > max_len)[0]
     extra = [np.arange(bounds[i] + max_len, bounds[i + 1], max_len) for i in too_long]
     return np.unique(np.concatenate([bounds] + extra)).astype(np.int64)
+
+
+def _raw_to_npy(raw_path, npy_path, dtype, length, block=1 << 20):
+    """Copy a raw array file of `length` items into a .npy file, block by block; remove the raw file."""
+    itemsize = np.dtype(dtype).itemsize
+    with open(raw_path, "rb") as source, open(npy_path, "wb") as target:
+        _write_npy_header(target, dtype, length)
+        while True:
+            chunk = source.read(block * itemsize)
+            if not chunk:
+                break
+            target.write(chunk)
+    os.remove(raw_path)

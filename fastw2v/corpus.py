@@ -8,6 +8,7 @@ sentence; a longer one is cut into sentences of at most `MAX_SENTENCE_WORDS` in-
 contexts). The parts are encoded on every thread, each into its place in the one ids file.
 """
 
+import io
 import mmap
 import os
 from dataclasses import dataclass
@@ -100,10 +101,7 @@ def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, thr
     """
     vocab_ids = np.asarray(vocab_ids, dtype=np.int32)
     maps = [vocab_ids[mapping] for mapping in raw.maps]
-    if len(raw.parts) == 1:  # its kept tokens are the kept words' counts: no pass to count them
-        kept = [int(np.asarray(raw.counts)[vocab_ids >= 0].sum())]
-    else:
-        kept = _in_parallel(lambda part: _count_kept(raw, part, maps[part["map"]], block), raw.parts, threads)
+    kept = _kept_tokens(raw, vocab_ids, maps, threads, block)
     starts = np.concatenate([[0], np.cumsum(kept, dtype=np.int64)])
     ids_path = os.path.join(directory, "ids.npy")
     with open(ids_path, "wb") as target:
@@ -129,6 +127,21 @@ def _in_parallel(function, items, threads):
     if failures:
         raise failures[min(failures)]
     return results
+
+
+def _kept_tokens(raw, vocab_ids, maps, threads, block):
+    """How many of each part's tokens are kept: from the parts' counts where the reader kept them,
+    else by a pass over the part's spool."""
+    if len(raw.parts) == 1:  # its kept tokens are the kept words' counts
+        return [int(np.asarray(raw.counts)[vocab_ids >= 0].sum())]
+    counts = raw.part_counts or [None] * len(raw.parts)
+    kept = [None if n is None else _kept_of_counts(n, maps[part["map"]]) for n, part in zip(counts, raw.parts)]
+    uncounted = [k for k, n in enumerate(kept) if n is None]
+    counted = _in_parallel(lambda k: _count_kept(raw, raw.parts[k], maps[raw.parts[k]["map"]], block),
+                           uncounted, threads) if uncounted else []
+    for k, n in zip(uncounted, counted):
+        kept[k] = n
+    return kept
 
 
 def _count_kept(raw, part, vocab_of, block):
@@ -169,6 +182,16 @@ def _map_raw(path, dtype):
 
 
 @njit(cache=True, nogil=True)
+def _kept_of_counts(counts, vocab_of):
+    """How many tokens are kept, of a part where provisional id i occurs counts[i] times."""
+    n = 0
+    for i in range(counts.size):
+        if vocab_of[i] >= 0:
+            n += counts[i]
+    return n
+
+
+@njit(cache=True, nogil=True)
 def _kept_in(ids, vocab_of):
     n = 0
     for i in ids:
@@ -179,31 +202,30 @@ def _kept_in(ids, vocab_of):
 
 @njit(cache=True, nogil=True)
 def _encode_block(ids, vocab_of, out, ends, read, kept, bounds):
-    """Map ids (tokens read..read + len(ids) of a part) to vocabulary ids, the kept ones into `out`;
-    `ends`: the part's line ends before read + len(ids) (ascending, none before `read`), each
-    set in `bounds` to the kept tokens before it, counted from the part's start (kept: those
-    before this block). Returns the number kept."""
-    n = e = 0
-    for k in range(ids.size):
-        while e < ends.size and ends[e] <= read + k:
+    """Map ids (tokens read..read + len(ids) of a part) to vocabulary ids, the kept ones into `out`
+    (len(ids) or more); `ends`: the part's line ends before read + len(ids) (ascending, none
+    before `read`), each set in `bounds` to the kept tokens before it, counted from the part's
+    start (kept: those before this block). Returns the number kept."""
+    n = k = 0
+    for e in range(ends.size + 1):
+        stop = ends[e] - read if e < ends.size else ids.size
+        while k < stop:
+            v = vocab_of[ids[k]]
+            out[n] = v  # written whether kept or not: no branch a dropped token would mispredict
+            n += v >= 0
+            k += 1
+        if e < ends.size:
             bounds[e] = kept + n
-            e += 1
-        v = vocab_of[ids[k]]
-        if v >= 0:
-            out[n] = v
-            n += 1
-    while e < ends.size:
-        bounds[e] = kept + n
-        e += 1
     return n
 
 
 def _write_offsets(directory, n_parts, total, max_len):
     """offsets.npy from the parts' bounds files (removed): 0, the line ends with repeats dropped and
     every sentence longer than `max_len` cut every `max_len` words, and `total`."""
-    raw_path = os.path.join(directory, "offsets.bin")
     written, last = 1, 0
-    with open(raw_path, "wb") as out:
+    with open(os.path.join(directory, "offsets.npy"), "wb") as out:
+        header = _npy_header(np.int64, 0)
+        out.write(header)
         out.write(np.zeros(1, dtype=np.int64).tobytes())
         for k in range(n_parts):
             path = os.path.join(directory, f"bounds-{k:06d}.bin")
@@ -211,7 +233,8 @@ def _write_offsets(directory, n_parts, total, max_len):
             os.remove(path)
             written, last = _append_bounds(out, ends, last, max_len, written)
         written, last = _append_bounds(out, np.array([total], dtype=np.int64), last, max_len, written)
-    _raw_to_npy(raw_path, os.path.join(directory, "offsets.npy"), np.int64, written)
+        out.seek(0)
+        out.write(_npy_header(np.int64, written, len(header)))
 
 
 def _append_bounds(out, ends, last, max_len, written):
@@ -246,14 +269,13 @@ def _write_npy_header(handle, dtype, length):
         handle, {"descr": np.dtype(dtype).str, "fortran_order": False, "shape": (int(length),)})
 
 
-def _raw_to_npy(raw_path, npy_path, dtype, length, block=1 << 20):
-    """Copy a raw array file of `length` items into a .npy file, block by block; remove the raw file."""
-    itemsize = np.dtype(dtype).itemsize
-    with open(raw_path, "rb") as source, open(npy_path, "wb") as target:
-        _write_npy_header(target, dtype, length)
-        while True:
-            chunk = source.read(block * itemsize)
-            if not chunk:
-                break
-            target.write(chunk)
-    os.remove(raw_path)
+def _npy_header(dtype, length, size=None):
+    """The .npy header of a 1-d array, as bytes; `size`: the length it must have (to be written over
+    a header written before the array's length was known: numpy pads every 1-d header of an int64
+    length to the same 128 bytes)."""
+    buffer = io.BytesIO()
+    _write_npy_header(buffer, dtype, length)
+    header = buffer.getvalue()
+    if size is not None and len(header) != size:
+        raise AssertionError(f"a .npy header of {len(header)} bytes cannot replace one of {size}")
+    return header

@@ -27,6 +27,8 @@ class RawCorpus:
             ascending, a repeat possible only at 0), ``tokens`` (int), ``lines`` (int, the lines
             or sentences it ended, empty ones too) and ``map`` (index into `maps`).
         maps: list of int64 arrays: maps[k][i] is the index in `words` of provisional id i.
+        part_counts: None, or per part None or an int array: part_counts[p][i] is how often
+            provisional id i (of the part's map; ids past its end: 0) occurs in part p. Not saved.
     """
 
     directory: str
@@ -34,6 +36,7 @@ class RawCorpus:
     counts: np.ndarray
     parts: list
     maps: list
+    part_counts: list = None
 
     @property
     def n_tokens(self):

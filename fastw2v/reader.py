@@ -10,6 +10,10 @@ decoded once; the result, up to the order of the provisional ids, does not depen
 of threads, and neither does anything built from it. Memory: one buffer and one table per thread,
 O(vocabulary + buffers) whatever the corpus size.
 
+Each piece also keeps its words' counts (what its thread's table gained while reading it), within
+PIECE_COUNTS_BYTES in all: the encoder then knows how many of a piece's tokens it keeps, so where
+each piece's ids go in the encoded corpus, without reading the spool an extra time.
+
 Python sentences (lists of str) take another road into the same `RawCorpus`
 (`fastw2v.rawcorpus.read_sentences`).
 """
@@ -20,6 +24,7 @@ import gzip
 import os
 import sys
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +40,7 @@ MAX_TOKEN_BYTES = 1 << 20  # longer runs without whitespace are refused: not tex
 MIN_PIECE_BYTES = 4 << 20
 MAX_PIECE_BYTES = 64 << 20
 PIECES_PER_THREAD = 4  # a few pieces a thread even out the threads' ends
+PIECE_COUNTS_BYTES = 64 << 20  # for the pieces' word counts, all threads together (past it: none)
 COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open}
 NUL_MESSAGE = "a NUL byte: binary data (or UTF-16 text), not the UTF-8 text fastw2v reads"
 
@@ -159,8 +165,8 @@ class _PieceFailure(Exception):
 @dataclass
 class _Scanned:
     """One piece's result: its spool files, tokens, newlines, the 0-based line of its first byte
-    that is not UTF-8 (-1: none), the thread (table) that read it, and whether it ended a last
-    line that had no newline."""
+    that is not UTF-8 (-1: none), the thread (table) that read it, whether it ended a last line
+    that had no newline, and its words' counts (by id of the thread's table; None: over budget)."""
 
     ids: str
     ends: str
@@ -169,13 +175,15 @@ class _Scanned:
     bad_line: int
     table: int
     unterminated: bool = False
+    counts: np.ndarray = None
 
 
 class _Worker:
     """One thread's table and buffers, reused for every piece it reads."""
 
-    def __init__(self, number, directory):
+    def __init__(self, number, directory, counts_budget=0):
         self.number, self.directory = number, directory
+        self.seen, self.counts_budget = np.zeros(0, dtype=np.int64), counts_budget
         self.table = wordtable.new_table(1 << 15, 1 << 18)
         self.buffer = np.empty(CHUNK_BYTES + MAX_TOKEN_BYTES, dtype=np.uint8)
         capacity = textscan.buffer_capacity(self.buffer.size)
@@ -223,8 +231,25 @@ class _Worker:
             unterminated = piece.ends_line and textscan.end_line(self.ends, state)
             if unterminated:
                 ends_file.write(self.ends[:1])
-        return _Scanned(names[0], names[1], int(state[textscan.TOKENS]), int(state[textscan.LINES]),
-                        int(state[textscan.BAD_LINE]), self.number, bool(unterminated))
+        tokens = int(state[textscan.TOKENS])
+        return _Scanned(names[0], names[1], tokens, int(state[textscan.LINES]),
+                        int(state[textscan.BAD_LINE]), self.number, bool(unterminated),
+                        self._piece_counts(tokens))
+
+    def _piece_counts(self, tokens):
+        """What the table's counts gained since the last piece (None once over budget, for good:
+        the counts seen before would be missing)."""
+        if self.seen is None:
+            return None
+        dtype = np.int32 if tokens < 2 ** 31 else np.int64
+        n_words = int(self.table.sizes[wordtable.WORDS])
+        need = n_words * np.dtype(dtype).itemsize + (n_words - self.seen.size) * self.seen.itemsize
+        if need > self.counts_budget:
+            self.seen = None
+            return None
+        gains, self.seen = wordtable.counts_since(self.table, self.seen, dtype)
+        self.counts_budget -= need
+        return gains
 
     def _scan(self, lo, hi, state, ids_file, ends_file):
         """Tokenize buffer[lo:hi], growing the table as often as it fills, and spool the ids."""
@@ -292,7 +317,8 @@ def read_text(pieces, directory, threads=1, on_bad_utf8=None):
         DatasetError: the first problem in input order (a file that cannot be read, a NUL byte, a
             run without whitespace longer than MAX_TOKEN_BYTES), naming the file and line.
     """
-    workers = [_Worker(k, directory) for k in range(max(1, min(threads, len(pieces))))]
+    n_workers = max(1, min(threads, len(pieces)))
+    workers = [_Worker(k, directory, PIECE_COUNTS_BYTES // n_workers) for k in range(n_workers)]
     try:
         scanned, failures = _run_workers(workers, pieces)
         lines_before = _lines_before(pieces, scanned)
@@ -307,13 +333,14 @@ def read_text(pieces, directory, threads=1, on_bad_utf8=None):
             bad = next((i for i, s in enumerate(scanned) if s.bad_line >= 0), None)
             if bad is not None:
                 on_bad_utf8(pieces[bad].name, lines_before[bad] + scanned[bad].bad_line + 1)
-        words, counts, maps = _merged_words([w.table for w in workers])
+        any_bad = any(s.bad_line >= 0 for s in scanned)
+        words, counts, maps = _merged_words([w.table for w in workers], any_bad)
     except BaseException:
         _remove_spools(directory, len(pieces))
         raise
     parts = [{"ids": s.ids, "ends": s.ends, "tokens": s.tokens, "lines": s.lines + s.unterminated,
               "map": s.table} for s in scanned]
-    return RawCorpus(directory, words, counts, parts, maps)
+    return RawCorpus(directory, words, counts, parts, maps, [s.counts for s in scanned])
 
 
 def _remove_spools(directory, n_pieces):
@@ -347,21 +374,30 @@ def _lines_before(pieces, scanned):
     return before
 
 
-def _merged_words(tables):
+def _merged_words(tables, any_bad_utf8=True):
     """The threads' tables merged and decoded: (words: list of distinct str, counts: int64,
     maps: per table, int64 provisional id -> index in words). Two byte strings that decode to the
-    same str (bytes that are not UTF-8 become U+FFFD) are one word."""
+    same str (bytes that are not UTF-8 become U+FFFD: only when `any_bad_utf8`) are one word. The
+    last table is only looked up in the others' union (`wordtable.absorb`): nothing looks words up
+    after it."""
     first_words = int(tables[0].sizes[wordtable.WORDS])  # before the others are merged into it
     merged, remaps = tables[0], [np.arange(first_words, dtype=np.int64)]
-    for table in tables[1:]:
+    for table in tables[1:-1]:
         merged, remap = wordtable.merge(merged, table)
         remaps.append(remap)
-    n_words = int(merged.sizes[wordtable.WORDS])
-    decoded = wordtable.words_of(merged)
-    counts = wordtable.counts_of(merged)
-    to_word = np.arange(n_words, dtype=np.int64)
+    if len(tables) > 1:
+        with ThreadPoolExecutor(1) as pool:  # compiled, it runs while this thread decodes
+            absorbed = pool.submit(wordtable.absorb, merged, tables[-1])
+            decoded = wordtable.words_of(merged)
+            remap, new = absorbed.result()
+        remaps.append(remap)
+        counts = np.concatenate([wordtable.counts_of(merged), wordtable.counts_of(tables[-1])[new]])
+        decoded += wordtable.words_of(tables[-1], new)
+    else:
+        decoded, counts = wordtable.words_of(merged), wordtable.counts_of(merged)
+    to_word = np.arange(len(decoded), dtype=np.int64)
     # Distinct byte strings decode to distinct str unless U+FFFD stands in for some bytes.
-    if any("\ufffd" in word for word in decoded) and len(set(decoded)) != len(decoded):
+    if any_bad_utf8 and any("\ufffd" in word for word in decoded) and len(set(decoded)) != len(decoded):
         decoded, counts, to_word = _united(decoded, counts)
     return decoded, counts, [to_word[remap] for remap in remaps]
 

@@ -1,5 +1,6 @@
 """The vocabulary: word counts, ids by descending count, sub-sampling and noise weights."""
 
+import operator
 from dataclasses import dataclass
 
 import numpy as np
@@ -7,6 +8,7 @@ import numpy as np
 from fastw2v.errors import DatasetError
 
 RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2  # what a trim rule returns (gensim.utils' values)
+PREFIX_CHARS = 6  # the code points (< 2**21, three to a uint64) the vocabulary is sorted on first
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +90,7 @@ def vocabulary_of(words, counts, total_words, min_count=5, max_vocab_size=None, 
     kept = by_descending_count(words, counts, kept)
     if max_vocab_size is not None:
         kept = kept[:max_vocab_size]
-    vocab = Vocabulary(words=tuple(words[i] for i in kept.tolist()), counts=counts[kept].copy(),
+    vocab = Vocabulary(words=_picked(words, kept), counts=counts[kept].copy(),
                        total_words=int(total_words))
     return vocab, kept
 
@@ -115,9 +117,16 @@ def grown_vocabulary(vocab, words, counts, total_words, min_count=5, trim_rule=N
     np.add.at(grown, old_ids[seen], counts[seen])
     kept = kept_by_rule(words, counts, final_min_count(counts, min_count, max_final_vocab), trim_rule)
     added = by_descending_count(words, counts, kept[~seen[kept]])
-    return Vocabulary(words=vocab.words + tuple(words[i] for i in added.tolist()),
+    return Vocabulary(words=vocab.words + _picked(words, added),
                       counts=np.concatenate([grown, counts[added]]),
                       total_words=int(vocab.total_words) + int(total_words)), added
+
+
+def _picked(words, indices):
+    """tuple of words[i] for i in indices (int array)."""
+    if indices.size == 1:
+        return (words[int(indices[0])],)
+    return operator.itemgetter(*indices.tolist())(words) if indices.size else ()
 
 
 def final_min_count(counts, min_count, max_final_vocab):
@@ -155,9 +164,33 @@ def kept_by_rule(words, counts, min_count, trim_rule=None):
 
 
 def by_descending_count(words, counts, chosen):
-    """`chosen` (int64 indices into words/counts) ordered by count, descending; ties by word."""
-    chosen_words = np.array([words[i] for i in chosen.tolist()], dtype=str)
-    return chosen[np.lexsort((chosen_words, -counts[chosen]))]
+    """`chosen` (int64 indices into words/counts) ordered by count, descending; ties by word (as
+    Python compares str). Sorted on numbers: each word's first PREFIX_CHARS code points, then
+    the few runs that tie on count and prefix by the whole words, so a long word costs no more
+    than a short one."""
+    picked = _picked(words, chosen)
+    high, low = _prefix_keys(picked)
+    negated = -np.asarray(counts)[chosen]
+    order = np.lexsort((low, high, negated))
+    tied = (np.diff(negated[order]) == 0) & (np.diff(high[order]) == 0) & (np.diff(low[order]) == 0)
+    in_run = np.concatenate([[False], tied]) | np.concatenate([tied, [False]])
+    if in_run.any():  # every run sorted by word at once: keys (run, word), runs numbered in order
+        places = np.flatnonzero(in_run)
+        runs = np.cumsum(~np.concatenate([[False], tied])[places])
+        items = order[places].tolist()
+        order[places] = [i for _, _, i in sorted(zip(runs.tolist(), map(picked.__getitem__, items), items))]
+    return np.asarray(chosen)[order]
+
+
+def _prefix_keys(strings):
+    """(high, low): uint64 (N,) each, ordered as the strings' first PREFIX_CHARS code points (a
+    shorter string padded with 0, which also stands for U+0000: such ties are rare and the
+    caller breaks them by whole words)."""
+    points = np.array(strings, dtype=f"<U{PREFIX_CHARS}").view(np.uint32).reshape(-1, PREFIX_CHARS)
+    points = points.astype(np.uint64)
+    high = points[:, 0] << np.uint64(42) | points[:, 1] << np.uint64(21) | points[:, 2]
+    low = points[:, 3] << np.uint64(42) | points[:, 4] << np.uint64(21) | points[:, 5]
+    return high, low
 
 
 def keep_probabilities(counts, sample):

@@ -120,6 +120,34 @@ def _gather_counts(slots, counts):
             counts[slots[row, INFO] & ID_BITS] = slots[row, COUNT]
 
 
+def counts_since(table, seen, dtype=np.int32):
+    """Each word's count gained since `seen` was taken, and the counts now.
+
+    Args:
+        table: WordTable. seen: int64 (≤ words,), the counts an earlier call returned (a word
+            added since: 0). dtype: of the gains (int32 holds a piece's when it has fewer than
+            2**31 tokens).
+    Returns:
+        (gains: `dtype` (words,), now: int64 (words,)).
+    """
+    n_words = int(table.sizes[WORDS])
+    now = np.zeros(n_words, dtype=np.int64)
+    now[:seen.size] = seen
+    gains = np.empty(n_words, dtype=dtype)
+    _gains(table.slots, now, gains)
+    return gains, now
+
+
+@njit(cache=True, nogil=True)
+def _gains(slots, now, gains):
+    for row in range(slots.shape[0]):
+        info = slots[row, INFO]
+        if info != EMPTY:
+            w = info & ID_BITS
+            gains[w] = slots[row, COUNT] - now[w]
+            now[w] = slots[row, COUNT]
+
+
 @njit(cache=True, nogil=True)
 def mix(x):
     """splitmix64's finaliser: every bit of x reaches every bit of the result."""
@@ -159,7 +187,10 @@ def key_of(data, lo, hi):
 
 
 def merge(into, other):
-    """Add every word of `other` to `into` with its count.
+    """Add every word of `other` to `into` with its count. `other`'s words are taken in the order
+    of its slot rows, which is nearly the order of their rows in `into` (the same low bits of the
+    slot hash pick both), so the lookups walk `into` front to back instead of at random; its new
+    words get the next ids in that order.
 
     Returns:
         (table, remap): the merged table (`into`, or a grown copy), and int64 (other's words,)
@@ -168,20 +199,24 @@ def merge(into, other):
     n_other = int(other.sizes[WORDS])
     into = reserve(into, n_other, int(other.sizes[ARENA]))
     remap = np.empty(n_other, dtype=np.int64)
-    _merge(*into, other.keys, other.hashes, other.starts, other.lengths, other.arena, counts_of(other), remap)
+    _merge(*into, other.slots, other.arena, remap)
     return into, remap
 
 
 @njit(cache=True, nogil=True)
-def _merge(slots, keys, hashes, starts, lengths, arena, sizes,
-           o_keys, o_hashes, o_starts, o_lengths, o_arena, o_counts, remap):
+def _merge(slots, keys, hashes, starts, lengths, arena, sizes, o_slots, o_arena, remap):
     """Each word of the other table into this one (room reserved). The lookup is
     `textscan.scan`'s, with the word's count for its one; it is written out in both because a
     call with array arguments per word costs reference counting that made a loop 3-4x slower."""
     mask = slots.shape[0] - 1
-    for o in range(o_counts.size):
-        lo, length, skey = o_starts[o], o_lengths[o], np.int64(o_keys[o])
-        slot, w = np.int64(o_hashes[o] & np.uint64(mask)), -1
+    for row in range(o_slots.shape[0]):
+        o_info = o_slots[row, INFO]
+        if o_info == EMPTY:
+            continue
+        skey, length, lo, count = o_slots[row, KEY], o_info >> 32, o_slots[row, START], o_slots[row, COUNT]
+        key = np.uint64(skey)
+        slot_hash = mix(key) if length <= SHORT_BYTES else key  # as `finish_key` made it
+        slot, w = np.int64(slot_hash & np.uint64(mask)), -1
         while True:
             info = slots[slot, INFO]
             if info == EMPTY:
@@ -196,37 +231,92 @@ def _merge(slots, keys, hashes, starts, lengths, arena, sizes,
                             break
                 if same:
                     w = info & ID_BITS
-                    slots[slot, COUNT] += o_counts[o]
+                    slots[slot, COUNT] += count
                     break
             slot = (slot + 1) & mask
         if w < 0:
             w, used = sizes[WORDS], sizes[ARENA]
-            keys[w], hashes[w], starts[w], lengths[w] = o_keys[o], o_hashes[o], used, length
+            keys[w], hashes[w], starts[w], lengths[w] = key, slot_hash, used, length
             for k in range(length):
                 arena[used + k] = o_arena[lo + k]
             sizes[WORDS], sizes[ARENA] = w + 1, used + length
             slots[slot, KEY], slots[slot, INFO] = skey, w | (length << 32)
-            slots[slot, COUNT], slots[slot, START] = o_counts[o], used
-        remap[o] = w
+            slots[slot, COUNT], slots[slot, START] = count, used
+        remap[o_info & ID_BITS] = w
 
 
-def words_of(table, errors="replace"):
-    """The table's words as str, in id order, decoded from UTF-8 with `errors` (bytes that are not
-    UTF-8 become U+FFFD by default: two words can decode to the same str). One decode for all:
-    the words joined by newlines, which no word holds and no decoder error swallows."""
-    n_words = int(table.sizes[WORDS])
-    if n_words == 0:
+def absorb(into, other):
+    """Add to `into`'s words their counts in `other`, and list `other`'s words that `into` lacks,
+    without adding them: `merge` for the last table, whose merged index is never looked up.
+
+    Returns:
+        (remap, new): int64 (other's words,), the id of each of `other`'s words in the union
+        (`into`'s words keep theirs; the missing ones follow, numbered in the order of `new`), and
+        int64, `other`'s ids of the words `into` lacks, in slot-row order (as `merge` adds them).
+    """
+    remap = np.empty(int(other.sizes[WORDS]), dtype=np.int64)
+    new = np.empty(int(other.sizes[WORDS]), dtype=np.int64)
+    n_new = _absorb(into.slots, into.arena, int(into.sizes[WORDS]), other.slots, other.arena, remap, new)
+    return remap, new[:n_new]
+
+
+@njit(cache=True, nogil=True)
+def _absorb(slots, arena, n_words, o_slots, o_arena, remap, new):
+    """`_merge`'s lookups, counts added to the words found; returns how many were not found."""
+    mask = slots.shape[0] - 1
+    n_new = 0
+    for row in range(o_slots.shape[0]):
+        o_info = o_slots[row, INFO]
+        if o_info == EMPTY:
+            continue
+        skey, length, lo = o_slots[row, KEY], o_info >> 32, o_slots[row, START]
+        key = np.uint64(skey)
+        slot_hash = mix(key) if length <= SHORT_BYTES else key
+        slot, w = np.int64(slot_hash & np.uint64(mask)), -1
+        while True:
+            info = slots[slot, INFO]
+            if info == EMPTY:
+                break
+            if slots[slot, KEY] == skey and (info >> 32) == length:
+                same = True
+                if length > SHORT_BYTES:
+                    at = slots[slot, START]
+                    for k in range(length):
+                        if arena[at + k] != o_arena[lo + k]:
+                            same = False
+                            break
+                if same:
+                    w = info & ID_BITS
+                    slots[slot, COUNT] += o_slots[row, COUNT]
+                    break
+            slot = (slot + 1) & mask
+        if w < 0:
+            w = n_words + n_new
+            new[n_new] = o_info & ID_BITS
+            n_new += 1
+        remap[o_info & ID_BITS] = w
+    return n_new
+
+
+def words_of(table, ids=None, errors="replace"):
+    """The table's words as str, in id order (or those of `ids`, int64, in their order), decoded
+    from UTF-8 with `errors` (bytes that are not UTF-8 become U+FFFD by default: two words can
+    decode to the same str). One decode for all: the words joined by newlines, which no word
+    holds and no decoder error swallows."""
+    ids = np.arange(int(table.sizes[WORDS]), dtype=np.int64) if ids is None else ids
+    if ids.size == 0:
         return []
-    joined = np.empty(int(table.sizes[ARENA]) + n_words - 1, dtype=np.uint8)
-    _join_words(table.starts, table.lengths, table.arena, n_words, joined)
+    joined = np.empty(int(table.lengths[ids].sum()) + ids.size - 1, dtype=np.uint8)
+    _join_words(table.starts, table.lengths, table.arena, ids, joined)
     return joined.tobytes().decode("utf-8", errors=errors).split("\n")
 
 
 @njit(cache=True, nogil=True)
-def _join_words(starts, lengths, arena, n_words, out):
+def _join_words(starts, lengths, arena, ids, out):
     at = 0
-    for w in range(n_words):
-        if w:
+    for i in range(ids.size):
+        w = ids[i]
+        if i:
             out[at] = 10
             at += 1
         for k in range(lengths[w]):

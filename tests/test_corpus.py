@@ -50,7 +50,11 @@ def test_encoding_matches_its_plain_definition(tmp_path, seed, block, threads, p
     assert encoded.longest_sentence() == max(map(len, decoded), default=0)
 
 
-def test_the_encoding_does_not_depend_on_threads_or_pieces(tmp_path):
+@pytest.mark.parametrize("counts_budget", [reader.PIECE_COUNTS_BYTES, 3000, 0])
+def test_the_encoding_does_not_depend_on_threads_or_pieces(tmp_path, monkeypatch, counts_budget):
+    # Within the budget the pieces' counts place them in the ids file; past it (a few pieces
+    # counted, or none) a pass over their spools does.
+    monkeypatch.setattr(reader, "PIECE_COUNTS_BYTES", counts_budget)
     rng = np.random.default_rng(7)
     text = "\n".join(" ".join(f"w{int(rng.zipf(1.3)) % 500}" for _ in range(int(rng.integers(0, 40))))
                      for _ in range(400))

@@ -91,6 +91,29 @@ def test_tokens_and_line_ends_are_the_definitions(tmp_path_factory, parts):
         assert len(set(raw.words)) == len(raw.words)
 
 
+@pytest.mark.parametrize("threads, piece_bytes", [(2, 40), (3, 7)])
+def test_each_pieces_counts_are_its_tokens(tmp_path, threads, piece_bytes):
+    rng = np.random.default_rng(3)
+    data = b" ".join(PIECES[i] for i in rng.integers(0, len(PIECES), 400))
+    path = tmp_path / "c.txt"
+    path.write_bytes(data)
+    raw = read(tmp_path, [str(path)], threads, piece_bytes)
+    assert len(raw.parts) > threads and len(raw.part_counts) == len(raw.parts)
+    for part, counts in zip(raw.parts, raw.part_counts):
+        ids = np.fromfile(raw.path(part["ids"]), dtype=np.int32)
+        found = np.bincount(ids, minlength=counts.size)
+        assert found.size == counts.size and np.array_equal(found, counts)
+
+
+def test_pieces_past_the_counts_budget_have_none(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "PIECE_COUNTS_BYTES", 2 * 12 * 30)  # two threads, 30 words each
+    path = tmp_path / "c.txt"
+    path.write_bytes(b" ".join(f"w{i}".encode() for i in range(200)))
+    raw = read(tmp_path, [str(path)], 2, 100)
+    known = [counts is not None for counts in raw.part_counts]
+    assert any(known) and not all(known)
+
+
 def test_small_buffers_change_nothing(tmp_path, small_buffers, monkeypatch):
     monkeypatch.setattr(reader, "MAX_TOKEN_BYTES", 1024)  # runs of non-ASCII whitespace are long
     rng = np.random.default_rng(4)
@@ -254,9 +277,10 @@ def test_the_scanners_keys_are_the_tables_definition():
         assert (table.keys[w], table.hashes[w]) == wordtable.key_of(raw, 0, raw.size)
     merged, remap = wordtable.merge(wordtable.new_table(), table)
     again, remap_again = wordtable.merge(merged, table)
-    assert remap.tolist() == remap_again.tolist() == list(range(len(words)))
+    assert remap.tolist() == remap_again.tolist() and sorted(remap.tolist()) == list(range(len(words)))
     assert wordtable.counts_of(again).tolist() == [2] * len(words)
-    assert wordtable.words_of(again) == [word.decode() for word in words]
+    merged_words = wordtable.words_of(again)
+    assert [merged_words[i] for i in remap.tolist()] == [word.decode() for word in words]
 
 
 def test_a_warning_made_an_error_leaves_no_spool(tmp_path):

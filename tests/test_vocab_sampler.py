@@ -1,14 +1,18 @@
 """Vocabulary order, sub-sampling and noise weights, and the alias sampler."""
 
 import collections
+import tracemalloc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fastw2v.errors import DatasetError
 from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table, draw_many
-from fastw2v.vocab import build_vocabulary, keep_probabilities, keep_thresholds, noise_weights
+from fastw2v.vocab import (build_vocabulary, by_descending_count, keep_probabilities, keep_thresholds,
+                           noise_weights)
 
 
 def test_ids_by_descending_count_then_word():
@@ -18,6 +22,28 @@ def test_ids_by_descending_count_then_word():
     assert vocab.counts.tolist() == [9, 5, 5, 5]
     assert vocab.train_words == 24 and vocab.total_words == 25
     assert vocab.index["e"] == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(alphabet=st.sampled_from("ab\x00\u00e9\u65e5\U0001f600"), max_size=12),
+                       st.integers(1, 3), max_size=40))
+def test_the_order_is_pythons_on_words_that_share_long_prefixes(counts):
+    words = list(counts)
+    chosen = np.arange(len(words), dtype=np.int64)
+    order = by_descending_count(words, np.array(list(counts.values()), dtype=np.int64), chosen)
+    assert [words[i] for i in order.tolist()] == sorted(words, key=lambda word: (-counts[word], word))
+
+
+def test_a_very_long_word_sorts_in_little_memory():
+    words = [f"w{i}" for i in range(1000)] + ["x" * 1_000_000]  # as one str array: 4 GB
+    tracemalloc.start()
+    try:
+        order = by_descending_count(words, np.full(len(words), 5), np.arange(len(words)))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [words[i] for i in order.tolist()] == sorted(words)
+    assert peak < 10 << 20
 
 
 def test_max_vocab_size_keeps_the_most_frequent():
