@@ -20,7 +20,7 @@ from fastw2v.rawcorpus import id_blocks
 from fastw2v.threadpool import on_threads
 
 MAX_SENTENCE_WORDS = 10000
-BLOCK_IDS = 1 << 20
+BLOCK_IDS = 1 << 18  # ids a thread encodes at a time: its buffers stay in its cache
 
 
 @dataclass(frozen=True, eq=False)

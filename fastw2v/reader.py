@@ -37,6 +37,7 @@ from fastw2v.errors import DatasetError, InputWarning
 STDIN = "-"
 CHUNK_BYTES = 1 << 20
 MAX_TOKEN_BYTES = 1 << 20  # longer runs without whitespace are refused: not text
+FIRST_LOOK_BYTES = 1 << 16  # read past a cut mark to find whitespace; more only for a long run
 MIN_PIECE_BYTES = 4 << 20
 MAX_PIECE_BYTES = 64 << 20
 PIECES_PER_THREAD = 4  # a few pieces a thread even out the threads' ends
@@ -145,8 +146,11 @@ def _cut_points(path, size, piece_bytes):
             for mark in range(piece_bytes, size, piece_bytes):
                 mark = max(mark, cuts[-1] if cuts else 0)
                 handle.seek(mark)
-                got = handle.readinto(window)
-                at = textscan.first_cut(window, 0, got or 0)
+                got = handle.readinto(memoryview(window)[:FIRST_LOOK_BYTES]) or 0
+                at = textscan.first_cut(window, 0, got)
+                if at < 0 and got == min(FIRST_LOOK_BYTES, window.size):  # a long run: look further
+                    got += handle.readinto(memoryview(window)[got:]) or 0
+                    at = textscan.first_cut(window, 0, got)
                 if at >= 0 and mark + at + 1 < size and (not cuts or mark + at + 1 > cuts[-1]):
                     cuts.append(mark + at + 1)
     except OSError as exc:

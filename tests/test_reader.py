@@ -254,6 +254,17 @@ def test_pieces_cut_at_whitespace_and_cover_the_file(tmp_path):
     assert [p.ends_line for p in pieces] == [False] * (len(pieces) - 1) + [True]
 
 
+def test_a_cut_mark_in_a_long_run_cuts_after_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "FIRST_LOOK_BYTES", 8)  # the run is longer than the first look
+    path = tmp_path / "c.txt"
+    data = b"ab " + b"x" * 300 + b" cd " + b"y" * 50 + b"\n"
+    path.write_bytes(data)
+    pieces = reader.plan_pieces([str(path)], 2, piece_bytes=100)
+    assert [p.start for p in pieces] == [0, 304, 307]
+    raw = read(tmp_path, [str(path)], 2, 100)
+    assert raw_tokens(raw) == data.decode().split()
+
+
 def test_a_raw_corpus_saved_loads_the_same(tmp_path):
     path = tmp_path / "c.txt"
     path.write_bytes("x y z \u00e9 y\n".encode() * 50)
