@@ -4,12 +4,12 @@ thread and on two, the Python reader it replaced (bench/python_reader.py), and g
 again each epoch).
 
 Corpus: $FASTW2V_BENCH_CORPUS when set (a real text: what the figures in the docs use), else the
-text8-sized generated corpus of test_peers.py (1M tokens when quick). Each round reads into an
-emptied folder; one benchmark round runs the four in turn (A B C D, 3 rounds), so a drifting
-machine moves them all; the compiled readers, a tenth of the others' time, run PAIRS times a
-round in pairs (A B A B ...), so their ratio rests on 3 x PAIRS runs each. MB/s = the file's bytes (10^6 per MB) / median seconds, in extra_info
-with the ratios; the compiled readers' vocabulary, ids and sentence offsets are checked equal to
-the Python reader's.
+text8-sized generated corpus of test_peers.py (1M tokens when quick). Each run reads into an
+emptied folder. One benchmark round (3 rounds) runs the compiled readers, a tenth of the others'
+time, PAIRS times in pairs (A B A B ...), then the Python reader and gensim, so a drifting machine
+moves them all. MB/s = the file's bytes (10^6 per MB) / median seconds, in extra_info with the
+ratios; the compiled readers' vocabulary, ids and sentence offsets are checked equal to the Python
+reader's.
 """
 
 import os

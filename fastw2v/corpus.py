@@ -135,7 +135,8 @@ def _kept_tokens(raw, vocab_ids, maps, threads, block):
     if len(raw.parts) == 1:  # its kept tokens are the kept words' counts
         return [int(np.asarray(raw.counts)[vocab_ids >= 0].sum())]
     counts = raw.part_counts or [None] * len(raw.parts)
-    kept = [None if n is None else _kept_of_counts(n, maps[part["map"]]) for n, part in zip(counts, raw.parts)]
+    kept = [None if n is None else _kept_of_counts(n, maps[part["map"]])
+            for n, part in zip(counts, raw.parts)]
     uncounted = [k for k, n in enumerate(kept) if n is None]
     counted = _in_parallel(lambda k: _count_kept(raw, raw.parts[k], maps[raw.parts[k]["map"]], block),
                            uncounted, threads) if uncounted else []
