@@ -40,7 +40,8 @@ def read(path, directory):
 
 def make_vocabulary(raw):
     """(Vocabulary, each raw word's vocabulary id or -1), as the local backend builds them."""
-    vocab, kept = vocabulary_of(raw.words, raw.counts, raw.n_tokens, STANDARD["min_count"])
+    vocab, kept = vocabulary_of(raw.words, raw.counts, raw.n_tokens, STANDARD["min_count"],
+                                sort_keys=raw.sort_keys)
     vocab_ids = np.full(len(raw.words), -1, dtype=np.int32)
     vocab_ids[kept] = np.arange(kept.size, dtype=np.int32)
     return vocab, vocab_ids

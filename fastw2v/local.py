@@ -54,7 +54,7 @@ class LocalBackend(Backend):
                 raw, found = phrasing.run_passes(raw, rule.phrases, config.workers,
                                                  os.path.join(directory, PHRASE_SPOOL))
             choose = rule.choose or (lambda words, counts, tokens: new_vocabulary(config, rule, words, counts,
-                                                                                  tokens))
+                                                                                  tokens, raw.sort_keys))
             vocab, vocab_ids = choose(raw.words, raw.counts, raw.n_tokens)
             corpus = corpus_mod.encode(raw, vocab_ids, directory, threads=config.workers)
         except DatasetError as exc:
@@ -132,11 +132,12 @@ def _remove_phrase_spools(directory):
     shutil.rmtree(os.path.join(directory, PHRASE_SPOOL), ignore_errors=True)
 
 
-def new_vocabulary(config, rule, words, counts, tokens):
+def new_vocabulary(config, rule, words, counts, tokens, sort_keys=None):
     """A new vocabulary of the words read, by the settings and `rule` (`backend.VocabularyRule`):
-    (Vocabulary, int32 vocabulary id of each word read, -1 for one left out)."""
+    (Vocabulary, int32 vocabulary id of each word read, -1 for one left out). sort_keys: the
+    reader's (`RawCorpus.sort_keys`), or None."""
     vocab, kept = vocabulary_of(words, counts, tokens, config.min_count, config.max_vocab_size,
-                                rule.trim_rule, rule.max_final_vocab)
+                                rule.trim_rule, rule.max_final_vocab, sort_keys)
     vocab_ids = np.full(len(words), -1, dtype=np.int32)
     vocab_ids[kept] = np.arange(kept.size, dtype=np.int32)
     return vocab, vocab_ids

@@ -29,6 +29,8 @@ class RawCorpus:
         maps: list of int64 arrays: maps[k][i] is the index in `words` of provisional id i.
         part_counts: None, or per part None or an int array: part_counts[p][i] is how often
             provisional id i (of the part's map; ids past its end: 0) occurs in part p. Not saved.
+        sort_keys: None, or (high, low), uint64 (len(words),) each, keys that sort the words as
+            Python sorts them up to ties (`fastw2v.wordtable.prefix_keys`). Not saved.
     """
 
     directory: str
@@ -37,6 +39,7 @@ class RawCorpus:
     parts: list
     maps: list
     part_counts: list = None
+    sort_keys: tuple = None
 
     @property
     def n_tokens(self):

@@ -338,13 +338,13 @@ def read_text(pieces, directory, threads=1, on_bad_utf8=None):
             if bad is not None:
                 on_bad_utf8(pieces[bad].name, lines_before[bad] + scanned[bad].bad_line + 1)
         any_bad = any(s.bad_line >= 0 for s in scanned)
-        words, counts, maps = _merged_words([w.table for w in workers], any_bad)
+        words, counts, maps, sort_keys = _merged_words([w.table for w in workers], any_bad)
     except BaseException:
         _remove_spools(directory, len(pieces))
         raise
     parts = [{"ids": s.ids, "ends": s.ends, "tokens": s.tokens, "lines": s.lines + s.unterminated,
               "map": s.table} for s in scanned]
-    return RawCorpus(directory, words, counts, parts, maps, [s.counts for s in scanned])
+    return RawCorpus(directory, words, counts, parts, maps, [s.counts for s in scanned], sort_keys)
 
 
 def _remove_spools(directory, n_pieces):
@@ -380,10 +380,11 @@ def _lines_before(pieces, scanned):
 
 def _merged_words(tables, any_bad_utf8=True):
     """The threads' tables merged and decoded: (words: list of distinct str, counts: int64,
-    maps: per table, int64 provisional id -> index in words). Two byte strings that decode to the
-    same str (bytes that are not UTF-8 become U+FFFD: only when `any_bad_utf8`) are one word. The
-    last table is only looked up in the others' union (`wordtable.absorb`): nothing looks words up
-    after it."""
+    maps: per table, int64 provisional id -> index in words, sort keys: `wordtable.prefix_keys`
+    of the words, None where bytes that are not UTF-8 were read). Two byte strings that decode to
+    the same str (bytes that are not UTF-8 become U+FFFD: only when `any_bad_utf8`) are one word.
+    The last table is only looked up in the others' union (`wordtable.absorb`): nothing looks
+    words up after it."""
     first_words = int(tables[0].sizes[wordtable.WORDS])  # before the others are merged into it
     merged, remaps = tables[0], [np.arange(first_words, dtype=np.int64)]
     for table in tables[1:-1]:
@@ -391,19 +392,30 @@ def _merged_words(tables, any_bad_utf8=True):
         remaps.append(remap)
     if len(tables) > 1:
         with ThreadPoolExecutor(1) as pool:  # compiled, it runs while this thread decodes
-            absorbed = pool.submit(wordtable.absorb, merged, tables[-1])
+            absorbed = pool.submit(_absorbed, merged, tables[-1])
             decoded = wordtable.words_of(merged)
-            remap, new = absorbed.result()
+            remap, new, counts, keys = absorbed.result()
         remaps.append(remap)
-        counts = np.concatenate([wordtable.counts_of(merged), wordtable.counts_of(tables[-1])[new]])
         decoded += wordtable.words_of(tables[-1], new)
     else:
         decoded, counts = wordtable.words_of(merged), wordtable.counts_of(merged)
-    to_word = np.arange(len(decoded), dtype=np.int64)
+        keys = wordtable.prefix_keys(merged)
+    if any_bad_utf8:  # a word's bytes and its str no longer sort alike
+        keys = None
     # Distinct byte strings decode to distinct str unless U+FFFD stands in for some bytes.
     if any_bad_utf8 and any("\ufffd" in word for word in decoded) and len(set(decoded)) != len(decoded):
         decoded, counts, to_word = _united(decoded, counts)
-    return decoded, counts, [to_word[remap] for remap in remaps]
+        remaps = [to_word[remap] for remap in remaps]
+    return decoded, counts, remaps, keys
+
+
+def _absorbed(merged, last):
+    """`wordtable.absorb` of the last table, then the union's counts and sort keys: (remap, new,
+    counts, keys)."""
+    remap, new = wordtable.absorb(merged, last)
+    counts = np.concatenate([wordtable.counts_of(merged), wordtable.counts_of(last)[new]])
+    keys = zip(wordtable.prefix_keys(merged), wordtable.prefix_keys(last, new))
+    return remap, new, counts, tuple(np.concatenate(pair) for pair in keys)
 
 
 def _united(words, counts):

@@ -69,13 +69,14 @@ def build_vocabulary(word_counts, total_words, min_count=5, max_vocab_size=None)
 
 
 def vocabulary_of(words, counts, total_words, min_count=5, max_vocab_size=None, trim_rule=None,
-                  max_final_vocab=None):
+                  max_final_vocab=None, sort_keys=None):
     """`build_vocabulary` of distinct words and their counts given as a list and an array.
 
     Args:
         words: list of N distinct str. counts: int array (N,).
         trim_rule: None, or gensim's trim rule (`kept_by_rule`).
         max_final_vocab: None, or int ≥ 1: min_count is raised as gensim raises it (`final_min_count`).
+        sort_keys: None, or keys of the words for `by_descending_count`.
     Returns:
         (Vocabulary, kept): kept is int64 (V,), the index in `words` of each vocabulary id.
     Raises:
@@ -87,7 +88,7 @@ def vocabulary_of(words, counts, total_words, min_count=5, max_vocab_size=None, 
     if not kept.size:
         raise DatasetError(f"no word occurs {min_count} or more times (min_count={min_count}); "
                            f"the corpus has {total_words} tokens, {len(words)} distinct")
-    kept = by_descending_count(words, counts, kept)
+    kept = by_descending_count(words, counts, kept, sort_keys)
     if max_vocab_size is not None:
         kept = kept[:max_vocab_size]
     vocab = Vocabulary(words=_picked(words, kept), counts=counts[kept].copy(),
@@ -163,13 +164,16 @@ def kept_by_rule(words, counts, min_count, trim_rule=None):
     return np.flatnonzero(keep)
 
 
-def by_descending_count(words, counts, chosen):
+def by_descending_count(words, counts, chosen, sort_keys=None):
     """`chosen` (int64 indices into words/counts) ordered by count, descending; ties by word (as
-    Python compares str). Sorted on numbers: each word's first PREFIX_CHARS code points, then
-    the few runs that tie on count and prefix by the whole words, so a long word costs no more
-    than a short one."""
+    Python compares str). Sorted on numbers: each word's prefix keys, then the few runs that tie on
+    count and keys by the whole words, so a long word costs no more than a short one.
+
+    sort_keys: None (keys from the words' first PREFIX_CHARS code points), or (high, low), uint64
+        (len(words),) each, ordered as the words up to ties (`fastw2v.wordtable.prefix_keys`).
+    """
     picked = _picked(words, chosen)
-    high, low = _prefix_keys(picked)
+    high, low = _prefix_keys(picked) if sort_keys is None else (sort_keys[0][chosen], sort_keys[1][chosen])
     negated = -np.asarray(counts)[chosen]
     order = np.lexsort((low, high, negated))
     tied = (np.diff(negated[order]) == 0) & (np.diff(high[order]) == 0) & (np.diff(low[order]) == 0)

@@ -298,6 +298,29 @@ def _absorb(slots, arena, n_words, o_slots, o_arena, remap, new):
     return n_new
 
 
+def prefix_keys(table, ids=None):
+    """(high, low): uint64 (len(ids),) each, the first 8 and the next 8 bytes of each word (of
+    `ids`, int64; None: every word, in id order), big-endian, zero-padded: ordered as the words'
+    bytes are, up to ties between words that share their first 16 bytes. For UTF-8 that is the
+    order of the decoded str (UTF-8 keeps code-point order)."""
+    ids = np.arange(int(table.sizes[WORDS]), dtype=np.int64) if ids is None else ids
+    high, low = np.empty(ids.size, dtype=np.uint64), np.empty(ids.size, dtype=np.uint64)
+    _prefix_keys(table.starts, table.lengths, table.arena, ids, high, low)
+    return high, low
+
+
+@njit(cache=True, nogil=True)
+def _prefix_keys(starts, lengths, arena, ids, high, low):
+    for i in range(ids.size):
+        at, length = starts[ids[i]], lengths[ids[i]]
+        h = l_ = np.uint64(0)
+        for k in range(8):
+            h = (h << np.uint64(8)) | np.uint64(arena[at + k] if k < length else 0)
+        for k in range(8, 16):
+            l_ = (l_ << np.uint64(8)) | np.uint64(arena[at + k] if k < length else 0)
+        high[i], low[i] = h, l_
+
+
 def words_of(table, ids=None, errors="replace"):
     """The table's words as str, in id order (or those of `ids`, int64, in their order), decoded
     from UTF-8 with `errors` (bytes that are not UTF-8 become U+FFFD by default: two words can

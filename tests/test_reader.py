@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from fastw2v import reader, textscan, wordtable
 from fastw2v.rawcorpus import RawCorpus
 from fastw2v.errors import DatasetError
+from fastw2v.vocab import vocabulary_of
 
 # Byte strings the generated texts are made of: ASCII, every kind of whitespace, well-formed
 # multi-byte characters, and bytes that are not UTF-8 (stray, cut short, overlong, surrogate,
@@ -112,6 +113,29 @@ def test_pieces_past_the_counts_budget_have_none(tmp_path, monkeypatch):
     raw = read(tmp_path, [str(path)], 2, 100)
     known = [counts is not None for counts in raw.part_counts]
     assert any(known) and not all(known)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from(PIECES[:9] + [b"abcdefghijklmnopq", b"abcdefghijklmnopr"]), max_size=60))
+def test_the_sort_keys_order_the_words_as_python_does(tmp_path_factory, parts):
+    path = tmp_path_factory.mktemp("k") / "corpus.txt"
+    path.write_bytes(b" ".join(parts))
+    for threads, piece_bytes in [(1, None), (2, 9)]:
+        raw = read(path.parent, [str(path)], threads, piece_bytes)
+        high, low = raw.sort_keys
+        keyed = sorted(range(len(raw.words)), key=lambda i: (int(high[i]), int(low[i])))
+        by_word = sorted(range(len(raw.words)), key=raw.words.__getitem__)
+        # Equal keys only for words that share their first 16 bytes; otherwise the same order.
+        assert [raw.words[i].encode()[:16] for i in keyed] == [raw.words[i].encode()[:16] for i in by_word]
+        if raw.words:
+            vocab = vocabulary_of(raw.words, raw.counts, raw.n_tokens, 1, sort_keys=raw.sort_keys)[0]
+            assert vocab.words == vocabulary_of(raw.words, raw.counts, raw.n_tokens, 1)[0].words
+
+
+def test_bytes_that_are_not_utf8_leave_no_sort_keys(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"a \xff b")
+    assert read(tmp_path, [str(path)]).sort_keys is None
 
 
 def test_small_buffers_change_nothing(tmp_path, small_buffers, monkeypatch):
