@@ -110,11 +110,13 @@ def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, thr
     fd = os.open(ids_path, os.O_WRONLY)
     try:
         jobs = list(zip(raw.parts, starts[:-1].tolist(), range(len(raw.parts))))
-        _in_parallel(lambda job: _encode_part(raw, job[0], maps[job[0]["map"]], fd, header, job[1],
-                                              os.path.join(directory, f"bounds-{job[2]:06d}.bin"), block),
-                     jobs, threads)
+        written = _in_parallel(lambda job: _encode_part(raw, job[0], maps[job[0]["map"]], fd, header, job[1],
+                                                        os.path.join(directory, f"bounds-{job[2]:06d}.bin"),
+                                                        block), jobs, threads)
     finally:
         os.close(fd)
+    if written != list(kept):  # a part's ids overlap the next one's, or leave a gap
+        raise AssertionError(f"parts encoded {written} ids where their counts said {list(kept)}")
     _write_offsets(directory, len(raw.parts), int(starts[-1]), max_sentence_words)
     return EncodedCorpus.load(directory)
 
@@ -135,8 +137,8 @@ def _kept_tokens(raw, vocab_ids, maps, threads, block):
     if len(raw.parts) == 1:  # its kept tokens are the kept words' counts
         return [int(np.asarray(raw.counts)[vocab_ids >= 0].sum())]
     counts = raw.part_counts or [None] * len(raw.parts)
-    kept = [None if n is None else _kept_of_counts(n, maps[part["map"]])
-            for n, part in zip(counts, raw.parts)]
+    kept = [None if n is None else int(_kept_of_counts(n, maps[part["map"]]))
+            for n, part in zip(counts, raw.parts, strict=True)]
     uncounted = [k for k, n in enumerate(kept) if n is None]
     counted = _in_parallel(lambda k: _count_kept(raw, raw.parts[k], maps[raw.parts[k]["map"]], block),
                            uncounted, threads) if uncounted else []
@@ -152,7 +154,7 @@ def _count_kept(raw, part, vocab_of, block):
 
 def _encode_part(raw, part, vocab_of, fd, header, start, bounds_path, block):
     """Write a part's in-vocabulary ids at id `start` of the ids file, and its line ends, as
-    positions in the encoded corpus, to `bounds_path` (int64, ascending)."""
+    positions in the encoded corpus, to `bounds_path` (int64, ascending). Returns the ids written."""
     ends = np.asarray(_map_raw(raw.path(part["ends"]), np.int64))
     out = np.empty(block, dtype=np.int32)
     bounds = np.empty(ends.size, dtype=np.int64)
@@ -167,6 +169,7 @@ def _encode_part(raw, part, vocab_of, fd, header, start, bounds_path, block):
     bounds[:n_ends] += start
     bounds.tofile(bounds_path)
     del ends
+    return kept
 
 
 def _write_at(fd, array, offset):
@@ -222,20 +225,23 @@ def _encode_block(ids, vocab_of, out, ends, read, kept, bounds):
 
 def _write_offsets(directory, n_parts, total, max_len):
     """offsets.npy from the parts' bounds files (removed): 0, the line ends with repeats dropped and
-    every sentence longer than `max_len` cut every `max_len` words, and `total`."""
+    every sentence longer than `max_len` cut every `max_len` words, and `total`. Written beside it
+    and renamed once its header holds the length: an interrupted write leaves no offsets.npy."""
     written, last = 1, 0
-    with open(os.path.join(directory, "offsets.npy"), "wb") as out:
+    path = os.path.join(directory, "offsets.npy")
+    with open(path + ".part", "wb") as out:
         header = _npy_header(np.int64, 0)
         out.write(header)
         out.write(np.zeros(1, dtype=np.int64).tobytes())
         for k in range(n_parts):
-            path = os.path.join(directory, f"bounds-{k:06d}.bin")
-            ends = np.fromfile(path, dtype=np.int64)
-            os.remove(path)
+            bounds_path = os.path.join(directory, f"bounds-{k:06d}.bin")
+            ends = np.fromfile(bounds_path, dtype=np.int64)
+            os.remove(bounds_path)
             written, last = _append_bounds(out, ends, last, max_len, written)
         written, last = _append_bounds(out, np.array([total], dtype=np.int64), last, max_len, written)
         out.seek(0)
         out.write(_npy_header(np.int64, written, len(header)))
+    os.replace(path + ".part", path)
 
 
 def _append_bounds(out, ends, last, max_len, written):

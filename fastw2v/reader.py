@@ -11,8 +11,9 @@ of threads, and neither does anything built from it. Memory: one buffer and one 
 O(vocabulary + buffers) whatever the corpus size.
 
 Each piece also keeps its words' counts (what its thread's table gained while reading it), within
-PIECE_COUNTS_BYTES in all: the encoder then knows how many of a piece's tokens it keeps, so where
-each piece's ids go in the encoded corpus, without reading the spool an extra time.
+PIECE_COUNTS_BYTES split evenly among the threads: the encoder then knows how many of a piece's
+tokens it keeps, so where each piece's ids go in the encoded corpus, without reading the spool an
+extra time.
 
 Python sentences (lists of str) take another road into the same `RawCorpus`
 (`fastw2v.rawcorpus.read_sentences`).
@@ -392,16 +393,14 @@ def _merged_words(tables, any_bad_utf8=True):
         remaps.append(remap)
     if len(tables) > 1:
         with ThreadPoolExecutor(1) as pool:  # compiled, it runs while this thread decodes
-            absorbed = pool.submit(_absorbed, merged, tables[-1])
+            absorbed = pool.submit(_absorbed, merged, tables[-1], not any_bad_utf8)
             decoded = wordtable.words_of(merged)
             remap, new, counts, keys = absorbed.result()
         remaps.append(remap)
         decoded += wordtable.words_of(tables[-1], new)
     else:
         decoded, counts = wordtable.words_of(merged), wordtable.counts_of(merged)
-        keys = wordtable.prefix_keys(merged)
-    if any_bad_utf8:  # a word's bytes and its str no longer sort alike
-        keys = None
+        keys = None if any_bad_utf8 else wordtable.prefix_keys(merged)
     # Distinct byte strings decode to distinct str unless U+FFFD stands in for some bytes.
     if any_bad_utf8 and any("\ufffd" in word for word in decoded) and len(set(decoded)) != len(decoded):
         decoded, counts, to_word = _united(decoded, counts)
@@ -409,11 +408,13 @@ def _merged_words(tables, any_bad_utf8=True):
     return decoded, counts, remaps, keys
 
 
-def _absorbed(merged, last):
-    """`wordtable.absorb` of the last table, then the union's counts and sort keys: (remap, new,
-    counts, keys)."""
+def _absorbed(merged, last, with_keys):
+    """`wordtable.absorb` of the last table, then the union's counts and sort keys (None unless
+    `with_keys`): (remap, new, counts, keys)."""
     remap, new = wordtable.absorb(merged, last)
     counts = np.concatenate([wordtable.counts_of(merged), wordtable.counts_of(last)[new]])
+    if not with_keys:
+        return remap, new, counts, None
     keys = zip(wordtable.prefix_keys(merged), wordtable.prefix_keys(last, new))
     return remap, new, counts, tuple(np.concatenate(pair) for pair in keys)
 

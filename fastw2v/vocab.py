@@ -173,7 +173,12 @@ def by_descending_count(words, counts, chosen, sort_keys=None):
         (len(words),) each, ordered as the words up to ties (`fastw2v.wordtable.prefix_keys`).
     """
     picked = _picked(words, chosen)
-    high, low = _prefix_keys(picked) if sort_keys is None else (sort_keys[0][chosen], sort_keys[1][chosen])
+    if sort_keys is None:
+        high, low = _code_point_keys(picked)
+    elif len(sort_keys[0]) == len(sort_keys[1]) == len(words):
+        high, low = sort_keys[0][chosen], sort_keys[1][chosen]
+    else:
+        raise ValueError(f"{len(sort_keys[0])} sort keys for {len(words)} words")
     negated = -np.asarray(counts)[chosen]
     order = np.lexsort((low, high, negated))
     tied = (np.diff(negated[order]) == 0) & (np.diff(high[order]) == 0) & (np.diff(low[order]) == 0)
@@ -186,15 +191,17 @@ def by_descending_count(words, counts, chosen, sort_keys=None):
     return np.asarray(chosen)[order]
 
 
-def _prefix_keys(strings):
+def _code_point_keys(strings):
     """(high, low): uint64 (N,) each, ordered as the strings' first PREFIX_CHARS code points (a
     shorter string padded with 0, which also stands for U+0000: such ties are rare and the
     caller breaks them by whole words)."""
     points = np.array(strings, dtype=f"<U{PREFIX_CHARS}").view(np.uint32).reshape(-1, PREFIX_CHARS)
-    points = points.astype(np.uint64)
-    high = points[:, 0] << np.uint64(42) | points[:, 1] << np.uint64(21) | points[:, 2]
-    low = points[:, 3] << np.uint64(42) | points[:, 4] << np.uint64(21) | points[:, 5]
-    return high, low
+
+    def packed(first):  # three code points, column by column (no uint64 copy of the whole array)
+        columns = [points[:, first + k].astype(np.uint64) for k in range(3)]
+        return columns[0] << np.uint64(42) | columns[1] << np.uint64(21) | columns[2]
+
+    return packed(0), packed(3)
 
 
 def keep_probabilities(counts, sample):

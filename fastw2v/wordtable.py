@@ -305,12 +305,12 @@ def prefix_keys(table, ids=None):
     order of the decoded str (UTF-8 keeps code-point order)."""
     ids = np.arange(int(table.sizes[WORDS]), dtype=np.int64) if ids is None else ids
     high, low = np.empty(ids.size, dtype=np.uint64), np.empty(ids.size, dtype=np.uint64)
-    _prefix_keys(table.starts, table.lengths, table.arena, ids, high, low)
+    _byte_keys(table.starts, table.lengths, table.arena, ids, high, low)
     return high, low
 
 
 @njit(cache=True, nogil=True)
-def _prefix_keys(starts, lengths, arena, ids, high, low):
+def _byte_keys(starts, lengths, arena, ids, high, low):
     for i in range(ids.size):
         at, length = starts[ids[i]], lengths[ids[i]]
         h = l_ = np.uint64(0)

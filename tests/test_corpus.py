@@ -66,6 +66,16 @@ def test_the_encoding_does_not_depend_on_threads_or_pieces(tmp_path, monkeypatch
         assert np.array_equal(encoded.ids, first.ids) and np.array_equal(encoded.offsets, first.offsets)
 
 
+def test_pieces_counts_that_disagree_with_their_spools_are_refused(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("a b c a b a\n" * 50)
+    raw = reader.read_text(reader.plan_pieces([str(path)], 2, 100), str(tmp_path), 2)
+    raw.part_counts[1][0] += 1  # one token too many: the parts after it would start one id late
+    vocab, kept = vocabulary_of(raw.words, raw.counts, raw.n_tokens, min_count=1)
+    with pytest.raises(AssertionError, match="counts said"):
+        corpus.encode(raw, raw.vocab_ids(vocab.index), str(tmp_path), threads=2)
+
+
 def test_a_file_without_newlines_is_cut_into_bounded_sentences(tmp_path):
     words = " ".join(f"w{i % 7}" for i in range(2500))
     _, encoded = encode_text(tmp_path, words, max_sentence_words=1000)
