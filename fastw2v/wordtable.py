@@ -198,17 +198,35 @@ def merge(into, other):
     """
     n_other = int(other.sizes[WORDS])
     into = reserve(into, n_other, int(other.sizes[ARENA]))
-    remap = np.empty(n_other, dtype=np.int64)
-    _merge(*into, other.slots, other.arena, remap)
+    remap, new = np.empty(n_other, dtype=np.int64), np.empty(0, dtype=np.int64)
+    _merge(*into, other.slots, other.arena, remap, new, True)
     return into, remap
 
 
+def absorb(into, other):
+    """Add to `into`'s words their counts in `other`, and list `other`'s words that `into` lacks,
+    without adding them: `merge` for the last table, whose merged index is never looked up.
+
+    Returns:
+        (remap, new): int64 (other's words,), the id of each of `other`'s words in the union
+        (`into`'s words keep theirs; the missing ones follow, numbered in the order of `new`), and
+        int64, `other`'s ids of the words `into` lacks, in slot-row order (as `merge` adds them).
+    """
+    remap = np.empty(int(other.sizes[WORDS]), dtype=np.int64)
+    new = np.empty(int(other.sizes[WORDS]), dtype=np.int64)
+    n_new = _merge(*into, other.slots, other.arena, remap, new, False)
+    return remap, new[:n_new]
+
+
 @njit(cache=True, nogil=True)
-def _merge(slots, keys, hashes, starts, lengths, arena, sizes, o_slots, o_arena, remap):
-    """Each word of the other table into this one (room reserved). The lookup is
-    `textscan.scan`'s, with the word's count for its one; it is written out in both because a
-    call with array arguments per word costs reference counting that made a loop 3-4x slower."""
+def _merge(slots, keys, hashes, starts, lengths, arena, sizes, o_slots, o_arena, remap, new, insert):
+    """Each word of the other table looked up in this one, its count added to the word found; a
+    word not found is inserted (`insert`: room reserved) or listed in `new` (its id: the table's
+    words, then its place in `new`). Returns how many were listed. The lookup is `textscan.scan`'s,
+    with the word's count for its one; it is written out in both because a call with array
+    arguments per word costs reference counting that made a loop 3-4x slower."""
     mask = slots.shape[0] - 1
+    n_words, n_new = sizes[WORDS], 0
     for row in range(o_slots.shape[0]):
         o_info = o_slots[row, INFO]
         if o_info == EMPTY:
@@ -234,7 +252,11 @@ def _merge(slots, keys, hashes, starts, lengths, arena, sizes, o_slots, o_arena,
                     slots[slot, COUNT] += count
                     break
             slot = (slot + 1) & mask
-        if w < 0:
+        if w < 0 and not insert:
+            w = n_words + n_new
+            new[n_new] = o_info & ID_BITS
+            n_new += 1
+        elif w < 0:
             w, used = sizes[WORDS], sizes[ARENA]
             keys[w], hashes[w], starts[w], lengths[w] = key, slot_hash, used, length
             for k in range(length):
@@ -242,58 +264,6 @@ def _merge(slots, keys, hashes, starts, lengths, arena, sizes, o_slots, o_arena,
             sizes[WORDS], sizes[ARENA] = w + 1, used + length
             slots[slot, KEY], slots[slot, INFO] = skey, w | (length << 32)
             slots[slot, COUNT], slots[slot, START] = count, used
-        remap[o_info & ID_BITS] = w
-
-
-def absorb(into, other):
-    """Add to `into`'s words their counts in `other`, and list `other`'s words that `into` lacks,
-    without adding them: `merge` for the last table, whose merged index is never looked up.
-
-    Returns:
-        (remap, new): int64 (other's words,), the id of each of `other`'s words in the union
-        (`into`'s words keep theirs; the missing ones follow, numbered in the order of `new`), and
-        int64, `other`'s ids of the words `into` lacks, in slot-row order (as `merge` adds them).
-    """
-    remap = np.empty(int(other.sizes[WORDS]), dtype=np.int64)
-    new = np.empty(int(other.sizes[WORDS]), dtype=np.int64)
-    n_new = _absorb(into.slots, into.arena, int(into.sizes[WORDS]), other.slots, other.arena, remap, new)
-    return remap, new[:n_new]
-
-
-@njit(cache=True, nogil=True)
-def _absorb(slots, arena, n_words, o_slots, o_arena, remap, new):
-    """`_merge`'s lookups, counts added to the words found; returns how many were not found."""
-    mask = slots.shape[0] - 1
-    n_new = 0
-    for row in range(o_slots.shape[0]):
-        o_info = o_slots[row, INFO]
-        if o_info == EMPTY:
-            continue
-        skey, length, lo = o_slots[row, KEY], o_info >> 32, o_slots[row, START]
-        key = np.uint64(skey)
-        slot_hash = mix(key) if length <= SHORT_BYTES else key
-        slot, w = np.int64(slot_hash & np.uint64(mask)), -1
-        while True:
-            info = slots[slot, INFO]
-            if info == EMPTY:
-                break
-            if slots[slot, KEY] == skey and (info >> 32) == length:
-                same = True
-                if length > SHORT_BYTES:
-                    at = slots[slot, START]
-                    for k in range(length):
-                        if arena[at + k] != o_arena[lo + k]:
-                            same = False
-                            break
-                if same:
-                    w = info & ID_BITS
-                    slots[slot, COUNT] += o_slots[row, COUNT]
-                    break
-            slot = (slot + 1) & mask
-        if w < 0:
-            w = n_words + n_new
-            new[n_new] = o_info & ID_BITS
-            n_new += 1
         remap[o_info & ID_BITS] = w
     return n_new
 
