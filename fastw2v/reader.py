@@ -42,7 +42,7 @@ FIRST_LOOK_BYTES = 1 << 16  # read past a cut mark to find whitespace; more only
 MIN_PIECE_BYTES = 4 << 20
 MAX_PIECE_BYTES = 64 << 20
 PIECES_PER_THREAD = 4  # a few pieces a thread even out the threads' ends
-PIECE_COUNTS_BYTES = 64 << 20  # for the pieces' word counts, all threads together (past it: none)
+PIECE_COUNTS_BYTES = 64 << 20  # for the pieces' word counts, split evenly among the threads
 COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open}
 NUL_MESSAGE = "a NUL byte: binary data (or UTF-16 text), not the UTF-8 text fastw2v reads"
 
@@ -323,7 +323,9 @@ def read_text(pieces, directory, threads=1, on_bad_utf8=None):
             run without whitespace longer than MAX_TOKEN_BYTES), naming the file and line.
     """
     n_workers = max(1, min(threads, len(pieces)))
-    workers = [_Worker(k, directory, PIECE_COUNTS_BYTES // n_workers) for k in range(n_workers)]
+    # One piece needs no counts of its own: they are the corpus's.
+    budget = PIECE_COUNTS_BYTES // n_workers if len(pieces) > 1 else 0
+    workers = [_Worker(k, directory, budget) for k in range(n_workers)]
     try:
         scanned, failures = _run_workers(workers, pieces)
         lines_before = _lines_before(pieces, scanned)
