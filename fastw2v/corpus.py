@@ -85,7 +85,8 @@ class EncodedCorpus:
         return np.unique(np.concatenate([starts, [self.n_sentences]])).astype(np.int64)
 
 
-def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, threads=1, block=BLOCK_IDS):
+def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, threads=1, block=BLOCK_IDS,
+           consume=False):
     """Map a raw corpus to vocabulary ids into ``directory/ids.npy`` and ``offsets.npy``, and open it.
 
     Tokens whose word has no vocabulary id are dropped; line ends become sentence boundaries, and
@@ -96,6 +97,8 @@ def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, thr
         raw: `fastw2v.rawcorpus.RawCorpus`. vocab_ids: int array (len(raw.words),), each raw
             word's vocabulary id or -1 (`RawCorpus.vocab_ids`). directory: an existing folder.
         threads: int ≥ 1, parts encoded at once.
+        consume: delete each part's spool files once the part is encoded (on its thread; the disk
+            then holds little more than one copy of the corpus at a time); `raw` is spent.
     Returns:
         EncodedCorpus (ids and offsets memory-mapped).
     """
@@ -112,7 +115,7 @@ def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, thr
         jobs = list(zip(raw.parts, starts[:-1].tolist(), range(len(raw.parts))))
         written = _in_parallel(lambda job: _encode_part(raw, job[0], maps[job[0]["map"]], fd, header, job[1],
                                                         os.path.join(directory, f"bounds-{job[2]:06d}.bin"),
-                                                        block), jobs, threads)
+                                                        block, consume), jobs, threads)
     finally:
         os.close(fd)
     if written != list(kept):  # a part's ids overlap the next one's, or leave a gap
@@ -152,9 +155,10 @@ def _count_kept(raw, part, vocab_of, block):
     return sum(_kept_in(ids, vocab_of) for ids in id_blocks(raw.path(part["ids"]), block))
 
 
-def _encode_part(raw, part, vocab_of, fd, header, start, bounds_path, block):
+def _encode_part(raw, part, vocab_of, fd, header, start, bounds_path, block, consume=False):
     """Write a part's in-vocabulary ids at id `start` of the ids file, and its line ends, as
-    positions in the encoded corpus, to `bounds_path` (int64, ascending). Returns the ids written."""
+    positions in the encoded corpus, to `bounds_path` (int64, ascending); then delete the part's
+    spool files if `consume`. Returns the ids written."""
     ends = np.asarray(_map_raw(raw.path(part["ends"]), np.int64))
     out = np.empty(block, dtype=np.int32)
     bounds = np.empty(ends.size, dtype=np.int64)
@@ -169,6 +173,9 @@ def _encode_part(raw, part, vocab_of, fd, header, start, bounds_path, block):
     bounds[:n_ends] += start
     bounds.tofile(bounds_path)
     del ends
+    if consume:
+        for key in ("ids", "ends"):
+            os.remove(raw.path(part[key]))
     return kept
 
 

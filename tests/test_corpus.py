@@ -1,5 +1,7 @@
 """The encoded corpus: sentence boundaries, out-of-vocabulary words dropped, spans."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -74,6 +76,22 @@ def test_pieces_counts_that_disagree_with_their_spools_are_refused(tmp_path):
     vocab, kept = vocabulary_of(raw.words, raw.counts, raw.n_tokens, min_count=1)
     with pytest.raises(AssertionError, match="counts said"):
         corpus.encode(raw, raw.vocab_ids(vocab.index), str(tmp_path), threads=2)
+
+
+def test_an_encoding_that_consumes_the_spool_leaves_the_same_corpus_and_no_spool(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("a b c a b a\nd a b\n" * 40)
+    results = []
+    for consume in (False, True):
+        folder = tmp_path / f"consume-{consume}"
+        folder.mkdir()
+        raw = reader.read_text(reader.plan_pieces([str(path)], 2, 64), str(folder), 2)
+        vocab, _ = vocabulary_of(raw.words, raw.counts, raw.n_tokens, min_count=1)
+        encoded = corpus.encode(raw, raw.vocab_ids(vocab.index), str(folder), threads=2, consume=consume)
+        results.append((np.array(encoded.ids), np.array(encoded.offsets)))
+        spool = [name for name in os.listdir(folder) if name.startswith("part-")]
+        assert (spool == []) == consume and len(raw.parts) > 2
+    assert all(np.array_equal(a, b) for a, b in zip(*results))
 
 
 def test_a_file_without_newlines_is_cut_into_bounded_sentences(tmp_path):
