@@ -32,7 +32,7 @@ PAIRS = 3
 def compiled(path, folder, threads):
     raw = reader.read_text(reader.plan_pieces([path], threads), folder, threads)
     vocab, kept = vocabulary_of(raw.words, raw.counts, raw.n_tokens, STANDARD["min_count"],
-                                sort_keys=raw.sort_keys, threads=threads)
+                                sort_keys=raw.sort_keys)
     vocab_ids = np.full(len(raw.words), -1, dtype=np.int32)
     vocab_ids[kept] = np.arange(kept.size, dtype=np.int32)
     encoded = corpus.encode(raw, vocab_ids, folder, threads=threads, consume=True)  # as training does

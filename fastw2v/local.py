@@ -137,7 +137,7 @@ def new_vocabulary(config, rule, words, counts, tokens, sort_keys=None):
     (Vocabulary, int32 vocabulary id of each word read, -1 for one left out). sort_keys: the
     reader's (`RawCorpus.sort_keys`), or None."""
     vocab, kept = vocabulary_of(words, counts, tokens, config.min_count, config.max_vocab_size,
-                                rule.trim_rule, rule.max_final_vocab, sort_keys, config.workers)
+                                rule.trim_rule, rule.max_final_vocab, sort_keys)
     vocab_ids = np.full(len(words), -1, dtype=np.int32)
     vocab_ids[kept] = np.arange(kept.size, dtype=np.int32)
     return vocab, vocab_ids

@@ -1,7 +1,6 @@
 """The vocabulary: word counts, ids by descending count, sub-sampling and noise weights."""
 
 import operator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +9,6 @@ from fastw2v.errors import DatasetError
 
 RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2  # what a trim rule returns (gensim.utils' values)
 PREFIX_CHARS = 6  # the code points (< 2**21, three to a uint64) the vocabulary is sorted on first
-PARALLEL_SORT_WORDS = 20_000  # fewer are sorted on one thread: starting others would cost more
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,14 +69,14 @@ def build_vocabulary(word_counts, total_words, min_count=5, max_vocab_size=None)
 
 
 def vocabulary_of(words, counts, total_words, min_count=5, max_vocab_size=None, trim_rule=None,
-                  max_final_vocab=None, sort_keys=None, threads=1):
+                  max_final_vocab=None, sort_keys=None):
     """`build_vocabulary` of distinct words and their counts given as a list and an array.
 
     Args:
         words: list of N distinct str. counts: int array (N,).
         trim_rule: None, or gensim's trim rule (`kept_by_rule`).
         max_final_vocab: None, or int ≥ 1: min_count is raised as gensim raises it (`final_min_count`).
-        sort_keys: None, or keys of the words for `by_descending_count`. threads: its threads.
+        sort_keys: None, or keys of the words for `by_descending_count`.
     Returns:
         (Vocabulary, kept): kept is int64 (V,), the index in `words` of each vocabulary id.
     Raises:
@@ -90,7 +88,7 @@ def vocabulary_of(words, counts, total_words, min_count=5, max_vocab_size=None, 
     if not kept.size:
         raise DatasetError(f"no word occurs {min_count} or more times (min_count={min_count}); "
                            f"the corpus has {total_words} tokens, {len(words)} distinct")
-    kept = by_descending_count(words, counts, kept, sort_keys, threads)
+    kept = by_descending_count(words, counts, kept, sort_keys)
     if max_vocab_size is not None:
         kept = kept[:max_vocab_size]
     vocab = Vocabulary(words=_picked(words, kept), counts=counts[kept].copy(),
@@ -166,14 +164,13 @@ def kept_by_rule(words, counts, min_count, trim_rule=None):
     return np.flatnonzero(keep)
 
 
-def by_descending_count(words, counts, chosen, sort_keys=None, threads=1):
+def by_descending_count(words, counts, chosen, sort_keys=None):
     """`chosen` (int64 indices into words/counts) ordered by count, descending; ties by word (as
     Python compares str). Sorted on numbers: each word's prefix keys, then the few runs that tie on
     count and keys by the whole words, so a long word costs no more than a short one.
 
     sort_keys: None (keys from the words' first PREFIX_CHARS code points), or (high, low), uint64
         (len(words),) each, ordered as the words up to ties (`fastw2v.wordtable.prefix_keys`).
-    threads: int ≥ 1, the threads that share the sort.
     """
     picked = _picked(words, chosen)
     if sort_keys is None:
@@ -183,7 +180,7 @@ def by_descending_count(words, counts, chosen, sort_keys=None, threads=1):
     else:
         raise ValueError(f"{len(sort_keys[0])} sort keys for {len(words)} words")
     negated = -np.asarray(counts)[chosen]
-    order = _lexsorted(low, high, negated, threads)
+    order = np.lexsort((low, high, negated))
     tied = (np.diff(negated[order]) == 0) & (np.diff(high[order]) == 0) & (np.diff(low[order]) == 0)
     in_run = np.concatenate([[False], tied]) | np.concatenate([tied, [False]])
     if in_run.any():  # every run sorted by word at once: keys (run, word), runs numbered in order
@@ -192,19 +189,6 @@ def by_descending_count(words, counts, chosen, sort_keys=None, threads=1):
         items = order[places].tolist()
         order[places] = [i for _, _, i in sorted(zip(runs.tolist(), map(picked.__getitem__, items), items))]
     return np.asarray(chosen)[order]
-
-
-def _lexsorted(low, high, negated, threads):
-    """np.lexsort((low, high, negated)), the words cut by count into `threads` groups sorted at once
-    (NumPy sorts without holding the interpreter's lock); a count lies in one group only."""
-    if threads < 2 or negated.size < PARALLEL_SORT_WORDS:
-        return np.lexsort((low, high, negated))
-    cuts = np.unique(np.quantile(negated, np.linspace(0, 1, threads + 1)[1:-1], method="lower"))
-    group = np.searchsorted(cuts, negated, side="left")  # groups ascending in -count: in final order
-    members = [np.flatnonzero(group == g) for g in range(cuts.size + 1)]
-    with ThreadPoolExecutor(threads) as pool:
-        orders = pool.map(lambda m: m[np.lexsort((low[m], high[m], negated[m]))], members)
-        return np.concatenate(list(orders))
 
 
 def _code_point_keys(strings):

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastw2v import vocab as vocab_module
 from fastw2v.errors import DatasetError
 from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table, draw_many
@@ -33,19 +32,6 @@ def test_the_order_is_pythons_on_words_that_share_long_prefixes(counts):
     chosen = np.arange(len(words), dtype=np.int64)
     order = by_descending_count(words, np.array(list(counts.values()), dtype=np.int64), chosen)
     assert [words[i] for i in order.tolist()] == sorted(words, key=lambda word: (-counts[word], word))
-
-
-@pytest.mark.parametrize("threads", [2, 3, 5])
-def test_a_sort_shared_by_threads_is_the_same_order(monkeypatch, threads):
-    monkeypatch.setattr(vocab_module, "PARALLEL_SORT_WORDS", 1)
-    rng = np.random.default_rng(threads)
-    words = [f"w{i % 97}-{i}" if i % 3 else f"{i:05d}" for i in range(3000)]
-    counts = rng.zipf(1.6, len(words)).astype(np.int64)  # many ties, a few large counts
-    chosen = np.flatnonzero(counts >= 2)
-    alone = by_descending_count(words, counts, chosen)
-    assert [words[i] for i in alone.tolist()] == sorted((words[i] for i in chosen.tolist()),
-                                                         key=lambda w: (-counts[words.index(w)], w))
-    assert np.array_equal(by_descending_count(words, counts, chosen, threads=threads), alone)
 
 
 def test_a_very_long_word_sorts_in_little_memory():
