@@ -172,9 +172,9 @@ def by_descending_count(words, counts, chosen, sort_keys=None):
     sort_keys: None (keys from the words' first PREFIX_CHARS code points), or (high, low), uint64
         (len(words),) each, ordered as the words up to ties (`fastw2v.wordtable.prefix_keys`).
     """
-    picked = _picked(words, chosen)
+    chosen = np.asarray(chosen)
     if sort_keys is None:
-        high, low = _code_point_keys(picked)
+        high, low = _code_point_keys(_picked(words, chosen))
     elif len(sort_keys[0]) == len(sort_keys[1]) == len(words):
         high, low = sort_keys[0][chosen], sort_keys[1][chosen]
     else:
@@ -186,9 +186,10 @@ def by_descending_count(words, counts, chosen, sort_keys=None):
     if in_run.any():  # every run sorted by word at once: keys (run, word), runs numbered in order
         places = np.flatnonzero(in_run)
         runs = np.cumsum(~np.concatenate([[False], tied])[places])
-        items = order[places].tolist()
-        order[places] = [i for _, _, i in sorted(zip(runs.tolist(), map(picked.__getitem__, items), items))]
-    return np.asarray(chosen)[order]
+        items = order[places]
+        named = zip(runs.tolist(), _picked(words, chosen[items]), items.tolist())
+        order[places] = [i for _, _, i in sorted(named)]
+    return chosen[order]
 
 
 def _code_point_keys(strings):
