@@ -220,15 +220,16 @@ def test_most_similar_cosmul_gives_gensims_answers(data):
     if isinstance(gensims, Exception) or topn is None or topn < 1:
         return
     # gensim takes restrict_vocab and ignores it; here only the first rows are candidates, scored
-    # by a product over fewer rows: float32 rounding apart (relatively: raw vectors make scores large)
+    # by a product over fewer rows: float32 rounding apart (relatively: raw vectors make scores large,
+    # and a factor near zero in the quotient makes a few float32 ulps tens of them: 3.5e-6 seen)
     restrict = data.draw(st.integers(1, len(words) + 2))
     scores = run(lambda kv: kv.most_similar_cosmul(positive, negative, topn=None), theirs)[0][:restrict]
     mine = ours.most_similar_cosmul(positive, negative, topn=None, restrict_vocab=restrict)
-    np.testing.assert_allclose(mine, scores, rtol=2e-6, atol=1e-6)
+    np.testing.assert_allclose(mine, scores, rtol=2e-5, atol=1e-6)
     excluded = {words.index(w) for w in positive + negative if isinstance(w, str) and w in words}
     best = [float(scores[i]) for i in np.argsort(-scores, kind="stable") if i not in excluded][:topn]
     answer = ours.most_similar_cosmul(positive, negative, topn, restrict_vocab=restrict)
-    np.testing.assert_allclose([s for _, s in answer], best, rtol=2e-6, atol=1e-6)
+    np.testing.assert_allclose([s for _, s in answer], best, rtol=2e-5, atol=1e-6)
 
 
 def other_calls(words, dim):
