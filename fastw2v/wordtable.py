@@ -130,22 +130,10 @@ def counts_since(table, seen, dtype=np.int32):
     Returns:
         (gains: `dtype` (words,), now: int64 (words,)).
     """
-    n_words = int(table.sizes[WORDS])
-    now = np.zeros(n_words, dtype=np.int64)
-    now[:seen.size] = seen
-    gains = np.empty(n_words, dtype=dtype)
-    _gains(table.slots, now, gains)
-    return gains, now
-
-
-@njit(cache=True, nogil=True)
-def _gains(slots, now, gains):
-    for row in range(slots.shape[0]):
-        info = slots[row, INFO]
-        if info != EMPTY:
-            w = info & ID_BITS
-            gains[w] = slots[row, COUNT] - now[w]
-            now[w] = slots[row, COUNT]
+    now = counts_of(table)
+    gains = now.copy()  # in int64: the counts since the start may pass 2**31, the gains do not
+    gains[:seen.size] -= seen
+    return gains.astype(dtype), now
 
 
 @njit(cache=True, nogil=True)
