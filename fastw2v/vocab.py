@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fastw2v import radix
 from fastw2v.errors import DatasetError
 
 RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2  # what a trim rule returns (gensim.utils' values)
@@ -166,8 +167,9 @@ def kept_by_rule(words, counts, min_count, trim_rule=None):
 
 def by_descending_count(words, counts, chosen, sort_keys=None):
     """`chosen` (int64 indices into words/counts) ordered by count, descending; ties by word (as
-    Python compares str). Sorted on numbers: each word's prefix keys, then the few runs that tie on
-    count and keys by the whole words, so a long word costs no more than a short one.
+    Python compares str). Sorted on numbers (`radix.lexsort`): each word's prefix keys, then the
+    few runs that tie on count and keys by the whole words, so a long word costs no more than a
+    short one.
 
     sort_keys: None (keys from the words' first PREFIX_CHARS code points), or (high, low), uint64
         (len(words),) each, ordered as the words up to ties (`fastw2v.wordtable.prefix_keys`).
@@ -179,8 +181,8 @@ def by_descending_count(words, counts, chosen, sort_keys=None):
         high, low = sort_keys[0][chosen], sort_keys[1][chosen]
     else:
         raise ValueError(f"{len(sort_keys[0])} sort keys for {len(words)} words")
-    negated = -np.asarray(counts)[chosen]
-    order = np.lexsort((low, high, negated))
+    negated = -np.asarray(counts, dtype=np.int64)[chosen]
+    order = radix.lexsort((low, high, (negated - negated.min(initial=0)).astype(np.uint64)))
     tied = (np.diff(negated[order]) == 0) & (np.diff(high[order]) == 0) & (np.diff(low[order]) == 0)
     in_run = np.concatenate([[False], tied]) | np.concatenate([tied, [False]])
     if in_run.any():  # every run sorted by word at once: keys (run, word), runs numbered in order

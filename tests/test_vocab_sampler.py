@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fastw2v import radix
 from fastw2v.errors import DatasetError
 from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table, draw_many
@@ -44,6 +45,20 @@ def test_a_very_long_word_sorts_in_little_memory():
         tracemalloc.stop()
     assert [words[i] for i in order.tolist()] == sorted(words)
     assert peak < 10 << 20
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 3000), st.lists(st.sampled_from(["few", "bits", "spread", "high"]), min_size=1,
+                                       max_size=4), st.integers(0, 2**32))
+def test_the_radix_sort_is_numpys_lexsort(n, kinds, seed):
+    # Keys with many ties, with digits that every key shares, and spread over all 64 bits.
+    rng = np.random.default_rng(seed)
+    made = {"few": lambda: rng.integers(0, 3, n).astype(np.uint64),
+            "bits": lambda: rng.integers(0, 2**20, n).astype(np.uint64) << np.uint64(22),
+            "spread": lambda: rng.integers(0, 2**64 - 1, n, dtype=np.uint64, endpoint=True),
+            "high": lambda: np.uint64(2**64 - 1) - rng.integers(0, 5, n).astype(np.uint64)}
+    keys = [made[kind]() for kind in kinds]
+    assert np.array_equal(radix.lexsort(keys), np.lexsort(keys))
 
 
 def test_max_vocab_size_keeps_the_most_frequent():
