@@ -30,8 +30,8 @@ from fastw2v.cluster.connect import (REPLICA_RULES, ClusterError, ClusterSetting
                                      default_combine, default_sync_words, import_distributed, rate_scale,
                                      shared_paths_missing)
 from fastw2v.cluster.replicas import FIRST_TIER_ROWS, tier_rows
-from fastw2v.cluster.resident import (ReplicaLost, SyncRows, combine_lanes, drop_replica, place_replica,
-                                      train_replica)
+from fastw2v.cluster.resident import (LaneResult, ReplicaLost, SyncRows, combine_lanes, drop_replica,
+                                      place_replica, train_replica)
 from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch
 from fastw2v.cluster.shards import ShardedCorpus, build_sharded_corpus, plan_sources
 from fastw2v.errors import ConfigError
@@ -562,7 +562,7 @@ class _ResidentLanes:
         restarts)."""
         try:
             result = self._fetch(future, worker)
-            return None if result is _LOST else result
+            return None if result is _LOST else LaneResult.received(result)
         except ReplicaLost:
             return None
         except CancelledError as exc:
