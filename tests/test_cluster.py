@@ -493,13 +493,22 @@ def test_aligned_merge_undoes_each_models_rotation():
     np.testing.assert_allclose(merged, truth @ rotations[0], atol=0.04)  # the noise: 0.01 a value
 
 
-def test_resident_replicas_on_the_cluster_compute_what_bench_lanes_does(client, planted):
+@pytest.mark.parametrize("message_bytes", [None, 16_000])
+def test_resident_replicas_on_the_cluster_compute_what_bench_lanes_does(client, planted, message_bytes,
+                                                                        monkeypatch):
     """The cluster's resident replicas (each lane's model kept on its worker, the tiers combined
     on the driver) and `bench.lanes.train_replicas` (the same lanes in turn in one process), bit
-    for bit: 3 lanes, the tiered mean at 3 times the rate."""
+    for bit: 3 lanes, the tiered mean at 3 times the rate; also with messages of 16,000 bytes, so
+    that the placement and every update but the smallest travel as many slices."""
     from bench.lanes import train_replicas
     from fastw2v.cluster.connect import rate_scale
 
+    if message_bytes is not None:
+        monkeypatch.setattr(driver._ResidentLanes, "MESSAGE_BYTES", message_bytes)
+        sliced = []
+        set_rows = driver._ResidentLanes._set_rows
+        monkeypatch.setattr(driver._ResidentLanes, "_set_rows",
+                            lambda self, *args: sliced.append(1) or set_rows(self, *args))
     cluster = on_cluster(client, lanes=3, sync_words=5_000)
     on_workers = Word2Vec(corpus_file=planted[0], cluster=cluster, **SETTINGS)
     scale = rate_scale(3, "tiered-mean")
@@ -511,6 +520,8 @@ def test_resident_replicas_on_the_cluster_compute_what_bench_lanes_does(client, 
     assert on_workers.stats["combine"] == "tiered-mean" and on_workers.stats["rounds"] == stats["syncs"]
     assert in_turn.wv.vectors.tobytes() == on_workers.wv.vectors.tobytes()
     assert in_turn.syn1neg.tobytes() == on_workers.syn1neg.tobytes()
+    if message_bytes is not None:  # the placement, and the updates of more than a few rows
+        assert len(sliced) > 1 + SETTINGS["epochs"]
 
 
 def test_a_lane_whose_worker_is_killed_restarts_and_the_run_still_learns(reference_run, client, planted,

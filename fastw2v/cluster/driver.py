@@ -31,7 +31,7 @@ from fastw2v.cluster.connect import (REPLICA_RULES, ClusterError, ClusterSetting
                                      shared_paths_missing)
 from fastw2v.cluster.replicas import FIRST_TIER_ROWS, tier_rows
 from fastw2v.cluster.resident import (LaneResult, ReplicaLost, SyncRows, combine_lanes, drop_replica,
-                                      place_replica, train_replica)
+                                      place_replica, set_rows, train_replica)
 from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch
 from fastw2v.cluster.shards import ShardedCorpus, build_sharded_corpus, plan_sources
 from fastw2v.errors import ConfigError
@@ -400,7 +400,7 @@ def _train_resident(state, run, session, show_progress, checkpoint):
         state.progress = Progress(config.epochs)
     V, U = state.vectors, state.outputs.trained_rows()
     word_rows = len(state.vocab) if config.objective.scores_words else 0
-    lanes = _ResidentLanes(session, run.lanes)
+    lanes = _ResidentLanes(session, run.lanes, word_rows)
     trains = lane_config(config, run.lanes, run.combine)
     start, words_before, kept_before = time.perf_counter(), state.progress.words, state.progress.kept
     deadline = time.monotonic() + checkpoint.every if checkpoint else None
@@ -461,12 +461,14 @@ class _ResidentLanes:
     reproducible); a lane whose worker leaves the cluster moves to a live one."""
 
     POLL_SECONDS = 0.5
-    # A tier's rows (a few MB) travel inside each lane's task, which saves the scatter's round trip
-    # (~10 ms a round on the 2-core machine); an epoch's end, every row, is scattered first.
-    INLINE_BYTES = 8 << 20
+    # A message to a worker carries at most this many bytes of rows: a tier's update travels inside
+    # each lane's task; a placement, or a larger update (an epoch's end: every row), goes ahead of
+    # the tasks in slices of it (`set_rows`), so that a worker holds its replica and one slice, not
+    # a second model (~10 ms a slice on the 2-core machine).
+    MESSAGE_BYTES = 4 << 20
 
-    def __init__(self, session, lanes):
-        self.session, self.lanes = session, lanes
+    def __init__(self, session, lanes, word_rows):
+        self.session, self.lanes, self.word_rows = session, lanes, word_rows
         self.token = uuid.uuid4().hex[:8]
         self.workers = []
         self.stats = {"rounds": 0, "bytes_to_workers": 0, "bytes_from_workers": 0, "rows_synced": 0,
@@ -489,22 +491,33 @@ class _ResidentLanes:
             raise ClusterError("lost a Dask worker while placing the model's replicas on the workers")
 
     def _place(self, lanes, V, U):
-        """Send (V, U) once to the lanes' workers and make each lane's replica of them there;
-        False when one of those workers left the cluster meanwhile."""
+        """Make the lanes' replicas of (V, U) on their workers (`place_replica`, then every row in
+        slices); False when one of those workers left the cluster meanwhile."""
         client = self.session.client
-        workers = sorted({self.workers[lane] for lane in lanes})
-        model = client.scatter([V, U], workers=workers, broadcast=True, hash=False,
-                               direct=self.session.direct)
-        self.stats["bytes_to_workers"] += int(V.nbytes + U.nbytes) * len(workers)
-        placed = [(lane, client.submit(place_replica, self.key(lane), *model, pure=False,
-                                       workers=[self.workers[lane]], allow_other_workers=False))
-                  for lane in lanes]
-        try:
-            return all(self._fetch(future, self.workers[lane]) is not _LOST for lane, future in placed)
-        except CancelledError as exc:
-            raise ClusterError(f"lost the Dask cluster while placing the replicas ({exc})") from None
-        finally:
-            client.cancel(model)  # the replicas are copies: the sent model can go
+        made = [(lane, client.submit(place_replica, self.key(lane), V.shape, U.shape, pure=False,
+                                     workers=[self.workers[lane]], allow_other_workers=False))
+                for lane in lanes]
+        if not all(self._outcome(future, self.workers[lane]) is not _LOST for lane, future in made):
+            return False
+        self.stats["bytes_to_workers"] += int(V.nbytes + U.nbytes) * len(made)
+        every_row = SyncRows(V.shape[0], self.word_rows)
+        return not self._set_rows([lane for lane, _ in made], every_row, every_row.of(V, U))
+
+    def _set_rows(self, lanes, rows, parts):
+        """Send `parts` (values of `rows.of`'s parts) to the lanes' replicas, MESSAGE_BYTES at a
+        time, every lane at once slice after slice. Returns the set of lanes whose replica or
+        worker was lost meanwhile (their further slices are not sent)."""
+        client, lost = self.session.client, set()
+        for part, values in enumerate(parts):
+            step = max(1, self.MESSAGE_BYTES // max(1, values[:1].nbytes))
+            for start in range(0, len(values), step):
+                sent = [(lane, client.submit(set_rows, self.key(lane), rows, part, start,
+                                             values[start:start + step], pure=False,
+                                             workers=[self.workers[lane]], allow_other_workers=False))
+                        for lane in lanes if lane not in lost]
+                lost.update(lane for lane, future in sent
+                            if self._outcome(future, self.workers[lane]) is _LOST)
+        return lost
 
     def _fetch(self, future, worker):
         """future.result(), or _LOST when `worker` leaves the cluster first: a lane's task runs on
@@ -520,14 +533,16 @@ class _ResidentLanes:
         """Every lane's LaneResult of one round, in lane order; a lane whose worker is lost is
         placed again from the model (V, U: its rows as last synchronised, `update` included) on
         a live worker and trains its stretch again."""
-        client = self.session.client
-        shared = update
+        lost = set()
         if update is not None:
             size = sum(part.nbytes for part in update[1])
             self.stats["bytes_to_workers"] += size * self.lanes
-            if size > self.INLINE_BYTES:  # a whole model: sent once to each worker, ahead of the tasks
-                shared = client.scatter([update], broadcast=True, hash=False, direct=self.session.direct)[0]
-        futures = {lane: self._train(lane, shared, task, rows) for lane, task in enumerate(tasks)}
+            if size > self.MESSAGE_BYTES:  # ahead of the tasks, in slices
+                lost = self._set_rows(range(self.lanes), *update)
+                update = None
+        # A lane that missed a slice restarts from the model, which holds the update.
+        futures = {lane: self._restart(lane, task, rows, V, U) if lane in lost else
+                   self._train(lane, update, task, rows) for lane, task in enumerate(tasks)}
         results = [None] * self.lanes
         while futures:
             try:
@@ -560,22 +575,27 @@ class _ResidentLanes:
     def _result(self, future, worker):
         """The future's LaneResult, or None when its replica or its worker was lost (the lane
         restarts)."""
+        found = self._outcome(future, worker)
+        return None if found is _LOST else LaneResult.received(found)
+
+    def _outcome(self, future, worker):
+        """The future's result, or _LOST when its replica or its worker was lost."""
         try:
-            result = self._fetch(future, worker)
-            return None if result is _LOST else LaneResult.received(result)
+            return self._fetch(future, worker)
         except ReplicaLost:
-            return None
+            return _LOST
         except CancelledError as exc:
             if self.session.client.status != "running":
                 raise ClusterError(f"lost the Dask scheduler ({exc})") from None
-            return None
+            return _LOST
         except (OSError, TimeoutError) as exc:  # tasks raise DatasetError for their own files
             raise ClusterError(f"lost the Dask cluster ({exc})") from None
 
-    def _restart(self, lane, task, rows, V, U, lost):
-        """Cancel the lane's lost task, place its replica again from the model on a live worker,
-        and train its stretch there."""
-        self.session.client.cancel([lost])
+    def _restart(self, lane, task, rows, V, U, lost=None):
+        """Cancel the lane's lost task (if any), place its replica again from the model on a live
+        worker, and train its stretch there."""
+        if lost is not None:
+            self.session.client.cancel([lost])
         self.stats["lane_restarts"] += 1
         if self.stats["lane_restarts"] > 4 * self.lanes:
             raise ClusterError("the lanes' workers keep being lost; is their memory too small for the model?")

@@ -2,8 +2,10 @@
 round to round, and a round moves only the rows it synchronises (`replicas.tier_rows`).
 
 Tasks, each pinned to the lane's worker:
-- `place_replica(key, V, U)`: keep a copy of the model under `key` (the whole model crosses the
-  network here: at the run's start, and when a lane restarts after its worker was lost);
+- `place_replica(key, V_shape, U_shape)`, then `set_rows` slice after slice: a copy of the model
+  under `key` (the whole model crosses the network here, a few MB a message: at the run's start,
+  and when a lane restarts after its worker was lost); `set_rows` also carries an update too
+  large for one message;
 - `train_replica(key, update, task, rows)`: set the rows the last synchronisation combined
   (`update`), train the lane's stretch on the replica (`rounds.train_stretch_in_place`: the
   draws and learning rate of `bench.lanes`'s replicas, bit for bit), and send back the values of
@@ -73,30 +75,47 @@ class LaneResult:
         return cls(*tallies, rows)
 
 
-def place_replica(key, V, U):
-    """Worker task: keep copies of V and U (float32) as the replica `key`; returns its bytes."""
-    _REPLICAS[key] = (np.array(V, dtype=np.float32), np.array(U, dtype=np.float32))
-    return int(V.nbytes + U.nbytes)
+def place_replica(key, V_shape, U_shape):
+    """Worker task: make the replica `key`, zeros of V's and U's shapes (float32), for
+    `set_rows` to fill (so the model never lies on the worker twice); returns its bytes."""
+    _REPLICAS[key] = (np.zeros(V_shape, dtype=np.float32), np.zeros(U_shape, dtype=np.float32))
+    return int(sum(part.nbytes for part in _REPLICAS[key]))
+
+
+def set_rows(key, rows, part, start, values):
+    """Worker task: rows [start, start + len(values)) of `rows.of(V, U)[part]` of the replica
+    `key` set to `values` (a slice of a placement or of an update too large for one message).
+
+    Raises:
+        ReplicaLost: no replica `key` in this process.
+    """
+    target = rows.of(*_replica(key))[part]
+    target[start:start + len(values)] = values
+
+
+def _replica(key):
+    if key not in _REPLICAS:
+        raise ReplicaLost(f"replica {key} is not on this worker")
+    return _REPLICAS[key]
 
 
 def train_replica(key, update, task, rows):
     """Worker task: set the rows of `update` (None, or (SyncRows, parts) of the last combine),
     train `task` (`rounds.StretchTask`) on the replica, return the `LaneResult.sent` tuples of
-    the values of `rows` (SyncRows).
+    the values of `rows` (SyncRows): views of the replica, not copies, since the next update
+    sets every one of those rows before the replica trains again, and the driver has taken
+    them by then.
 
     Raises:
         ReplicaLost: no replica `key` in this process.
     """
-    if key not in _REPLICAS:
-        raise ReplicaLost(f"replica {key} is not on this worker")
-    V, U = _REPLICAS[key]
+    V, U = _replica(key)
     if update is not None:
         synced, parts = update
         for target, values in zip(synced.of(V, U), parts):
             target[...] = values
     words, kept, pairs, loss, seconds = train_stretch_in_place(V, U, task)
-    return LaneResult(task.lane, words, kept, pairs, loss, seconds,
-                      tuple(part.copy() for part in rows.of(V, U))).sent
+    return LaneResult(task.lane, words, kept, pairs, loss, seconds, rows.of(V, U)).sent
 
 
 def drop_replica(key):
