@@ -395,7 +395,7 @@ def _merged_words(tables, any_bad_utf8=True):
         remaps.append(remap)
     if len(tables) > 1:
         with ThreadPoolExecutor(1) as pool:  # compiled, it runs while this thread decodes
-            absorbed = pool.submit(_absorbed, merged, tables[-1], not any_bad_utf8)
+            absorbed = pool.submit(wordtable.absorb, merged, tables[-1], not any_bad_utf8)
             decoded = wordtable.words_of(merged)
             remap, new, counts, keys = absorbed.result()
         remaps.append(remap)
@@ -408,17 +408,6 @@ def _merged_words(tables, any_bad_utf8=True):
         decoded, counts, to_word = _united(decoded, counts)
         remaps = [to_word[remap] for remap in remaps]
     return decoded, counts, remaps, keys
-
-
-def _absorbed(merged, last, with_keys):
-    """`wordtable.absorb` of the last table, then the union's counts and sort keys (None unless
-    `with_keys`): (remap, new, counts, keys)."""
-    remap, new = wordtable.absorb(merged, last)
-    counts = np.concatenate([wordtable.counts_of(merged), wordtable.counts_of(last)[new]])
-    if not with_keys:
-        return remap, new, counts, None
-    keys = zip(wordtable.prefix_keys(merged), wordtable.prefix_keys(last, new))
-    return remap, new, counts, tuple(np.concatenate(pair) for pair in keys)
 
 
 def _united(words, counts):

@@ -191,19 +191,43 @@ def merge(into, other):
     return into, remap
 
 
-def absorb(into, other):
+def absorb(into, other, with_keys=True):
     """Add to `into`'s words their counts in `other`, and list `other`'s words that `into` lacks,
-    without adding them: `merge` for the last table, whose merged index is never looked up.
+    without adding them (`merge` for the last table, whose merged index is never looked up); then
+    the union's counts and sort keys. One compiled call: another thread decoding words (which
+    holds the interpreter's lock for milliseconds) delays none of its steps.
 
     Returns:
-        (remap, new): int64 (other's words,), the id of each of `other`'s words in the union
-        (`into`'s words keep theirs; the missing ones follow, numbered in the order of `new`), and
-        int64, `other`'s ids of the words `into` lacks, in slot-row order (as `merge` adds them).
+        (remap, new, counts, keys): remap: int64 (other's words,), the id of each of `other`'s
+        words in the union (`into`'s words keep theirs; the missing ones follow, numbered in the
+        order of `new`); new: int64, `other`'s ids of the words `into` lacks, in slot-row order
+        (as `merge` adds them); counts: int64, the union's counts in id order; keys:
+        `prefix_keys` of the union's words in id order, or None unless `with_keys`.
     """
-    remap = np.empty(int(other.sizes[WORDS]), dtype=np.int64)
-    new = np.empty(int(other.sizes[WORDS]), dtype=np.int64)
-    n_new = _merge(*into, other.slots, other.arena, remap, new, False)
-    return remap, new[:n_new]
+    remap, new, counts, high, low = _absorb(*into, other.slots, other.starts, other.lengths, other.arena,
+                                            other.sizes, with_keys)
+    return remap, new, counts, ((high, low) if with_keys else None)
+
+
+@njit(cache=True, nogil=True)
+def _absorb(slots, keys, hashes, starts, lengths, arena, sizes, o_slots, o_starts, o_lengths, o_arena,
+            o_sizes, with_keys):
+    n_other = o_sizes[WORDS]
+    remap, new = np.empty(n_other, dtype=np.int64), np.empty(n_other, dtype=np.int64)
+    n_new = _merge(slots, keys, hashes, starts, lengths, arena, sizes, o_slots, o_arena, remap, new, False)
+    new = new[:n_new]
+    n_words = sizes[WORDS]
+    counts, other_counts = np.zeros(n_words + n_new, dtype=np.int64), np.zeros(n_other, dtype=np.int64)
+    _gather_counts(slots, counts)
+    _gather_counts(o_slots, other_counts)
+    for i in range(n_new):
+        counts[n_words + i] = other_counts[new[i]]
+    n_keys = n_words + n_new if with_keys else 0
+    high, low = np.empty(n_keys, dtype=np.uint64), np.empty(n_keys, dtype=np.uint64)
+    if with_keys:
+        _byte_keys(starts, lengths, arena, np.arange(n_words), high[:n_words], low[:n_words])
+        _byte_keys(o_starts, o_lengths, o_arena, new, high[n_words:], low[n_words:])
+    return remap, new, counts, high, low
 
 
 @njit(cache=True, nogil=True)
