@@ -55,8 +55,8 @@ def test_local_cluster(benchmark, train_corpus, dask_client):
     benchmark.extra_info.update(
         trainer="fastw2v-dask", mode="default", threads=WORKERS, words=model.vocab.total_words,
         vocab=len(model.vocab), lanes=stats["lanes"], sync_words=stats["sync_words"],
-        rounds=stats["rounds"], round_retries=stats.get("round_retries", 0),
-        lane_restarts=stats.get("lane_restarts", 0), combine=stats["combine"], loss=model.epoch_losses[-1],
+        rounds=stats["rounds"], lane_restarts=stats["lane_restarts"], combine=stats["combine"],
+        loss=model.epoch_losses[-1],
         bytes_to_workers_per_round=stats["bytes_to_workers"] // stats["rounds"],
         bytes_from_workers_per_round=stats["bytes_from_workers"] // stats["rounds"],
         compute_share=stats["compute_seconds"] / (stats["lanes"] * stats["seconds"]))

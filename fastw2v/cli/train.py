@@ -13,8 +13,7 @@ COMMANDS = {"train": "train skip-gram word vectors on text files",
 # fastw2v.cluster.connect's COMBINE_RULES, DEFAULT_CONNECT_SECONDS and REPLICA_ROUND_WORDS, kept
 # here so that the train command's options need no NumPy or Numba (importing fastw2v.cluster
 # imports the training modules).
-COMBINE_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean", "sum", "clipped-sum",
-                 "mean", "touched-mean")
+COMBINE_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean")
 DEFAULT_CONNECT_SECONDS = 10.0
 REPLICA_ROUND_WORDS = 200_000
 
@@ -162,9 +161,8 @@ def _add_cluster_options(sub, resume):
                            help="how the workers' models are combined: tiered-mean (the default: each "
                                 "worker keeps its replica, the most frequent words' rows are averaged "
                                 "after each round, every row at each epoch's end), tiered-sum, "
-                                "tiered-clipped-sum, replica-mean (every row each round); or the "
-                                "per-round snapshots of both matrices: sum, clipped-sum, mean, "
-                                "touched-mean (see docs/cluster.md)")
+                                "tiered-clipped-sum, replica-mean (every row each round); see "
+                                "docs/cluster.md")
         group.add_argument("--dask-work-dir", metavar="DIR",
                            help="a folder every worker shares, for the encoded corpus (default: "
                                 "PATH.corpus/ with --checkpoint PATH, else the output's folder; "

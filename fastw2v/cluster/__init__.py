@@ -21,17 +21,14 @@ How a run goes (``Word2Vec(corpus_file=..., cluster="local:2")``, or ``fastw2v t
 3. **Faults and checkpoints** (`driver`): a lane whose worker is lost is placed again from the
    driver's rows on a live worker and retrains its stretch. Checkpoints are written right after a
    round that synchronised every row.
-4. **Per-round snapshots** (`rounds`, the snapshot rules: sum, clipped-sum, mean, touched-mean):
-   the design before replicas, kept to measure against: every round sends the whole model to
-   every lane and combines their changes; Dask reruns the stretch of a worker that died.
 
 docs/cluster.md has the measurements (`python -m bench.lanes`, `python -m bench.cluster_speed`,
 `python -m bench.cost_model`).
 """
 
-from fastw2v.cluster.connect import (COMBINE_RULES, DEFAULT_SYNC_WORDS, ClusterError, ClusterSettings,
-                                     as_settings)
+from fastw2v.cluster.connect import (COMBINE_RULES, DEFAULT_COMBINE, ClusterError, ClusterSettings,
+                                     as_settings, default_sync_words)
 from fastw2v.cluster.driver import ClusterBackend
 
-__all__ = ["COMBINE_RULES", "DEFAULT_SYNC_WORDS", "ClusterBackend", "ClusterError", "ClusterSettings",
-           "as_settings"]
+__all__ = ["COMBINE_RULES", "DEFAULT_COMBINE", "ClusterBackend", "ClusterError", "ClusterSettings",
+           "as_settings", "default_sync_words"]

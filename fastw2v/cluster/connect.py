@@ -13,27 +13,15 @@ from dataclasses import dataclass, field
 from fastw2v.errors import ClusterError, ConfigError
 
 LOCAL_PREFIX = "local:"
-DEFAULT_SYNC_WORDS = 25_000
-# The round lengths (lanes × sync words) that trained as well as one machine on the planted corpus
-# (`python -m bench.lanes`; the figures are in docs/cluster.md): adding up the lanes' changes
-# ("sum") holds at 1-2 lanes with DEFAULT_SYNC_WORDS a lane and overshoots from 3 lanes on unless
-# rounds are short; the clipped sum holds longer rounds. So 1-2 lanes default to the sum, 3 or more
-# to the clipped sum, with rounds that shrink beyond the lanes measured; the driver stops a run
-# that diverges.
-CLIPPED_ROUND_WORDS = 16_000
-CLIPPED_FULL_LANES = 8  # beyond, the clipped sum's rounds shrink as 1 / lanes
-SUM_ROUND_WORDS = {3: 9_000, 4: 8_000}  # the sum's rounds at 3-4 lanes; 4,000 beyond
 DEFAULT_CONNECT_SECONDS = 10.0
-# How the driver adds the lanes' changes of a round (see `rounds.combine`): "sum" adds every
-# lane's change; "clipped-sum" the sum, no longer per row than √(lanes that changed it) times the
-# longest lane's change; "mean" adds their mean; "touched-mean" adds, per row, the mean over the
-# lanes that changed the row.
-SNAPSHOT_RULES = ("sum", "clipped-sum", "mean", "touched-mean")
 # Resident replicas (`fastw2v.cluster.resident`): each worker keeps its lane's replica and a round
 # combines only the rows of its frequency tier ("tiered-"; "replica-mean": every row) by the mean,
 # the sum or the clipped sum of the lanes' changes (`replicas.combine_rows`).
-REPLICA_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean")
-COMBINE_RULES = REPLICA_RULES + SNAPSHOT_RULES
+COMBINE_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean")
+DEFAULT_COMBINE = "tiered-mean"
+# The rules of per-round snapshots of the whole model, the design before replicas (its figures are
+# in docs/cluster.md), named in the error that refuses them.
+SNAPSHOT_RULES = ("sum", "clipped-sum", "mean", "touched-mean")
 # Measured on real text (16M tokens, 3 epochs; docs/cluster.md): the tiered mean keeps 4-8 lanes
 # near one machine's quality with 200,000 words a round in all and the start rate raised with the
 # lanes (the mean counts each lane's change 1/L): x4 at 4 lanes, x8-x10 at 8, x10 at 16 (x16
@@ -58,8 +46,8 @@ class ClusterSettings:
         client: a connected ``distributed.Client`` to use; fastw2v never closes it.
         sync_words: words (before sub-sampling) each lane trains per round, int ≥ 1; None:
             `default_sync_words` of the run's lanes.
-        combine: how a round's changes are combined, one of `COMBINE_RULES`; None:
-            `default_combine` of the run's lanes.
+        combine: how a round's rows are combined, one of `COMBINE_RULES`; None:
+            DEFAULT_COMBINE.
         work_dir: a folder every worker can read and write (a shared filesystem), for the encoded
             shards; a temporary folder is made inside it and removed with the model. None: the
             system's temporary folder (fine when every worker runs on this machine).
@@ -88,6 +76,9 @@ class ClusterSettings:
             _require_int("sync_words", self.sync_words)
         if self.lanes is not None:
             _require_int("lanes", self.lanes)
+        if self.combine in SNAPSHOT_RULES:
+            raise ConfigError(f"combine {self.combine!r} (per-round snapshots of the whole model) is no "
+                              f"longer available; replicas combine by one of {', '.join(COMBINE_RULES)}")
         if self.combine is not None and self.combine not in COMBINE_RULES:
             raise ConfigError(f"combine must be one of {', '.join(COMBINE_RULES)}, got {self.combine!r}")
         if isinstance(self.connect_timeout, bool) or not isinstance(self.connect_timeout, numbers.Real) \
@@ -108,23 +99,10 @@ class ClusterSettings:
                 "connect_timeout": self.connect_timeout}
 
 
-def default_combine(lanes):
-    """The combining rule a run of `lanes` lanes gets by default: resident replicas, averaged by
-    frequency tier ("tiered-mean"; see `REPLICA_ROUND_WORDS`)."""
-    return "tiered-mean"
-
-
-def default_sync_words(lanes, combine=None):
-    """The sync interval (words a lane trains per round) a run of `lanes` lanes combined by
-    `combine` (None: `default_combine`) gets by default. Resident replicas: REPLICA_LANE_WORDS
-    at 1-2 lanes, REPLICA_ROUND_WORDS shared by the lanes beyond. The snapshot rules: DEFAULT_SYNC_WORDS
-    at 1-2 lanes; beyond, the measured round (`default_round_words`) shared by the lanes."""
-    combine = combine or default_combine(lanes)
-    if combine in REPLICA_RULES:
-        return REPLICA_LANE_WORDS if lanes <= 2 else max(1, REPLICA_ROUND_WORDS // lanes)
-    if lanes <= 2:
-        return DEFAULT_SYNC_WORDS
-    return max(1, default_round_words(lanes, combine) // lanes)
+def default_sync_words(lanes):
+    """The sync interval (words a lane trains per round) a run of `lanes` lanes gets by default:
+    REPLICA_LANE_WORDS at 1-2 lanes, REPLICA_ROUND_WORDS shared by the lanes beyond."""
+    return REPLICA_LANE_WORDS if lanes <= 2 else max(1, REPLICA_ROUND_WORDS // lanes)
 
 
 def rate_scale(lanes, combine):
@@ -136,14 +114,6 @@ def rate_scale(lanes, combine):
     if lanes < 2 or combine not in ("tiered-mean", "replica-mean"):
         return 1
     return min(lanes + 1, MAX_RATE_SCALE)
-
-
-def default_round_words(lanes, combine="clipped-sum"):
-    """Words a round of `lanes` lanes (3 or more) trains in all by default by the snapshot rule
-    `combine`: see `CLIPPED_ROUND_WORDS` and `SUM_ROUND_WORDS`."""
-    if combine == "clipped-sum":
-        return CLIPPED_ROUND_WORDS * min(lanes, CLIPPED_FULL_LANES) // lanes
-    return SUM_ROUND_WORDS.get(lanes, 4_000)
 
 
 def _require_int(name, value):

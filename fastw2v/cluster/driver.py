@@ -2,17 +2,16 @@
 on the workers and trains the model's run round by round; it owns the cluster session and the
 run's layout (`ClusterRun`).
 
-The driver holds the model. Each round it scatters one snapshot of (V, U) to every worker,
-submits one stretch task per lane, gathers the changed rows, combines them (`rounds.combine`)
-and counts the round's words, pairs and loss (float64) into the run's `plan.Progress`; a round
-is the unit of progress, of the loss curve and of checkpoints.
+The driver holds the model; each lane's worker holds a replica (`fastw2v.cluster.resident`). Each
+round every lane trains its stretch on its replica and sends back the rows of the round's
+frequency tier; the driver combines them (`replicas.combine_rows`, in lane order), sends the result
+with the next round's tasks, and counts the round's words, pairs and loss (float64) into the run's
+`plan.Progress`; a round is the unit of progress and of the loss curve.
 
-Faults: a worker that dies mid-task loses nothing: Dask reruns its task elsewhere (from the
-snapshot's other copies), and the task is pure, so the run is unchanged. When the snapshot itself
-is lost (every worker holding it died), the driver reruns the round, at most `ROUND_ATTEMPTS`
-times. Checkpoints hold the model at a round boundary plus the cluster run's layout (lanes, sync
-words, the work folder and its shards), so `Word2Vec.load` + `train` (``fastw2v resume``) finishes
-the same rounds.
+Faults: a lane whose worker leaves the cluster is placed again from the driver's rows on a live
+worker and retrains its stretch. Checkpoints, right after a round that synchronised every row,
+hold the model plus the cluster run's layout (lanes, sync words, the combining rule, the work
+folder and its shards), so `Word2Vec.load` + `train` (``fastw2v resume``) finishes the same rounds.
 """
 
 import os
@@ -26,22 +25,20 @@ import numpy as np
 from tqdm import tqdm
 
 from fastw2v.backend import Backend, Prepared, Trained, VocabularyRule
-from fastw2v.cluster.connect import (REPLICA_RULES, ClusterError, ClusterSettings, Session, as_settings,
-                                     default_combine, default_sync_words, import_distributed, rate_scale,
+from fastw2v.cluster.connect import (COMBINE_RULES, DEFAULT_COMBINE, ClusterError, ClusterSettings, Session,
+                                     as_settings, default_sync_words, import_distributed, rate_scale,
                                      shared_paths_missing)
 from fastw2v.cluster.replicas import FIRST_TIER_ROWS, tier_rows
 from fastw2v.cluster.resident import (LaneResult, ReplicaLost, SyncRows, combine_lanes, drop_replica,
                                       place_replica, set_rows, train_replica)
-from fastw2v.cluster.rounds import RoundSchedule, Snapshot, combine, train_stretch
+from fastw2v.cluster.rounds import RoundSchedule
 from fastw2v.cluster.shards import ShardedCorpus, build_sharded_corpus, plan_sources
 from fastw2v.errors import ConfigError
 from fastw2v.kernels import learning_rate
 from fastw2v.local import describe_source, source_paths
-from fastw2v.plan import LossCurve, Progress
+from fastw2v.plan import Progress
 
-ROUND_ATTEMPTS = 3
 DIVERGED = 4.0  # a round whose loss per pair is this many times the run's first round's: diverged
-TASK_RETRIES = 1  # for exceptions inside a task; a dead worker's task is rerun by the scheduler
 
 
 @dataclass
@@ -58,11 +55,11 @@ class ClusterRun:
 
     @property
     def combine(self):
-        return self.settings.combine or default_combine(self.lanes)
+        return self.settings.combine or DEFAULT_COMBINE
 
     @property
     def sync_words(self):
-        return self.settings.sync_words or default_sync_words(self.lanes, self.combine)
+        return self.settings.sync_words or default_sync_words(self.lanes)
 
     def to_run(self):
         """The JSON a checkpoint keeps under run["cluster"]."""
@@ -131,7 +128,7 @@ class ClusterBackend(Backend):
                 often, on Ctrl-C and when the cluster is lost.
         Returns:
             Trained, whose stats also hold the cluster's figures (lanes, rounds,
-            bytes_to_workers, bytes_from_workers, round_retries, compute_seconds).
+            bytes_to_workers, bytes_from_workers, rows_synced, lane_restarts, compute_seconds).
         """
         trained = Trained({})
         if self.run is None:
@@ -186,6 +183,10 @@ def _saved_cluster_run(state):
     saved = state.saved_run.get("cluster")
     if saved is None:
         raise ConfigError("this model has no cluster run: build_vocab() with cluster= first")
+    if saved["combine"] not in COMBINE_RULES:
+        raise ConfigError(f"this checkpoint's cluster run combines by {saved['combine']!r}, per-round "
+                          "snapshots of the whole model, which this version no longer trains: train it "
+                          "again, or resume it with the version that wrote it")
     corpus = ShardedCorpus.from_run(saved)
     if state.where is not None:
         settings = _keep_rounds(as_settings(state.where), saved)
@@ -203,42 +204,6 @@ def _keep_rounds(settings, saved):
     """settings with a run's sync words and combining rule (saved: `ClusterRun.to_run`), so that
     its rounds do not change."""
     return replace(settings, sync_words=saved["sync_words"], combine=saved["combine"])
-
-
-def _train(state, run, session, show_progress, checkpoint):
-    """The rounds of the run, by resident replicas or per-round snapshots (`run.combine`);
-    returns the stats."""
-    if run.combine in REPLICA_RULES:
-        return _train_resident(state, run, session, show_progress, checkpoint)
-    config = state.config
-    schedule = RoundSchedule(run.corpus, run.lanes, run.sync_words, config.epochs)
-    if state.progress is None or state.progress.next_job >= len(schedule.jobs):
-        state.progress = Progress(config.epochs)
-    matrices = (state.vectors, state.outputs.trained_rows())
-    rounds = _RoundRunner(session, schedule, config, run.lanes)
-    start, words_before, kept_before = time.perf_counter(), state.progress.words, state.progress.kept
-    with tqdm(total=schedule.total_words, initial=state.progress.words, unit="word", unit_scale=True,
-              disable=not show_progress, smoothing=0.1, dynamic_ncols=True) as bar:
-        deadline = time.monotonic() + checkpoint.every if checkpoint else None
-        first_loss = None
-        while state.progress.next_job < len(schedule.jobs):
-            epoch, round_ = schedule.jobs[state.progress.next_job]
-            snapshot = Snapshot(matrices[0].copy(), matrices[1].copy())
-            try:
-                results = rounds.run(epoch, round_, snapshot, bar, state.progress.words)
-                first_loss = _refuse_divergence(results, first_loss, run)
-                _commit(state, results, matrices, snapshot, epoch, run.combine)
-            except (KeyboardInterrupt, ClusterError):
-                if checkpoint:
-                    save_checkpoint(state, run, checkpoint)
-                raise
-            rate = learning_rate(config.alpha, config.min_alpha, float(state.progress.words),
-                                 schedule.total_words)
-            bar.set_postfix(lr=f"{rate:.4g}", loss=f"{state.progress.smoothed_loss:.4f}", refresh=True)
-            if checkpoint and state.progress.next_job < len(schedule.jobs) and time.monotonic() >= deadline:
-                save_checkpoint(state, run, checkpoint)
-                deadline = time.monotonic() + checkpoint.every
-    return _run_stats(rounds.stats, state, run, start, words_before, kept_before)
 
 
 def _run_stats(figures, state, run, start, words_before, kept_before):
@@ -264,110 +229,15 @@ def _refuse_divergence(results, first_loss, run):
     loss = sum(r.loss for r in results) / pairs
     if first_loss is not None and not loss <= DIVERGED * first_loss:
         raise ConfigError(f"training diverged (loss per pair {loss:.3g}, {first_loss:.3g} in the first "
-                          f"round): adding up the changes of {run.lanes} lanes every "
-                          f"{run.sync_words:,} words "
-                          f"each overshoots; use a smaller --sync-words (sync_words=)")
+                          f"round): the {run.combine} of {run.lanes} lanes' changes every "
+                          f"{run.sync_words:,} words each overshoots; use a smaller --sync-words "
+                          "(sync_words=) or --combine tiered-mean")
     return loss if first_loss is None else first_loss
-
-
-def _commit(state, results, matrices, snapshot, epoch, rule):
-    """Apply a round to the model's weights and progress (`backend.TrainingState`), all or
-    nothing (Ctrl-C included)."""
-    progress = state.progress
-    before = _copy_progress(progress)
-    try:
-        combine(results, matrices, rule)
-        progress.add(epoch, sum(r.words for r in results), sum(r.pairs for r in results),
-                     float(np.sum([r.loss for r in results], dtype=np.float64)), sum(r.kept for r in results))
-        progress.next_job += 1
-    except BaseException:
-        matrices[0][:], matrices[1][:] = snapshot.V, snapshot.U
-        state.progress = before
-        raise
-
-
-def _copy_progress(state):
-    curve = state.curve
-    copied = Progress(len(state.pairs), state.next_job, state.words, state.pairs.copy(), state.loss.copy(),
-                      LossCurve(curve.words, curve.jobs, curve.pairs, curve.loss, capacity=curve.capacity),
-                      state.kept)
-    copied.smoothed_loss = state.smoothed_loss
-    return copied
 
 
 def save_checkpoint(state, run, checkpoint):
     """Write a checkpoint of the model at its last round boundary, with the cluster run's layout."""
     state.save(checkpoint.path, dict(checkpoint.run, cluster=run.to_run()), False, state.progress)
-
-
-class _RoundRunner:
-    """Runs rounds on the cluster and keeps their figures (`stats`)."""
-
-    def __init__(self, session, schedule, config, lanes):
-        self.session, self.schedule, self.config, self.lanes = session, schedule, config, lanes
-        self.token = uuid.uuid4().hex[:8]
-        self.workers = None  # the worker addresses lanes prefer; refreshed after a failure
-        self.stats = {"rounds": 0, "bytes_to_workers": 0, "bytes_from_workers": 0, "round_retries": 0,
-                      "compute_seconds": 0.0}
-
-    def run(self, epoch, round_, snapshot, bar, words_done):
-        """The round's StretchResults in lane order; reruns the round when its snapshot is lost.
-
-        Raises:
-            ClusterError: the scheduler is lost, a task keeps killing workers, or the round
-                failed ROUND_ATTEMPTS times.
-        """
-        distributed = import_distributed()
-        lost = None
-        for attempt in range(ROUND_ATTEMPTS):
-            bar.n = words_done
-            try:
-                results = self._attempt(epoch, round_, snapshot, attempt, bar)
-            except CancelledError as exc:  # the snapshot was lost, or the scheduler
-                if self.session.client.status != "running":
-                    raise ClusterError(f"lost the Dask scheduler ({exc})") from None
-                lost, self.workers = exc, None
-                self.stats["round_retries"] += 1
-                continue
-            except distributed.KilledWorker as exc:
-                raise ClusterError(f"a training task killed its worker again and again ({exc}); "
-                                   "is the workers' memory too small for the model?") from None
-            except (OSError, TimeoutError) as exc:  # tasks raise DatasetError for their own files
-                raise ClusterError(f"lost the Dask cluster ({exc})") from None
-            self.stats["rounds"] += 1
-            self.stats["compute_seconds"] += sum(r.seconds for r in results)
-            self.stats["bytes_from_workers"] += sum(r.nbytes for r in results)
-            return results
-        raise ClusterError(f"round {round_ + 1} of epoch {epoch + 1} failed {ROUND_ATTEMPTS} times "
-                           f"(last: {lost})")
-
-    def _attempt(self, epoch, round_, snapshot, attempt, bar):
-        """Scatter the snapshot, submit one stretch task per lane, gather their results."""
-        client = self.session.client
-        if not self.workers:
-            self.workers = list(self.session.worker_threads())
-        workers = self.workers
-        [shared] = client.scatter([snapshot], broadcast=True, hash=False, direct=self.session.direct)
-        self.stats["bytes_to_workers"] += snapshot.nbytes * len(workers)
-        futures = [client.submit(train_stretch, shared, self.schedule.task(epoch, round_, lane, self.config),
-                                 key=f"fastw2v-stretch-{self.token}-{epoch}-{round_}-{lane}-{attempt}",
-                                 workers=[workers[lane % len(workers)]], allow_other_workers=True,
-                                 retries=TASK_RETRIES, pure=False)
-                   for lane in range(self.lanes)]
-        try:
-            return self._gather(futures, bar)
-        except BaseException:
-            client.cancel(futures + [shared])
-            raise
-
-    def _gather(self, futures, bar):
-        """The futures' StretchResults in lane order, the bar updated as each finishes."""
-        results = [None] * self.lanes
-        for future in import_distributed().as_completed(futures):
-            result = future.result()
-            results[result.lane] = result
-            bar.update(result.words)
-        return results
 
 
 def lane_config(config, lanes, combine):
@@ -389,8 +259,8 @@ def combine_how(rule):
     return "mean" if rule == "replica-mean" else rule[len("tiered-"):]
 
 
-def _train_resident(state, run, session, show_progress, checkpoint):
-    """The rounds of a replica run (see `fastw2v.cluster.resident`): the lanes' replicas placed
+def _train(state, run, session, show_progress, checkpoint):
+    """The rounds of the run (see `fastw2v.cluster.resident`): the lanes' replicas placed
     on the workers, each round's tier combined into the model, every row at each epoch's end (so
     the model is whole there, and at the run's end); a checkpoint that falls due mid-epoch makes
     the next round sync every row first. Returns the stats."""

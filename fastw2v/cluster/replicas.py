@@ -10,14 +10,15 @@ its frequency rank, so the rows that every lane moves the most, which are what d
 close, while the rows of rare words, which few lanes touch, cross between lanes rarely (the
 network's traffic per round is then a few thousand rows, not the model).
 
-How a synchronised row is combined (`combine_rows`): "mean", the replicas' mean (model
-averaging: each lane's change counts 1/L, so the learning rate must rise with the lanes); "sum",
-the last synchronised value plus every lane's change since (Hogwild's outcome at the rate of one
-machine); "clipped-sum", that sum shortened to √n times the longest lane's change where it is
-longer (n: the lanes that changed the row; `rounds.combine`'s rule). Each replica then holds the
-result. The other way, `aligned_merge`, lets the lanes train apart and merges them once, by
-rotating each onto the others. This module holds the rules; who runs them (the cluster's driver,
-or `bench.lanes` in one process) holds the replicas.
+How a synchronised row is combined (`combine_rows`): "mean", the replicas' mean (model averaging:
+each lane's change counts 1/L, so the learning rate must rise with the lanes); "sum", the last
+synchronised value plus every lane's change since (Hogwild's outcome at the rate of one machine);
+"clipped-sum", that sum shortened to √n times the longest lane's change where it is longer (n: the
+lanes that changed the row: changes in unrelated directions add up as in the sum, about √n times
+one, while changes that all point the same way move the row √n times one lane's instead of n
+times). Each replica then holds the result. The other way, `aligned_merge`, lets the lanes train
+apart and merges them once, by rotating each onto the others. This module holds the rules; who
+runs them (the cluster's driver, or `bench.lanes` in one process) holds the replicas.
 """
 
 import numpy as np

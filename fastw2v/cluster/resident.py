@@ -7,7 +7,7 @@ Tasks, each pinned to the lane's worker:
   and when a lane restarts after its worker was lost); `set_rows` also carries an update too
   large for one message;
 - `train_replica(key, update, task, rows)`: set the rows the last synchronisation combined
-  (`update`), train the lane's stretch on the replica (`rounds.train_stretch_in_place`: the
+  (`update`), train the lane's stretch on the replica (`rounds.train_stretch`: the
   draws and learning rate of `bench.lanes`'s replicas, bit for bit), and send back the values of
   the rows this round synchronises (`SyncRows`), as plain tuples (`LaneResult.sent`);
 - `drop_replica(key)`.
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fastw2v.cluster.replicas import combine_rows
-from fastw2v.cluster.rounds import train_stretch_in_place
+from fastw2v.cluster.rounds import train_stretch
 
 _REPLICAS = {}  # key -> (V, U), in each worker process
 
@@ -45,11 +45,12 @@ class SyncRows:
 
 @dataclass(frozen=True)
 class LaneResult:
-    """A lane's round: the stretch's tallies (as `rounds.StretchResult`'s) and the synchronised
-    rows' values after it (float32 arrays, `SyncRows.of`'s shapes). `train_replica` sends it as
-    `sent`'s plain tuples: Dask sends the arrays of a tuple as they are, but pickles a dataclass
-    with its arrays inside, which held two more copies of the rows on the worker (measured: a
-    35.7 MiB result cost 104 MiB there, against 37 MiB as tuples)."""
+    """A lane's round: the stretch's tallies (`rounds.train_stretch`'s: tokens trained, kept,
+    pairs, summed loss, the kernel's seconds) and the synchronised rows' values after it (float32
+    arrays, `SyncRows.of`'s shapes). `train_replica` sends it as `sent`'s plain tuples: Dask sends
+    the arrays of a tuple as they are, but pickles a dataclass with its arrays inside, which held
+    two more copies of the rows on the worker (measured: a 35.7 MiB result cost 104 MiB there,
+    against 37 MiB as tuples)."""
 
     lane: int
     words: int
@@ -114,7 +115,7 @@ def train_replica(key, update, task, rows):
         synced, parts = update
         for target, values in zip(synced.of(V, U), parts):
             target[...] = values
-    words, kept, pairs, loss, seconds = train_stretch_in_place(V, U, task)
+    words, kept, pairs, loss, seconds = train_stretch(V, U, task)
     return LaneResult(task.lane, words, kept, pairs, loss, seconds, rows.of(V, U)).sent
 
 

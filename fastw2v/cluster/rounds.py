@@ -1,9 +1,9 @@
-"""Rounds of local SGD: the schedule (which lane trains which stretch when), the stretch task
-that runs on a worker, and the rule that combines a round's changes on the driver.
+"""Rounds of local SGD: the schedule (which lane trains which stretch when) and the stretch task
+that trains a lane's replica on a worker (`fastw2v.cluster.resident`) or in `bench.lanes`.
 
 The corpus (shards in input order) is cut into `lanes` contiguous parts of about equal words, and
-each part into `rounds_per_epoch` stretches; round r trains every lane's r-th stretch, each from
-the same snapshot of the model. The same cut serves every epoch, as one machine's spans do.
+each part into `rounds_per_epoch` stretches; round r trains every lane's r-th stretch. The same
+cut serves every epoch, as one machine's spans do.
 
 Learning-rate clock: all lanes of a round train at once, so the run's progress moves `lanes`
 words for each word one lane trains. A stretch that starts when C words of the run are done
@@ -27,26 +27,6 @@ from fastw2v.errors import DatasetError
 from fastw2v.plan import TrainingPlan
 from fastw2v.rng import seed_state
 
-DIFF_ROWS = 1 << 16  # rows compared at once when finding a stretch's changed rows
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The model a round starts from; tasks never change it.
-
-    Attributes:
-        V: float32 (Vocab, D). U: float32 (`plan.output_rows` of one thread, D): syn1neg's rows
-            when the loss scores words, then hierarchical softmax's inner nodes when it has them.
-    """
-
-    V: np.ndarray
-    U: np.ndarray
-
-    @property
-    def nbytes(self):
-        return int(self.V.nbytes + self.U.nbytes)
-
-
 @dataclass(frozen=True)
 class StretchTask:
     """One lane's work in one round: everything `train_stretch` needs, by value.
@@ -66,31 +46,6 @@ class StretchTask:
     lane: int
     words_before: float
     total_words: float
-
-
-@dataclass(frozen=True)
-class StretchResult:
-    """What a stretch changed: the rows of V and U it touched and by how much.
-
-    Attributes:
-        lane: int. words: int, tokens trained (before sub-sampling). kept: int, those
-        sub-sampling kept. pairs: int. loss: float64,
-        summed pair losses. rows: (V rows, U rows), int32 (k,) each, ascending. deltas: float32
-        (k, D) each, new minus snapshot. seconds: float, the kernel's time.
-    """
-
-    lane: int
-    words: int
-    kept: int
-    pairs: int
-    loss: float
-    rows: tuple
-    deltas: tuple
-    seconds: float
-
-    @property
-    def nbytes(self):
-        return int(sum(a.nbytes for a in self.rows + self.deltas))
 
 
 class RoundSchedule:
@@ -156,27 +111,19 @@ class RoundSchedule:
             total_words=self.total_words / self.lanes)
 
 
-def train_stretch(snapshot, task):
-    """Worker task: train one stretch on a copy of the snapshot and return what changed.
+def train_stretch(V, U, task):
+    """Worker task's core: train one stretch on V and U (a lane's replica), in place.
 
-    A pure function of its arguments (and the run's files, written once): each piece's draws are
-    seeded from (seed, epoch, lane, round, piece) and the kernel runs on one thread, so a rerun
-    returns the same result, bit for bit.
+    Deterministic given V, U and the task (and the run's files, written once): each piece's
+    draws are seeded from (seed, epoch, lane, round, piece) and the kernel runs on one thread, so
+    the same replica and task give the same result, bit for bit.
 
     Args:
-        snapshot: Snapshot (not changed). task: StretchTask.
+        V: float32 (Vocab, D). U: float32 (`plan.output_rows` of one thread, D). task: StretchTask.
     Returns:
-        StretchResult.
+        (words: int, tokens trained before sub-sampling; kept: int; pairs: int; loss: float,
+        summed pair losses; seconds: float, the kernel's time).
     """
-    V, U = snapshot.V.copy(), snapshot.U.copy()
-    words, kept, pairs, loss, seconds = train_stretch_in_place(V, U, task)
-    (v_rows, v_delta), (u_rows, u_delta) = changed_rows(V, snapshot.V), changed_rows(U, snapshot.U)
-    return StretchResult(task.lane, words, kept, pairs, loss, (v_rows, u_rows), (v_delta, u_delta), seconds)
-
-
-def train_stretch_in_place(V, U, task):
-    """Train one stretch on V and U themselves (a replica: `fastw2v.cluster.replicas`), with
-    `train_stretch`'s draws. Returns (words, kept, pairs, loss, seconds)."""
     seed = dict(task.settings)["seed"]
     words = kept = pairs = 0
     loss, start = 0.0, time.perf_counter()
@@ -231,81 +178,3 @@ def _cached_plan(shard_dir, vocab_dir, settings, stamp):
 def worker_config(settings):
     """The TrainConfig a stretch runs with: the run's, on one thread (no private hot rows)."""
     return TrainConfig(**dict(settings, workers=1))
-
-
-def changed_rows(new, old, block=DIFF_ROWS):
-    """The rows where two matrices differ, and new minus old there, a block of rows at a time.
-
-    Args:
-        new, old: float32 (N, D).
-    Returns:
-        (rows int32 (k,) ascending, deltas float32 (k, D)).
-    """
-    rows, deltas = [], []
-    for lo in range(0, new.shape[0], block):
-        delta = new[lo:lo + block] - old[lo:lo + block]
-        changed = np.any(delta != 0, axis=1)
-        rows.append(np.flatnonzero(changed).astype(np.int32) + np.int32(lo))
-        deltas.append(delta[changed])
-    if not rows:
-        return np.zeros(0, dtype=np.int32), np.zeros((0, new.shape[1]), dtype=new.dtype)
-    return np.concatenate(rows), np.concatenate(deltas)
-
-
-def combine(results, matrices, rule):
-    """Add a round's changes to the model, in lane order (so the sums, and the run, are the
-    same whatever order the tasks finished in).
-
-    Rules, for a row changed by n_r of the L lanes:
-        "sum": every lane's change, whole (Hogwild's outcome, one round late to the others);
-        "clipped-sum": the sum, shortened where it is longer than √n_r times the longest of
-            the lanes' changes to the row: changes in independent directions add up as in the
-            sum (their sum is about √n_r times as long as one), while a row every lane moved
-            the same way (a frequent word's, which each lane's stretch alone takes most of the
-            way) moves √n_r times one lane's change instead of n_r times;
-        "mean": the mean of the L lanes' changes (model averaging: each change counts 1/L);
-        "touched-mean": the mean over the n_r lanes that changed the row (a row one lane
-            touched keeps its whole change).
-
-    Args:
-        results: list of StretchResult, one per lane, in lane order.
-        matrices: (V, U), float32 (Vocab, D), updated in place.
-        rule: one of `connect.COMBINE_RULES`.
-    """
-    for which, matrix in enumerate(matrices):
-        parts = [(result.rows[which], result.deltas[which]) for result in results]
-        if rule == "clipped-sum":
-            _add_clipped_sum(matrix, parts)
-            continue
-        if rule == "touched-mean":
-            lanes_per_row = np.zeros(matrix.shape[0], dtype=np.float32)
-            for rows, _ in parts:
-                lanes_per_row[rows] += 1
-        for rows, delta in parts:
-            if rule == "sum":
-                matrix[rows] += delta
-            elif rule == "mean":
-                matrix[rows] += delta * np.float32(1.0 / len(results))
-            else:
-                matrix[rows] += delta / lanes_per_row[rows, None]
-
-
-def _add_clipped_sum(matrix, parts):
-    """matrix[r] += the lanes' summed change to row r, scaled down to √n_r · max_i |change_i|
-    where it is longer (`combine`'s "clipped-sum"). parts: (rows int32 (k,) unique, deltas
-    float32 (k, D)) per lane."""
-    changed = np.unique(np.concatenate([rows for rows, _ in parts]))
-    total = np.zeros((len(changed), matrix.shape[1]), dtype=np.float32)
-    longest = np.zeros(len(changed), dtype=np.float64)  # squared norms
-    lanes = np.zeros(len(changed), dtype=np.float64)
-    for rows, delta in parts:
-        at = np.searchsorted(changed, rows)
-        total[at] += delta
-        longest[at] = np.maximum(longest[at], np.einsum("ij,ij->i", delta, delta, dtype=np.float64))
-        lanes[at] += 1
-    length = np.einsum("ij,ij->i", total, total, dtype=np.float64)
-    bound = lanes * longest
-    scale = np.ones(len(changed), dtype=np.float64)
-    over = length > bound
-    scale[over] = np.sqrt(bound[over] / length[over])
-    matrix[changed] += total * scale.astype(np.float32)[:, None]
