@@ -7,10 +7,11 @@ on two cores:
 trains CORPUS (real text) in `--lanes` lanes as resident replicas (`fastw2v.cluster.replicas`:
 each lane trains its own copy; after every round of `--sync-words` words a lane the replicas are
 combined over the frequency tier of that round, `tiered-mean` / `tiered-sum` /
-`tiered-clipped-sum`, or over every row, `replica-mean`), exactly as `fastw2v train --dask` does,
-lane for lane and round for round (the same schedule, stretch task and rule; only the tasks run
-one after another here, which changes nothing in what they compute: tested bit for bit); or
-trains every lane apart and merges them once by alignment (`align`: `replicas.aligned_merge`).
+`tiered-clipped-sum`, or over every row, `replica-mean`; or the lanes train apart and are merged
+by alignment, `align` at the end, `align-epochs` at each epoch's end: `replicas.merge_aligned`),
+exactly as `fastw2v train --dask` does, lane for lane and round for round (the same schedule,
+stretch task and rule; only the tasks run one after another here, which changes nothing in what
+they compute: tested bit for bit).
 It prints one JSON object: its settings, the analogies, WordSim353 and SimLex-999 scores of the
 merged model (gensim's test data), the rows and bytes a replica sent, the seconds; `--out` writes
 the merged model's word2vec text file. One lane is one machine on one thread.
@@ -33,12 +34,14 @@ def train_replicas(model, lanes, sync_words, rule, first_rows=None):
     combined over the round's tier (`replicas.tier_rows`; "replica-mean": every row) of the
     words' rows of V and U, and over all of hierarchical softmax's inner nodes, by the rule after
     "tiered-" (`replicas.combine_rows`; "replica-mean": the mean); every epoch ends with every
-    row combined, so the model is then every replica.
+    row combined, so the model is then every replica. The align rules combine nothing until
+    every row is merged by alignment (`replicas.merge_aligned`): at the run's end ("align") or
+    at each epoch's end ("align-epochs").
 
     Returns:
         dict: syncs, rows_sent and bytes_sent (one replica's, over the run), seconds_training.
     """
-    from fastw2v.cluster.driver import combine_how, sync_rows
+    from fastw2v.cluster.driver import combine_how, sync_rows, syncs_every_row
     from fastw2v.cluster.replicas import FIRST_TIER_ROWS
     from fastw2v.cluster.resident import combine_lanes
     from fastw2v.cluster.rounds import RoundSchedule
@@ -52,7 +55,7 @@ def train_replicas(model, lanes, sync_words, rule, first_rows=None):
     stats = dict(syncs=0, rows_sent=0, bytes_sent=0, seconds_training=0.0)
     for epoch, round_ in schedule.jobs:
         stats["seconds_training"] += _train_round(replicas, schedule, epoch, round_, model.config)
-        last = round_ == schedule.rounds_per_epoch - 1
+        last = syncs_every_row(rule, epoch, round_, schedule)
         rows = sync_rows(rule, round_, last, n_words, word_rows, first_rows or FIRST_TIER_ROWS)
         # The replicas' rows themselves: combined in place, as the cluster's lanes take them.
         sent, _ = combine_lanes([rows.of(v, u) for v, u in replicas], base_v, base_u, rows, combine_how(rule))
@@ -73,26 +76,6 @@ def _train_round(replicas, schedule, epoch, round_, config):
                for lane, (v, u) in enumerate(replicas))
 
 
-def train_aligned(model, lanes, iterations=5):
-    """The epochs of `model`'s cluster run (vocabulary built), each lane training its own copy
-    from the one initial model on its part of the corpus with no synchronisation, its lanes in
-    turn; then the copies' word vectors merged by alignment (`replicas.aligned_merge`; a lane
-    saw the words whose rows it changed). Returns dict: seconds_training."""
-    from fastw2v.cluster.replicas import aligned_merge
-    from fastw2v.cluster.rounds import RoundSchedule
-
-    schedule = RoundSchedule(model.corpus, lanes, model.corpus.n_words, model.config.epochs)
-    V, U = model.wv.vectors, model.outputs.trained_rows()
-    replicas = [(V.copy(), U.copy()) for _ in range(lanes)]
-    seconds = sum(_train_round(replicas, schedule, epoch, round_, model.config)
-                  for epoch, round_ in schedule.jobs)
-    seen = np.array([np.any(v != V, axis=1) for v, _ in replicas])
-    V[:] = aligned_merge([v for v, _ in replicas], seen, iterations)
-    U[:] = replicas[0][1]
-    model.wv.invalidate()
-    return {"seconds_training": seconds, "syncs": 0, "rows_sent": 0, "bytes_sent": 0}
-
-
 def real_text_run(corpus, lanes, rule, epochs, sync_words, alpha, seed, out=None):
     """One run of the CORPUS command (see the module doc): dict (JSON-ready)."""
     import distributed
@@ -109,10 +92,7 @@ def real_text_run(corpus, lanes, rule, epochs, sync_words, alpha, seed, out=None
         cluster_settings = ClusterSettings(client=client, lanes=lanes, sync_words=sync_words)
         model = Word2Vec(cluster=cluster_settings, **settings)
         model.build_vocab(corpus_file=corpus)
-        if rule == "align":
-            stats = train_aligned(model, lanes)
-        else:
-            stats = train_replicas(model, lanes, sync_words, rule)
+        stats = train_replicas(model, lanes, sync_words, rule)
         seconds = time.perf_counter() - start
         if not np.isfinite(model.wv.vectors).all():
             return dict(settings, lanes=lanes, combine=rule, sync_words=sync_words, diverged=True, **stats)
@@ -132,7 +112,7 @@ def main(argv=None):
                                      description="Train real text in lanes run in turn; print the scores.")
     parser.add_argument("corpus", help="a whitespace-separated text file")
     parser.add_argument("--lanes", type=int, default=4)
-    parser.add_argument("--combine", choices=COMBINE_RULES + ("align",),
+    parser.add_argument("--combine", choices=COMBINE_RULES,
                         default="tiered-mean")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--sync-words", type=int, default=100_000, help="words a lane trains per round")

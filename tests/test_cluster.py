@@ -310,12 +310,11 @@ def test_resident_replicas_in_turn_train_and_send_only_their_tiers(client, plant
     assert sent["syncs"] == all_rows["syncs"] and sent["rows_sent"] < all_rows["rows_sent"] / 2
     alone = evaluate_analogies(one.wv, planted[1]).accuracy
     assert evaluate_analogies(tiered.wv, planted[1]).accuracy > alone - 0.05
-    from bench.lanes import train_aligned
-
     aligned = Word2Vec(cluster=on_cluster(client, lanes=2, sync_words=5_000), **dict(SETTINGS, alpha=0.05))
     aligned.build_vocab(corpus_file=planted[0])
-    train_aligned(aligned, 2)  # two halves of 300,000 words, apart: far below one lane, above chance
-    assert evaluate_analogies(aligned.wv, planted[1]).accuracy > 0.2
+    merged = train_replicas(aligned, 2, 5_000, "align")  # two halves of 300,000 words, apart
+    assert merged["rows_sent"] == len(aligned.vocab)  # every row, once: at the run's end
+    assert evaluate_analogies(aligned.wv, planted[1]).accuracy > 0.2  # far below one lane, above chance
 
 
 def test_replicas_sum_and_clipped_sum_add_the_lanes_changes_since_the_last_sync():
@@ -348,19 +347,48 @@ def test_aligned_merge_undoes_each_models_rotation():
     seen = np.ones((3, 300), dtype=bool)
     seen[1, :10] = False
     models[1][:10] = 99.0  # never trained: must not count
-    merged = aligned_merge(models, seen)
+    merged, maps = aligned_merge(models, seen)
     np.testing.assert_allclose(merged, truth @ rotations[0], atol=0.04)  # the noise: 0.01 a value
+    for q, w in zip(rotations, maps):  # each map takes its model to the first's frame
+        np.testing.assert_allclose(q @ w, rotations[0], atol=0.01)
+
+
+def test_an_aligned_merge_keeps_each_lanes_scores():
+    """Two lanes that are one model rotated: their output rows are rotated with their word
+    vectors, so that the merged v·u are the lanes' (for rows both changed); a row neither lane
+    changed keeps its value."""
+    from fastw2v.cluster.replicas import merge_aligned
+
+    rng = np.random.default_rng(2)
+    V, U = rng.standard_normal((200, 6)), rng.standard_normal((50, 6))
+    q = np.linalg.qr(rng.standard_normal((6, 6)))[0]
+    base_v, base_u = np.zeros((200, 6), np.float32), np.zeros((50, 6), np.float32)
+    base_u[49] = 5.0
+    lanes = []
+    for rotation in (np.eye(6), q):
+        u = (U @ rotation).astype(np.float32)
+        u[49] = 5.0  # untouched by this lane
+        lanes.append(((V @ rotation).astype(np.float32), u))
+    scores = lanes[1][0] @ lanes[1][1][:49].T
+    assert merge_aligned(lanes, (base_v, base_u)) == base_v.nbytes + base_u.nbytes
+    np.testing.assert_allclose(base_v @ base_u[:49].T, scores, atol=1e-4)
+    np.testing.assert_allclose(base_v, V, atol=1e-4)  # in the first lane's frame
+    np.testing.assert_array_equal(base_u[49], 5.0)
+    for lane in lanes:  # every lane holds the merged model
+        np.testing.assert_array_equal(lane[0], base_v)
+        np.testing.assert_array_equal(lane[1], base_u)
 
 
 @pytest.mark.parametrize("rule, message_bytes", [("tiered-mean", None), ("tiered-mean", 16_000),
-                                                 ("tiered-clipped-sum", None)])
+                                                 ("tiered-clipped-sum", None), ("align", None),
+                                                 ("align-epochs", None)])
 def test_resident_replicas_on_the_cluster_compute_what_bench_lanes_does(client, planted, rule, message_bytes,
                                                                         monkeypatch):
     """The cluster's resident replicas (each lane's model kept on its worker, the tiers combined
     on the driver) and `bench.lanes.train_replicas` (the same lanes in turn in one process), bit
-    for bit: 3 lanes, the tiered mean at its raised rate and the tiered clipped sum; also with
-    messages of 16,000 bytes, so that the placement and every update but the smallest travel as
-    many slices."""
+    for bit: 3 lanes, the tiered mean at its raised rate, the tiered clipped sum, and lanes that
+    train apart, aligned at each epoch's end; also with messages of 16,000 bytes, so that the
+    placement and every update but the smallest travel as many slices."""
     from bench.lanes import train_replicas
     from fastw2v.cluster.connect import rate_scale
 

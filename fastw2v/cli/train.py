@@ -13,7 +13,7 @@ COMMANDS = {"train": "train skip-gram word vectors on text files",
 # fastw2v.cluster.connect's COMBINE_RULES, DEFAULT_CONNECT_SECONDS and REPLICA_ROUND_WORDS, kept
 # here so that the train command's options need no NumPy or Numba (importing fastw2v.cluster
 # imports the training modules).
-COMBINE_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean")
+COMBINE_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean", "align", "align-epochs")
 DEFAULT_CONNECT_SECONDS = 10.0
 REPLICA_ROUND_WORDS = 200_000
 
@@ -156,13 +156,15 @@ def _add_cluster_options(sub, resume):
     if not resume:
         group.add_argument("--sync-words", type=positive_int, default=None, metavar="N",
                            help=f"words each worker trains between synchronisations (default: "
-                                f"150,000 each with 1-2 workers, {REPLICA_ROUND_WORDS:,} shared by more)")
+                                f"150,000 each with 1-2 workers, {REPLICA_ROUND_WORDS:,} shared by more; "
+                                "1,000,000 each for the align rules)")
         group.add_argument("--combine", choices=COMBINE_RULES, default=None,
                            help="how the workers' models are combined: tiered-mean (the default: each "
                                 "worker keeps its replica, the most frequent words' rows are averaged "
                                 "after each round, every row at each epoch's end), tiered-sum, "
-                                "tiered-clipped-sum, replica-mean (every row each round); see "
-                                "docs/cluster.md")
+                                "tiered-clipped-sum, replica-mean (every row each round); or the "
+                                "workers train apart and are merged by alignment at the end (align) "
+                                "or at each epoch's end (align-epochs); see docs/cluster.md")
         group.add_argument("--dask-work-dir", metavar="DIR",
                            help="a folder every worker shares, for the encoded corpus (default: "
                                 "PATH.corpus/ with --checkpoint PATH, else the output's folder; "

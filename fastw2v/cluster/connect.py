@@ -17,7 +17,10 @@ DEFAULT_CONNECT_SECONDS = 10.0
 # Resident replicas (`fastw2v.cluster.resident`): each worker keeps its lane's replica and a round
 # combines only the rows of its frequency tier ("tiered-"; "replica-mean": every row) by the mean,
 # the sum or the clipped sum of the lanes' changes (`replicas.combine_rows`).
-COMBINE_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean")
+# Or the lanes train apart and are merged by alignment (`replicas.merge_aligned`): once, at the
+# run's end ("align"), or at each epoch's end ("align-epochs").
+ALIGN_RULES = ("align", "align-epochs")
+COMBINE_RULES = ("tiered-mean", "tiered-sum", "tiered-clipped-sum", "replica-mean") + ALIGN_RULES
 DEFAULT_COMBINE = "tiered-mean"
 # The rules of per-round snapshots of the whole model, the design before replicas (its figures are
 # in docs/cluster.md), named in the error that refuses them.
@@ -29,6 +32,9 @@ SNAPSHOT_RULES = ("sum", "clipped-sum", "mean", "touched-mean")
 # 150,000 words each, at x3 (x2 and x1.5 lost 0.025 and 0.036 of WS353 at that length).
 REPLICA_ROUND_WORDS = 200_000
 REPLICA_LANE_WORDS = 150_000
+# Lanes that train apart synchronise nothing between merges: a round only reports progress, and
+# bounds what a lane lost with its worker must train again.
+ALIGN_LANE_WORDS = 1_000_000
 MAX_RATE_SCALE = 10
 INSTALL_HINT = "pip install 'fastw2v[dask]'"
 
@@ -99,9 +105,12 @@ class ClusterSettings:
                 "connect_timeout": self.connect_timeout}
 
 
-def default_sync_words(lanes):
+def default_sync_words(lanes, combine=DEFAULT_COMBINE):
     """The sync interval (words a lane trains per round) a run of `lanes` lanes gets by default:
-    REPLICA_LANE_WORDS at 1-2 lanes, REPLICA_ROUND_WORDS shared by the lanes beyond."""
+    REPLICA_LANE_WORDS at 1-2 lanes, REPLICA_ROUND_WORDS shared by the lanes beyond;
+    ALIGN_LANE_WORDS for the align rules."""
+    if combine in ALIGN_RULES:
+        return ALIGN_LANE_WORDS
     return REPLICA_LANE_WORDS if lanes <= 2 else max(1, REPLICA_ROUND_WORDS // lanes)
 
 

@@ -25,9 +25,9 @@ import numpy as np
 from tqdm import tqdm
 
 from fastw2v.backend import Backend, Prepared, Trained, VocabularyRule
-from fastw2v.cluster.connect import (COMBINE_RULES, DEFAULT_COMBINE, ClusterError, ClusterSettings, Session,
-                                     as_settings, default_sync_words, import_distributed, rate_scale,
-                                     shared_paths_missing)
+from fastw2v.cluster.connect import (ALIGN_RULES, COMBINE_RULES, DEFAULT_COMBINE, ClusterError,
+                                     ClusterSettings, Session, as_settings, default_sync_words,
+                                     import_distributed, rate_scale, shared_paths_missing)
 from fastw2v.cluster.replicas import FIRST_TIER_ROWS, tier_rows
 from fastw2v.cluster.resident import (LaneResult, ReplicaLost, SyncRows, combine_lanes, drop_replica,
                                       place_replica, set_rows, train_replica)
@@ -59,7 +59,7 @@ class ClusterRun:
 
     @property
     def sync_words(self):
-        return self.settings.sync_words or default_sync_words(self.lanes)
+        return self.settings.sync_words or default_sync_words(self.lanes, self.combine)
 
     def to_run(self):
         """The JSON a checkpoint keeps under run["cluster"]."""
@@ -247,23 +247,36 @@ def lane_config(config, lanes, combine):
     return replace(config, alpha=config.alpha * scale, min_alpha=config.min_alpha * scale)
 
 
+def syncs_every_row(rule, epoch, round_, schedule):
+    """Whether a round ends with every row combined (a checkpoint falling due aside): each
+    epoch's last round, for "align" the run's last only (`connect.ALIGN_RULES`)."""
+    epoch_end = round_ == schedule.rounds_per_epoch - 1
+    return epoch_end and (rule != "align" or epoch == schedule.epochs - 1)
+
+
 def sync_rows(rule, round_, last, n_words, word_rows, first_rows=FIRST_TIER_ROWS):
-    """The SyncRows of a replica run's round: the round's frequency tier (`replicas.tier_rows`,
-    from `first_rows`), every row for "replica-mean" and at an epoch's end (`last`)."""
+    """The SyncRows of a round: every row when `last` (`syncs_every_row`, or a checkpoint due);
+    else the round's frequency tier (`replicas.tier_rows`, from `first_rows`), every row for
+    "replica-mean", none for the align rules (their lanes train apart)."""
+    if rule in ALIGN_RULES:
+        return SyncRows(n_words, word_rows) if last else SyncRows(0, word_rows, nodes=False)
     words = n_words if rule == "replica-mean" else tier_rows(round_, last, n_words, first_rows)
     return SyncRows(words, word_rows)
 
 
 def combine_how(rule):
-    """How `combine_lanes` combines a replica rule's rows: "mean", "sum" or "clipped-sum"."""
+    """How `combine_lanes` combines a rule's rows: "mean", "sum", "clipped-sum" or "align"."""
+    if rule in ALIGN_RULES:
+        return "align"
     return "mean" if rule == "replica-mean" else rule[len("tiered-"):]
 
 
 def _train(state, run, session, show_progress, checkpoint):
     """The rounds of the run (see `fastw2v.cluster.resident`): the lanes' replicas placed
-    on the workers, each round's tier combined into the model, every row at each epoch's end (so
-    the model is whole there, and at the run's end); a checkpoint that falls due mid-epoch makes
-    the next round sync every row first. Returns the stats."""
+    on the workers, each round's tier combined into the model, every row at each epoch's end
+    ("align": at the run's end; `syncs_every_row`), so that the model is whole there; a
+    checkpoint that falls due mid-epoch makes the next round sync every row first. Returns the
+    stats."""
     config = state.config
     schedule = RoundSchedule(run.corpus, run.lanes, run.sync_words, config.epochs)
     if state.progress is None or state.progress.next_job >= len(schedule.jobs):
@@ -282,7 +295,7 @@ def _train(state, run, session, show_progress, checkpoint):
             while state.progress.next_job < len(schedule.jobs):
                 epoch, round_ = schedule.jobs[state.progress.next_job]
                 due = checkpoint is not None and time.monotonic() >= deadline
-                last = round_ == schedule.rounds_per_epoch - 1 or due
+                last = syncs_every_row(run.combine, epoch, round_, schedule) or due
                 rows = sync_rows(run.combine, round_, last, len(state.vocab), word_rows)
                 tasks = [schedule.task(epoch, round_, lane, trains) for lane in range(run.lanes)]
                 whole = False

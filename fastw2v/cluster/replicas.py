@@ -16,9 +16,10 @@ synchronised value plus every lane's change since (Hogwild's outcome at the rate
 "clipped-sum", that sum shortened to √n times the longest lane's change where it is longer (n: the
 lanes that changed the row: changes in unrelated directions add up as in the sum, about √n times
 one, while changes that all point the same way move the row √n times one lane's instead of n
-times). Each replica then holds the result. The other way, `aligned_merge`, lets the lanes train
-apart and merges them once, by rotating each onto the others. This module holds the rules; who
-runs them (the cluster's driver, or `bench.lanes` in one process) holds the replicas.
+times). Each replica then holds the result. The other way, `merge_aligned`, lets the lanes train
+apart and merges them once (or at each epoch's end), by rotating each onto the others. This module
+holds the rules; who runs them (the cluster's driver, or `bench.lanes` in one process) holds the
+replicas.
 """
 
 import numpy as np
@@ -106,20 +107,54 @@ def aligned_merge(matrices, seen, iterations=5):
             words each model trained (a word none saw keeps the first model's row).
         iterations: int ≥ 1, alignment rounds.
     Returns:
-        float32 (N, D).
+        (merged float32 (N, D), rotations: list of L float64 (D, D), each model's last map onto
+        the reference).
     """
     seen = np.asarray(seen, dtype=bool)
     models = [m.astype(np.float64) for m in matrices]
     reference = models[0].copy()
     known = seen.any(axis=0)
     for _ in range(iterations):
-        aligned = []
+        rotations = []
         for model, mask in zip(models, seen):
             shared = mask & known
             left, _, right = np.linalg.svd(model[shared].T @ reference[shared])
-            aligned.append(model @ (left @ right))
-        weights = seen.astype(np.float64)
-        total = sum(w[:, None] * a for w, a in zip(weights, aligned))
-        counts = weights.sum(axis=0)
-        reference = np.where(known[:, None], total / np.maximum(counts, 1)[:, None], models[0])
-    return reference.astype(np.float32)
+            rotations.append(left @ right)
+        reference = _mean_where_seen([m @ w for m, w in zip(models, rotations)], seen, models[0])
+    return reference.astype(np.float32), rotations
+
+
+def _mean_where_seen(aligned, seen, fallback):
+    """Each row's mean over the models whose `seen` holds it; `fallback`'s row where none does.
+    aligned: list of L float64 (N, D); seen: bool (L, N); fallback: (N, D)."""
+    weights = seen.astype(np.float64)
+    total = sum(w[:, None] * a for w, a in zip(weights, aligned))
+    counts = weights.sum(axis=0)
+    return np.where(counts[:, None] > 0, total / np.maximum(counts, 1)[:, None], fallback)
+
+
+def merge_aligned(lanes, bases, iterations=5):
+    """Merge lanes that trained apart since their last merge (`bases`) by alignment, in place:
+    their word vectors by `aligned_merge` (a lane saw the words whose rows it changed), and each
+    further part (the output rows) rotated by that lane's map and averaged over the lanes that
+    changed each row, so that every score v·u keeps its lane's value; every lane's parts and
+    `bases` then hold the merged model.
+
+    Args:
+        lanes: list of L tuples of float32 arrays (V rows (N, D), then output parts (k, D)), one
+            per lane, in lane order. bases: a tuple of the same shapes: the model as last merged.
+    Returns:
+        int, the bytes one lane sends for it (every part's rows).
+    """
+    seen = np.array([np.any(lane[0] != bases[0], axis=1) for lane in lanes])
+    merged, rotations = aligned_merge([lane[0] for lane in lanes], seen, iterations)
+    bases[0][...] = merged
+    for which in range(1, len(bases)):
+        parts = [lane[which] for lane in lanes]
+        changed = np.array([np.any(part != bases[which], axis=1) for part in parts]).reshape(len(parts), -1)
+        rotated = [part.astype(np.float64) @ w for part, w in zip(parts, rotations)]
+        bases[which][...] = _mean_where_seen(rotated, changed, bases[which]).astype(np.float32)
+    for lane in lanes:
+        for part, base in zip(lane, bases):
+            part[...] = base
+    return int(sum(base.nbytes for base in bases))

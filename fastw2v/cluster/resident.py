@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fastw2v.cluster.replicas import combine_rows
+from fastw2v.cluster.replicas import combine_rows, merge_aligned
 from fastw2v.cluster.rounds import train_stretch
 
 _REPLICAS = {}  # key -> (V, U), in each worker process
@@ -37,10 +37,12 @@ class SyncRows:
 
     words: int
     word_rows: int
+    nodes: bool = True  # False: not the inner nodes either (lanes that train apart)
 
     def of(self, V, U):
         """(V rows, U's word rows, U's inner-node rows) of this sync: views of V and U."""
-        return V[:self.words], U[:min(self.words, self.word_rows)], U[self.word_rows:]
+        nodes = U[self.word_rows:] if self.nodes else U[U.shape[0]:]
+        return V[:self.words], U[:min(self.words, self.word_rows)], nodes
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,8 @@ def drop_replica(key):
 
 def combine_lanes(parts, V, U, rows, how):
     """Combine the lanes' synchronised rows by `how` (`replicas.combine_rows`: "mean", "sum",
-    "clipped-sum") into the driver's model (V, U: the rows as last synchronised), in lane order.
+    "clipped-sum"; or "align": `replicas.merge_aligned`, every row) into the driver's model (V, U:
+    the rows as last synchronised), in lane order.
 
     Args:
         parts: list of L tuples (V rows, U word rows, U node rows), one per lane, in lane order;
@@ -134,6 +137,9 @@ def combine_lanes(parts, V, U, rows, how):
     Returns:
         (bytes one lane sent, the combined values as a tuple like one lane's).
     """
+    if how == "align":
+        sent = merge_aligned(parts, rows.of(V, U))
+        return sent, tuple(part.copy() for part in rows.of(V, U))
     sent = 0
     for which, base in enumerate(rows.of(V, U)):
         sent += combine_rows([lane[which] for lane in parts], base, base.shape[0], how)

@@ -52,7 +52,7 @@ class RoundSchedule:
     """The rounds of a run and each lane's stretch in them.
 
     Attributes:
-        lanes, rounds_per_epoch: int. jobs: list of (epoch, round), in run order.
+        lanes, rounds_per_epoch, epochs: int. jobs: list of (epoch, round), in run order.
         total_words: float, words of every epoch. epoch_words: int.
     """
 
@@ -70,6 +70,7 @@ class RoundSchedule:
                  for pieces in self._stretches]
         by_round = np.array(words, dtype=np.int64).reshape(self.lanes, self.rounds_per_epoch).sum(axis=0)
         self._round_start = np.concatenate([[0], np.cumsum(by_round)]).astype(np.int64)
+        self.epochs = int(epochs)
         self.jobs = [(e, r) for e in range(epochs) for r in range(self.rounds_per_epoch)]
         self.total_words = float(epochs * self.epoch_words)
 
