@@ -43,6 +43,7 @@ MIN_PIECE_BYTES = 4 << 20
 MAX_PIECE_BYTES = 64 << 20
 PIECES_PER_THREAD = 4  # a few pieces a thread even out the threads' ends
 PIECE_COUNTS_BYTES = 64 << 20  # for the pieces' word counts, split evenly among the threads
+FIRST_TABLE_WORDS, FIRST_TABLE_BYTES = 1 << 15, 1 << 18  # a thread's table at first; it grows
 COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open}
 NUL_MESSAGE = "a NUL byte: binary data (or UTF-16 text), not the UTF-8 text fastw2v reads"
 
@@ -189,7 +190,7 @@ class _Worker:
     def __init__(self, number, directory, counts_budget=0):
         self.number, self.directory = number, directory
         self.seen, self.counts_budget = np.zeros(0, dtype=np.int64), counts_budget
-        self.table = wordtable.new_table(1 << 15, 1 << 18)
+        self.table = wordtable.new_table(FIRST_TABLE_WORDS, FIRST_TABLE_BYTES)
         self.buffer = np.empty(CHUNK_BYTES + MAX_TOKEN_BYTES, dtype=np.uint8)
         capacity = textscan.buffer_capacity(self.buffer.size)
         self.ids = np.empty(capacity, dtype=np.int32)

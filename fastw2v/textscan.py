@@ -43,6 +43,9 @@ N_ENDS = 5       # line ends written into the ends buffer by this call
 STOP = 6         # why the last call stopped: DONE, TABLE_FULL or FOUND_NUL
 STATE_SIZE = 7
 DONE, TABLE_FULL, FOUND_NUL = 0, 1, 2
+# Tokens read before their lookups: a rare word's index row is a cache miss, as long as reading
+# several tokens, so its line is asked for that long before it is needed.
+LOOKUP_BATCH = 32
 
 
 def new_state():
@@ -132,64 +135,79 @@ def scan(data, lo, hi, table, ids, ends, state):
 
 @njit(cache=True, nogil=True)
 def _scan(data, lo, hi, slots, keys, hashes, starts, lengths, arena, sizes, ids, ends, state):
-    """`scan`, on the table's arrays. Each token's row is looked up one token late: its cache
-    line is prefetched when the token has been read, and the next token is read meanwhile (a
-    rare word's row is a cache miss, as long as reading a token). A token that a full table
-    cannot take puts the state back as it was at that token's start."""
+    """`scan`, on the table's arrays, a batch of up to LOOKUP_BATCH tokens at a time: the batch
+    is read (each token's index row prefetched as soon as its hash is known), then looked up in
+    token order, so that a rare word's row, a cache miss, arrives while the tokens after it are
+    read, and ids are given in order of first occurrence as one token at a time would. A batch
+    holds no more tokens and bytes than the table has room for, so its lookups never fill it; a
+    table with no room at all stops the scan (TABLE_FULL) where the next batch would start."""
     tokens, lines, last_end, bad_line = state[TOKENS], state[LINES], state[LAST_END], state[BAD_LINE]
     mask = slots.shape[0] - 1
     n_ids = n_ends = 0
     stop = DONE
-    pending = False
-    p_start = p_end = p_slot = p_at = 0
-    p_key = p_h = np.uint64(0)
-    saved = np.zeros(6, dtype=np.int64)  # the state at the pending token's start
+    batch_start = np.empty(LOOKUP_BATCH, dtype=np.int64)
+    batch_length = np.empty(LOOKUP_BATCH, dtype=np.int64)
+    batch_slot = np.empty(LOOKUP_BATCH, dtype=np.int64)
+    batch_key = np.empty(LOOKUP_BATCH, dtype=np.uint64)
+    batch_hash = np.empty(LOOKUP_BATCH, dtype=np.uint64)
     i = lo
-    while True:
-        # To the next token's start, through whitespace and line ends.
-        while i < hi:
-            kind = BYTE_CLASS[data[i]]
-            if kind == SPACE:
-                i += 1
-            elif kind == NEWLINE:
-                if tokens != last_end:
-                    ends[n_ends] = tokens
-                    n_ends += 1
-                    last_end = tokens
-                lines += 1
-                i += 1
-            elif kind == HIGH:
-                width = _space_length(data, i, hi)
-                if width == 0:
+    more = True
+    while more:
+        room_words = min(LOOKUP_BATCH, keys.size - sizes[WORDS])
+        room_bytes = arena.size - sizes[ARENA]
+        n = 0
+        while n < room_words:
+            # To the next token's start, through whitespace and line ends.
+            while i < hi:
+                kind = BYTE_CLASS[data[i]]
+                if kind == SPACE:
+                    i += 1
+                elif kind == NEWLINE:
+                    if tokens != last_end:
+                        ends[n_ends] = tokens
+                        n_ends += 1
+                        last_end = tokens
+                    lines += 1
+                    i += 1
+                elif kind == HIGH:
+                    width = _space_length(data, i, hi)
+                    if width == 0:
+                        break
+                    i += width
+                else:
                     break
-                i += width
-            else:
-                break
-        # The token's bytes: to its end, then its key.
-        start, found = i, False
-        before_bad = bad_line
-        while i < hi:
-            b = data[i]
-            if 32 < b < 128:  # most bytes: ASCII letters, digits and punctuation
-                i += 1
-                continue
-            kind = BYTE_CLASS[b]
-            if kind == TOKEN_BYTE:
-                i += 1
-            elif kind == HIGH:
-                if _space_length(data, i, hi):
+            # The token's bytes: to its end, then its key.
+            start = i
+            before_bad = bad_line
+            while i < hi:
+                b = data[i]
+                if 32 < b < 128:  # most bytes: ASCII letters, digits and punctuation
+                    i += 1
+                    continue
+                kind = BYTE_CLASS[b]
+                if kind == TOKEN_BYTE:
+                    i += 1
+                elif kind == HIGH:
+                    if _space_length(data, i, hi):
+                        break
+                    width = _utf8_length(data, i, hi)
+                    if width == 0:
+                        width = 1
+                        if bad_line < 0:
+                            bad_line = lines
+                    i += width
+                else:
                     break
-                width = _utf8_length(data, i, hi)
-                if width == 0:
-                    width = 1
-                    if bad_line < 0:
-                        bad_line = lines
-                i += width
-            else:
+            if i < hi and BYTE_CLASS[data[i]] == NUL:
+                stop, more = FOUND_NUL, False
                 break
-        nul = i < hi and BYTE_CLASS[data[i]] == NUL
-        if i > start and not nul:
-            found = True
+            if i == start:  # the end of the text
+                more = False
+                break
+            if i - start > room_bytes:  # read again once the table has grown
+                i, bad_line = start, before_bad
+                break
+            room_bytes -= i - start
             # The key, as `wordtable.key_of` packs it, 8 bytes a load where the array allows.
             h = np.uint64(0)
             j = start
@@ -209,54 +227,56 @@ def _scan(data, lo, hi, slots, keys, hashes, starts, lengths, arena, sizes, ids,
             key, h = finish_key(h, packed, i - start)
             slot = np.int64(h & np.uint64(mask))
             prefetch_element(slots, slot, 0)
-        if pending:
-            # The table's lookup, written out (as in `wordtable._merge`): a call with array
-            # arguments here, once per token, costs reference counting: the scan was 3-4x slower.
-            length, skey, q, w = p_end - p_start, np.int64(p_key), p_slot, -1
-            while True:
-                info = slots[q, INFO]
-                if info == EMPTY:
-                    break
-                if slots[q, KEY] == skey and (info >> 32) == length:
-                    same = True
-                    if length > SHORT_BYTES:
-                        at = slots[q, START]
-                        for k in range(length):
-                            if arena[at + k] != data[p_start + k]:
-                                same = False
-                                break
-                    if same:
-                        w = info & ID_BITS
-                        slots[q, COUNT] += 1
-                        break
-                q = (q + 1) & mask
-            if w < 0:
-                w, used = sizes[WORDS], sizes[ARENA]
-                if w >= keys.size or used + length > arena.size:  # back to the token's start
-                    tokens, lines, last_end, bad_line = saved[0], saved[1], saved[2], saved[3]
-                    n_ids, n_ends = saved[4], saved[5]
-                    stop, i = TABLE_FULL, p_start
-                    break
-                keys[w], hashes[w], starts[w], lengths[w] = p_key, p_h, used, length
-                for k in range(length):
-                    arena[used + k] = data[p_start + k]
-                sizes[WORDS], sizes[ARENA] = w + 1, used + length
-                slots[q, KEY], slots[q, INFO], slots[q, COUNT], slots[q, START] = \
-                    skey, w | (length << 32), 1, used
-            ids[p_at] = w
-        if not found:
-            if nul:
-                stop = FOUND_NUL
+            batch_start[n], batch_length[n], batch_slot[n] = start, i - start, slot
+            batch_key[n], batch_hash[n] = key, h
+            n += 1
+            tokens += 1
+        if n == 0 and more and stop == DONE:  # no room for the next token
+            stop = TABLE_FULL
             break
-        pending = True
-        p_start, p_end, p_key, p_h, p_slot, p_at = start, i, key, h, slot, n_ids
-        saved[0], saved[1], saved[2], saved[3], saved[4], saved[5] = \
-            tokens, lines, last_end, before_bad, n_ids, n_ends
-        n_ids += 1
-        tokens += 1
+        _look_up_batch(data, batch_start, batch_length, batch_slot, batch_key, batch_hash, n, slots,
+                       keys, hashes, starts, lengths, arena, sizes, ids, n_ids)
+        n_ids += n
     state[TOKENS], state[LINES], state[LAST_END], state[BAD_LINE] = tokens, lines, last_end, bad_line
     state[N_IDS], state[N_ENDS], state[STOP] = n_ids, n_ends, stop
     return i
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _look_up_batch(data, batch_start, batch_length, batch_slot, batch_key, batch_hash, n, slots, keys,
+                   hashes, starts, lengths, arena, sizes, ids, at):
+    """Each of a batch's n tokens counted in the table (a new word added: the caller saw to the
+    room), its id written to ids[at + k], in token order."""
+    mask = slots.shape[0] - 1
+    for k in range(n):
+        p_start, length, q = batch_start[k], batch_length[k], batch_slot[k]
+        skey, w = np.int64(batch_key[k]), -1
+        while True:
+            info = slots[q, INFO]
+            if info == EMPTY:
+                break
+            if slots[q, KEY] == skey and (info >> 32) == length:
+                same = True
+                if length > SHORT_BYTES:
+                    word_at = slots[q, START]
+                    for b in range(length):
+                        if arena[word_at + b] != data[p_start + b]:
+                            same = False
+                            break
+                if same:
+                    w = info & ID_BITS
+                    slots[q, COUNT] += 1
+                    break
+            q = (q + 1) & mask
+        if w < 0:
+            w, used = sizes[WORDS], sizes[ARENA]
+            keys[w], hashes[w], starts[w], lengths[w] = batch_key[k], batch_hash[k], used, length
+            for b in range(length):
+                arena[used + b] = data[p_start + b]
+            sizes[WORDS], sizes[ARENA] = w + 1, used + length
+            slots[q, KEY], slots[q, INFO], slots[q, COUNT], slots[q, START] = \
+                skey, w | (length << 32), 1, used
+        ids[at + k] = w
 
 
 @njit(cache=True, nogil=True)

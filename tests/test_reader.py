@@ -70,9 +70,12 @@ def read(tmp_path, paths, threads=1, piece_bytes=None, on_bad_utf8=None):
 
 @pytest.fixture
 def small_buffers(monkeypatch):
-    """Buffers of a few bytes: every token and character lands across buffer ends somewhere."""
+    """Buffers of a few bytes: every token and character lands across buffer ends somewhere, and
+    tables that fill at once: they grow in the middle of the scanner's batches of lookups."""
     monkeypatch.setattr(reader, "CHUNK_BYTES", 7)
     monkeypatch.setattr(reader, "MAX_TOKEN_BYTES", 64)
+    monkeypatch.setattr(reader, "FIRST_TABLE_WORDS", 16)  # the least new_table makes
+    monkeypatch.setattr(reader, "FIRST_TABLE_BYTES", 64)
 
 
 @settings(max_examples=300, deadline=None)
@@ -159,7 +162,10 @@ def test_whitespace_is_what_python_splits_on():
     assert wordtable.words_of(table) == ["x"]
 
 
-def test_a_growing_table_keeps_every_word(tmp_path):
+@pytest.mark.parametrize("first_words, first_bytes", [(16, 64), (reader.FIRST_TABLE_WORDS, 1 << 10)])
+def test_a_growing_table_keeps_every_word(tmp_path, monkeypatch, first_words, first_bytes):
+    monkeypatch.setattr(reader, "FIRST_TABLE_WORDS", first_words)  # full of words or of bytes first
+    monkeypatch.setattr(reader, "FIRST_TABLE_BYTES", first_bytes)
     words = [f"w{i}".encode() * (1 + i % 5) for i in range(20_000)]  # short and long words
     data = b" ".join(words + words[::3])
     path = tmp_path / "c.txt"
