@@ -63,6 +63,17 @@ class WordList:
             self.add(joined[begin:end], where(j), describe)
 
 
+def first_non_finite_row(vectors, block_bytes=1 << 20):
+    """The index of the first row of `vectors` (V, D) that holds a NaN or an infinity, or -1;
+    checked a block of rows at a time, so that no mask as large as the matrix is made."""
+    step = max(1, block_bytes // max(1, vectors.shape[1]))
+    for first in range(0, len(vectors), step):
+        bad = np.flatnonzero(~np.isfinite(vectors[first:first + step]).all(axis=1))
+        if len(bad):
+            return first + int(bad[0])
+    return -1
+
+
 def check_writable(path, words, vectors):
     """Refuse what the readers would refuse, before anything is written.
 
@@ -80,9 +91,9 @@ def check_writable(path, words, vectors):
             if not isinstance(word, str) or not _TOKEN.fullmatch(word):
                 raise FormatError(f"{path}: word {i} {word!r} is empty or holds whitespace; not written")
         joined = b"".join(word + b" " for word in encode_words(path, words))
-    bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
-    if len(bad):
-        raise FormatError(f"{path}: word {bad[0]} {words[bad[0]]!r} has a value that is not a finite "
+    bad = first_non_finite_row(vectors)
+    if bad >= 0:
+        raise FormatError(f"{path}: word {bad} {words[bad]!r} has a value that is not a finite "
                           "number; not written")
     joined = np.frombuffer(joined, dtype=np.uint8)
     starts = np.concatenate(([0], np.flatnonzero(joined == ord(" ")) + 1))

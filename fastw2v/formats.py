@@ -43,7 +43,7 @@ import numpy as np
 from fastw2v import rowcodec
 from fastw2v.atomic import atomic_write
 from fastw2v.errors import FormatError
-from fastw2v.filewords import MAX_WORD_BYTES, WordList, check_writable
+from fastw2v.filewords import MAX_WORD_BYTES, WordList, check_writable, first_non_finite_row
 from fastw2v.native import ZIP_MAGIC, load_native, save_native
 
 TEXT, BINARY, NATIVE, FASTTEXT = "text", "binary", "native", "fasttext"
@@ -284,9 +284,9 @@ def load_word2vec_binary(path, unicode_errors="replace"):
                 raise FormatError(f"{path}: data after the {n_words} words the header declares (byte "
                                   f"{position}): the header is wrong, or this is not a binary file")
     vectors = stored.astype(np.float32, copy=False)  # a copy only where float32 is big-endian
-    bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
-    if len(bad):
-        raise FormatError(f"{path}: word {bad[0]} {words.words[bad[0]]!r} has a value that is not a finite "
+    bad = first_non_finite_row(vectors)
+    if bad >= 0:
+        raise FormatError(f"{path}: word {bad} {words.words[bad]!r} has a value that is not a finite "
                           "number")
     return words.words, vectors
 

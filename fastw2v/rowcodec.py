@@ -28,7 +28,7 @@ from fastw2v.numtext import IS_SPACE, POWERS, format_number, parse_number
 # Why a scan returned: the rows are done or the data ended; the word buffers are full (call
 # again); the line or row at the returned position needs Python.
 DONE, FULL, STOPPED = 0, 1, 2
-_OUT_BYTES = 1 << 22  # the writers' buffer
+_OUT_BYTES = 1 << 20  # the writers' buffer (each of the text writer's three); more is no faster
 
 
 @njit(cache=True, nogil=True)

@@ -290,3 +290,13 @@ def test_damaged_files_either_read_or_fail_with_a_format_error(intact_files, tmp
 def test_pipes_and_devices_are_refused(tmp_path):
     with pytest.raises(FormatError, match="not a regular file"):
         read_vectors(os.devnull)
+
+
+def test_the_first_row_that_is_not_finite_is_found_block_by_block():
+    from fastw2v.filewords import first_non_finite_row
+
+    vectors = np.zeros((1000, 7), dtype=np.float32)
+    assert first_non_finite_row(vectors, block_bytes=64) == -1
+    vectors[[613, 800], 3] = [np.inf, np.nan]
+    assert first_non_finite_row(vectors, block_bytes=64) == 613  # past the first blocks of 9 rows
+    assert first_non_finite_row(vectors) == 613
