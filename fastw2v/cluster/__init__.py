@@ -16,8 +16,10 @@ How a run goes (``Word2Vec(corpus_file=..., cluster="local:2")``, or ``fastw2v t
    on its replica with the compiled kernel and sends back the rows of the round's frequency tier
    (`replicas.tier_rows`: the top 1,024 words, doubling every second round, every row at an
    epoch's end); the driver averages them in lane order and sends the result with the next
-   tasks. A stretch is a pure function of the replica, so the run gives the same vectors whatever
-   the scheduling, and `bench.lanes` computes them in one process.
+   tasks. With the align rules the lanes train apart and every row is merged by orthogonal
+   alignment (`replicas.merge_aligned`) at the run's end or at each epoch's end. A stretch is a
+   pure function of the replica, so the run gives the same vectors whatever the scheduling, and
+   `bench.lanes` computes them in one process.
 3. **Faults and checkpoints** (`driver`): a lane whose worker is lost is placed again from the
    driver's rows on a live worker and retrains its stretch. Checkpoints are written right after a
    round that synchronised every row.
