@@ -61,6 +61,62 @@ def reference_run(client, planted):
     return model
 
 
+def test_cluster_run_trains_every_epoch_and_learns_the_planted_analogies(reference_run, planted):
+    model = reference_run
+    n, dim = len(model.vocab), SETTINGS["vector_size"]
+    assert model.wv.vectors.shape == (n, dim) and model.syn1neg.shape == (n, dim)
+    assert model.progress.words == SETTINGS["epochs"] * model.corpus.n_words
+    rounds_per_epoch = -(-model.corpus.n_words // (2 * SYNC_WORDS))
+    assert model.stats["rounds"] == SETTINGS["epochs"] * rounds_per_epoch and model.stats["lanes"] == 2
+    assert all(np.isfinite(model.epoch_losses)) and model.epoch_losses[1] < model.epoch_losses[0]
+    accuracy = evaluate_analogies(model.wv, planted[1]).accuracy
+    assert accuracy > 0.6  # one machine: ~0.88; untrained vectors answer < 5%, a broken update none
+    assert model.stats["bytes_to_workers"] > 0 and model.stats["bytes_from_workers"] > 0
+    assert model.stats["combine"] == "tiered-mean" and model.stats["lane_restarts"] == 0
+    # Only the tiers cross between epochs' ends (1,024 rows, 2,048 every second round, ...):
+    # on this 5,084-word vocabulary under half of every row each round.
+    assert model.stats["rows_synced"] < 0.5 * model.stats["rounds"] * n
+
+
+@pytest.mark.parametrize("architecture", [dict(sg=0), dict(hs=1, negative=0), dict(sg=0, hs=1, negative=0)])
+def test_every_architecture_trains_on_the_cluster(client, planted, architecture):
+    settings = dict(SETTINGS, **architecture)
+    model = Word2Vec(corpus_file=planted[0], cluster=on_cluster(client), **settings)
+    n, dim = len(model.vocab), SETTINGS["vector_size"]
+    hierarchical = model.config.loss == "hs"
+    assert (model.syn1 is not None) == hierarchical
+    if hierarchical:
+        assert model.syn1.shape == (n - 1, dim) and np.any(model.syn1)
+        assert model.syn1neg is None  # no word's output row: none allocated, none sent
+    assert all(np.isfinite(model.epoch_losses)) and model.epoch_losses[1] < model.epoch_losses[0]
+    # As well as one machine, within a margin: on this small corpus one thread gets 0.20 (CBOW
+    # with negatives), 0.90 (CBOW, hierarchical softmax), 0.99 (skip-gram, hierarchical softmax);
+    # untrained vectors answer < 5%.
+    one_machine = Word2Vec(corpus_file=planted[0], workers=1, **settings)
+    expected = evaluate_analogies(one_machine.wv, planted[1]).accuracy
+    assert evaluate_analogies(model.wv, planted[1]).accuracy > max(0.1, 0.6 * expected)
+
+
+def test_cluster_vocabulary_is_one_machines(reference_run, planted):
+    local = Word2Vec(workers=1, **SETTINGS)
+    local.build_vocab(corpus_file=planted[0])
+    assert local.vocab.words == reference_run.vocab.words
+    np.testing.assert_array_equal(local.vocab.counts, reference_run.vocab.counts)
+    assert local.corpus.n_words == reference_run.corpus.n_words
+
+
+def test_lanes_aligned_under_hierarchical_softmax_train_on_the_cluster(client, planted):
+    """The align rules with hierarchical softmax: the inner nodes stay apart between merges and
+    are rotated and averaged with the word vectors at each epoch's end."""
+    settings = dict(SETTINGS, hs=1, negative=0)
+    model = Word2Vec(corpus_file=planted[0], cluster=on_cluster(client, combine="align-epochs"), **settings)
+    assert model.stats["combine"] == "align-epochs"
+    assert model.stats["rows_synced"] == SETTINGS["epochs"] * len(model.vocab)  # every row, once an epoch
+    assert np.isfinite(model.syn1).all() and np.any(model.syn1)
+    assert all(np.isfinite(model.epoch_losses)) and model.epoch_losses[1] < model.epoch_losses[0]
+    assert evaluate_analogies(model.wv, planted[1]).accuracy > 0.1  # untrained vectors answer < 5%
+
+
 def test_a_rerun_gives_the_same_vectors(reference_run, client, planted):
     again = Word2Vec(corpus_file=planted[0], cluster=on_cluster(client), **SETTINGS)
     np.testing.assert_array_equal(again.wv.vectors, reference_run.wv.vectors)
