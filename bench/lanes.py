@@ -115,13 +115,20 @@ def main(argv=None):
     parser.add_argument("--combine", choices=COMBINE_RULES,
                         default="tiered-mean")
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--sync-words", type=int, default=100_000, help="words a lane trains per round")
-    parser.add_argument("--alpha", type=float, default=0.025, help="start learning rate")
+    parser.add_argument("--sync-words", type=int, default=None,
+                        help="words a lane trains per round (default: the cluster's for the lanes and rule)")
+    parser.add_argument("--alpha", type=float, default=0.025,
+                        help="the lanes' start learning rate, as they train it (the cluster raises the "
+                             "settings' rate for the means: connect.rate_scale; give it raised here)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", help="write the merged model's word2vec text file here")
     args = parser.parse_args(argv)
     if not os.path.isfile(args.corpus):
         parser.error(f"{args.corpus}: not a file")
+    if args.sync_words is None:
+        from fastw2v.cluster.connect import default_sync_words
+
+        args.sync_words = default_sync_words(args.lanes, args.combine)
     print(json.dumps(real_text_run(args.corpus, args.lanes, args.combine, args.epochs, args.sync_words,
                                    args.alpha, args.seed, args.out), indent=1))
     return 0

@@ -197,8 +197,9 @@ def write_text_rows(handle, words, vectors, joined, starts, margin=0.0):
         margin: see `format_text_rows`.
     """
     if vectors.dtype.kind != "f" or vectors.dtype.itemsize > 8:
-        for first in range(0, len(vectors), _OUT_BYTES // (18 * vectors.shape[1])):
-            rows = vectors[first:first + _OUT_BYTES // (18 * vectors.shape[1])]
+        per_chunk = max(1, _OUT_BYTES // (18 * vectors.shape[1]))
+        for first in range(0, len(vectors), per_chunk):
+            rows = vectors[first:first + per_chunk]
             handle.write(b"".join(python_line(word, row, 17) for word, row in zip(words[first:], rows)))
         return
     digits = 9 if vectors.dtype == np.float32 else 17

@@ -125,9 +125,11 @@ def scan(data, lo, hi, table, ids, ends, state):
             after at least one token since the last one written).
         state: int64 (STATE_SIZE,), see the module's indices; N_IDS and N_ENDS restart at 0.
     Returns:
-        int, where the scan stopped: `hi`, or the start of a token that a full table could not
-        take (state[STOP] = TABLE_FULL: reserve room, then scan from there), or a NUL byte
-        (FOUND_NUL; state[LINES] is its line).
+        int, where the scan stopped: `hi`; or, when the table has no room for a batch's worst
+        case (every token new: `_scan`), the end of the last token counted or the start of the
+        token whose bytes do not fit (state[STOP] = TABLE_FULL: reserve room, then scan from
+        there; a table exactly full of words grows then, even if no new word follows); or a NUL
+        byte (FOUND_NUL; state[LINES] is its line).
     """
     slots, keys, hashes, starts, lengths, arena, sizes = table
     return _scan(data, lo, hi, slots, keys, hashes, starts, lengths, arena, sizes, ids, ends, state)

@@ -300,3 +300,10 @@ def test_the_first_row_that_is_not_finite_is_found_block_by_block():
     vectors[[613, 800], 3] = [np.inf, np.nan]
     assert first_non_finite_row(vectors, block_bytes=64) == 613  # past the first blocks of 9 rows
     assert first_non_finite_row(vectors) == 613
+
+
+def test_integer_rows_wider_than_a_buffer_are_written(tmp_path):
+    path = tmp_path / "wide.txt"
+    save_word2vec_text(path, ["a", "b"], np.arange(2 * 70_000, dtype=np.int8).reshape(2, 70_000) % 7)
+    lines = path.read_text().splitlines()
+    assert lines[0] == "2 70000" and lines[1].split()[:4] == ["a", "0", "1", "2"] and len(lines) == 3

@@ -207,7 +207,7 @@ class Session:
     Attributes:
         client: distributed.Client. settings: ClusterSettings.
         direct: True when the client sends data to the workers itself (a local cluster: faster
-            for large snapshots), None to let distributed choose.
+            for large messages), None to let distributed choose.
     """
 
     def __init__(self, settings, client, local_cluster=None, owns_client=True):

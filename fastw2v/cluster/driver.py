@@ -25,9 +25,10 @@ import numpy as np
 from tqdm import tqdm
 
 from fastw2v.backend import Backend, Prepared, Trained, VocabularyRule
-from fastw2v.cluster.connect import (ALIGN_RULES, COMBINE_RULES, DEFAULT_COMBINE, ClusterError,
-                                     ClusterSettings, Session, as_settings, default_sync_words,
-                                     import_distributed, rate_scale, shared_paths_missing)
+from fastw2v.cluster.connect import (ALIGN_RULES, COMBINE_RULES, DEFAULT_COMBINE, SNAPSHOT_RULES,
+                                     ClusterError, ClusterSettings, Session, as_settings,
+                                     default_sync_words, import_distributed, rate_scale,
+                                     shared_paths_missing)
 from fastw2v.cluster.replicas import FIRST_TIER_ROWS, tier_rows
 from fastw2v.cluster.resident import (LaneResult, ReplicaLost, SyncRows, combine_lanes, drop_replica,
                                       place_replica, set_rows, train_replica)
@@ -183,10 +184,13 @@ def _saved_cluster_run(state):
     saved = state.saved_run.get("cluster")
     if saved is None:
         raise ConfigError("this model has no cluster run: build_vocab() with cluster= first")
-    if saved["combine"] not in COMBINE_RULES:
+    if saved["combine"] in SNAPSHOT_RULES:
         raise ConfigError(f"this checkpoint's cluster run combines by {saved['combine']!r}, per-round "
                           "snapshots of the whole model, which this version no longer trains: train it "
                           "again, or resume it with the version that wrote it")
+    if saved["combine"] not in COMBINE_RULES:
+        raise ConfigError(f"this checkpoint's cluster run combines by {saved['combine']!r}, which this "
+                          f"version does not know (it knows {', '.join(COMBINE_RULES)})")
     corpus = ShardedCorpus.from_run(saved)
     if state.where is not None:
         settings = _keep_rounds(as_settings(state.where), saved)
@@ -229,10 +233,21 @@ def _refuse_divergence(results, first_loss, run):
     loss = sum(r.loss for r in results) / pairs
     if first_loss is not None and not loss <= DIVERGED * first_loss:
         raise ConfigError(f"training diverged (loss per pair {loss:.3g}, {first_loss:.3g} in the first "
-                          f"round): the {run.combine} of {run.lanes} lanes' changes every "
-                          f"{run.sync_words:,} words each overshoots; use a smaller --sync-words "
-                          "(sync_words=) or --combine tiered-mean")
+                          f"round) with {run.lanes} lanes combined by {run.combine}: "
+                          f"{_divergence_advice(run)}")
     return loss if first_loss is None else first_loss
+
+
+def _divergence_advice(run):
+    """What to change when a run diverges: lanes that train apart only have their rate; the
+    mean its raised rate and the round's length; the sums are the rules that overshoot."""
+    if run.combine in ALIGN_RULES:
+        return "the lanes train apart at the settings' rate: use a smaller alpha"
+    if run.combine in ("tiered-mean", "replica-mean"):
+        return (f"each lane's {run.sync_words:,} words a round overshoot at the raised rate: use a smaller "
+                "--sync-words (sync_words=) or alpha")
+    return (f"adding up the lanes' changes every {run.sync_words:,} words each overshoots: use a smaller "
+            "--sync-words (sync_words=) or --combine tiered-mean")
 
 
 def save_checkpoint(state, run, checkpoint):
