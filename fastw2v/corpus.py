@@ -64,8 +64,10 @@ class EncodedCorpus:
         if hi > lo:
             mapped.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
-    def longest_sentence(self, block=1 << 20):
-        """The most words in one sentence (0 for an empty corpus), read block by block."""
+    def longest_sentence(self, block=1 << 16):
+        """The most words in one sentence (0 for an empty corpus), read block by block (a block's
+        differences are a temporary array: a small one, so that the heap does not keep a corpus-sized
+        one after training's start)."""
         longest = 0
         for lo in range(0, self.n_sentences, block):
             chunk = np.asarray(self.offsets[lo:lo + block + 1])
