@@ -77,14 +77,22 @@ def _train_round(replicas, schedule, epoch, round_, config):
 
 
 def real_text_run(corpus, lanes, rule, epochs, sync_words, alpha, seed, out=None):
-    """One run of the CORPUS command (see the module doc): dict (JSON-ready)."""
+    """One run of the CORPUS command (see the module doc): dict (JSON-ready). alpha: the lanes'
+    start rate, as they train it; None: the cluster's for the settings' 0.025 (raised for the
+    means, `connect.rate_scale`, and min_alpha with it)."""
     import distributed
 
     from bench.realtext import evaluation_sets, vocabulary_scores
     from fastw2v.cluster import ClusterSettings
+    from fastw2v.cluster.connect import rate_scale
     from fastw2v.train import Word2Vec
 
-    settings = dict(STANDARD, epochs=epochs, seed=seed, alpha=alpha)
+    settings = dict(STANDARD, epochs=epochs, seed=seed)
+    if alpha is None:
+        scale, defaults = rate_scale(lanes, rule), Word2Vec().config  # gensim's 0.025 and 0.0001
+        settings.update(alpha=defaults.alpha * scale, min_alpha=defaults.min_alpha * scale)
+    else:
+        settings.update(alpha=alpha)
     start = time.perf_counter()
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0",
                                   silence_logs=logging.ERROR) as cluster, \
@@ -117,9 +125,9 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--sync-words", type=int, default=None,
                         help="words a lane trains per round (default: the cluster's for the lanes and rule)")
-    parser.add_argument("--alpha", type=float, default=0.025,
-                        help="the lanes' start learning rate, as they train it (the cluster raises the "
-                             "settings' rate for the means: connect.rate_scale; give it raised here)")
+    parser.add_argument("--alpha", type=float, default=None,
+                        help="the lanes' start learning rate, as they train it (default: the cluster's "
+                             "for alpha 0.025: raised for the means by connect.rate_scale, min_alpha too)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", help="write the merged model's word2vec text file here")
     args = parser.parse_args(argv)
