@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from bench.conftest import STANDARD
-from fastw2v.cluster.connect import COMBINE_RULES
+from fastw2v.cluster.connect import COMBINE_RULES, default_sync_words
 
 
 def train_replicas(model, lanes, sync_words, rule, first_rows=None):
@@ -84,13 +84,13 @@ def real_text_run(corpus, lanes, rule, epochs, sync_words, alpha, seed, out=None
 
     from bench.realtext import evaluation_sets, vocabulary_scores
     from fastw2v.cluster import ClusterSettings
-    from fastw2v.cluster.connect import rate_scale
+    from fastw2v.cluster.driver import lane_config
     from fastw2v.train import Word2Vec
 
     settings = dict(STANDARD, epochs=epochs, seed=seed)
-    if alpha is None:
-        scale, defaults = rate_scale(lanes, rule), Word2Vec().config  # gensim's 0.025 and 0.0001
-        settings.update(alpha=defaults.alpha * scale, min_alpha=defaults.min_alpha * scale)
+    if alpha is None:  # the rates the cluster's lanes train at
+        trains = lane_config(Word2Vec(**settings).config, lanes, rule)
+        settings.update(alpha=trains.alpha, min_alpha=trains.min_alpha)
     else:
         settings.update(alpha=alpha)
     start = time.perf_counter()
@@ -134,8 +134,6 @@ def main(argv=None):
     if not os.path.isfile(args.corpus):
         parser.error(f"{args.corpus}: not a file")
     if args.sync_words is None:
-        from fastw2v.cluster.connect import default_sync_words
-
         args.sync_words = default_sync_words(args.lanes, args.combine)
     print(json.dumps(real_text_run(args.corpus, args.lanes, args.combine, args.epochs, args.sync_words,
                                    args.alpha, args.seed, args.out), indent=1))

@@ -137,10 +137,10 @@ def combine_lanes(parts, V, U, rows, how):
     Returns:
         (bytes one lane sent, the combined values as a tuple like one lane's).
     """
+    bases = rows.of(V, U)
     if how == "align":
-        sent = merge_aligned(parts, rows.of(V, U))
-        return sent, tuple(part.copy() for part in rows.of(V, U))
-    sent = 0
-    for which, base in enumerate(rows.of(V, U)):
-        sent += combine_rows([lane[which] for lane in parts], base, base.shape[0], how)
-    return sent, tuple(part.copy() for part in rows.of(V, U))
+        sent = merge_aligned(parts, bases)
+    else:
+        sent = sum(combine_rows([lane[which] for lane in parts], base, base.shape[0], how)
+                   for which, base in enumerate(bases))
+    return sent, tuple(part.copy() for part in bases)
