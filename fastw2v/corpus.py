@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v.rawcorpus import id_blocks
 from fastw2v.threadpool import on_threads
 

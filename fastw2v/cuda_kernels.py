@@ -36,9 +36,10 @@ max()/min() and no np.exp in device code: the CUDA target lacks them for scalars
 import math
 
 import numpy as np
-from numba import cuda, njit
+from numba import cuda
 
 from fastw2v import rng
+from fastw2v.jit import njit
 from fastw2v.config import CUDA_MAX_TARGETS, CUDA_MAX_WINDOW
 from fastw2v.kernels import ALWAYS_KEEP
 

@@ -14,7 +14,8 @@ its path from the root (int32 ids in [0, V - 1): rows of the output matrix) and
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+
+from fastw2v.jit import njit
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ element access without the test for an index from the end that numba adds to sig
 import sys
 
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from fastw2v.jit import njit
 
 CACHE_LINE_BYTES = 64
 

@@ -33,8 +33,8 @@ J = -log σ(u_oᵀv) - Σ_k log σ(-u_kᵀv), with an exact, stable sigmoid.
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v import rng
 from fastw2v.intrinsics import prefer_256_bit_vectors, prefetch_row
 from fastw2v.losses import (cbow_mean_step, cbow_softmax_step, cbow_sum_step, neg_pairs_step,

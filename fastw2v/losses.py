@@ -22,8 +22,8 @@ float32 and float64 weights.
 """
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v.recording import note_pair
 
 _ONE = np.float32(1.0)

@@ -19,8 +19,8 @@ pairs, and the bytes that are whitespace (`IS_SPACE`).
 """
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v.intrinsics import float64_bits, get_unchecked, put_unchecked, store_u64
 
 # Powers of ten as a double-double ph + pl (pl is 0 where 10^k is a double), ph cut in halves

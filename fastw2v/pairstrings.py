@@ -11,8 +11,8 @@ and only the strings whose hash comes more than once are compared, as str, in Py
 import re
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v import pairtable
 from fastw2v.wordtable import mix
 

@@ -20,8 +20,8 @@ import mmap
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v.intrinsics import prefetch_element
 from fastw2v.wordtable import mix
 

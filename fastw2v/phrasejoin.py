@@ -23,8 +23,8 @@ import itertools
 import os
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v import pairtable
 from fastw2v.atomic import atomic_write
 from fastw2v.errors import ConfigError

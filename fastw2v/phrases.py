@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v.rawcorpus import id_blocks
 from fastw2v import pairstrings, pairtable
 from fastw2v.errors import ConfigError

@@ -8,7 +8,8 @@ every key shares (the high bits of counts, the zero tail of short words' prefixe
 """
 
 import numpy as np
-from numba import njit
+
+from fastw2v.jit import njit
 
 DIGIT_BITS = 16
 BUCKETS = 1 << DIGIT_BITS

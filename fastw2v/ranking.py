@@ -16,8 +16,8 @@ gensim, without its warning).
 import math
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v.threadpool import on_threads
 
 COSMUL_EPSILON = 1e-6  # gensim's most_similar_cosmul: keeps the division finite

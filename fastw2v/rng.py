@@ -5,7 +5,8 @@ advanced state, so a run is reproducible from its seed and a checkpoint can stor
 """
 
 import numpy as np
-from numba import njit
+
+from fastw2v.jit import njit
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -20,8 +20,8 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v.intrinsics import get_unchecked, put_unchecked
 from fastw2v.numtext import IS_SPACE, POWERS, format_number, parse_number
 

@@ -5,8 +5,8 @@ A table is two arrays: ``prob: float32[V]`` (the chance to keep bucket i) and ``
 """
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v import rng
 
 

@@ -30,8 +30,8 @@ replays them through the reference.
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v import rng
 from fastw2v.intrinsics import prefer_256_bit_vectors, prefetch_row
 from fastw2v.kernels import FASTMATH, _draw_center, _draw_targets, _subsample, learning_rate

@@ -18,8 +18,8 @@ vocabulary word's rows, computed once by compiled code, as flat arrays the kerne
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v.errors import ConfigError
 from fastw2v.pairstrings import token_bytes
 

@@ -15,8 +15,8 @@ scanned buffer by buffer and a scan stopped by a full table goes on where it sto
 """
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v.intrinsics import load_u64, prefetch_element
 from fastw2v.wordtable import (ARENA, COUNT, EMPTY, ID_BITS, INFO, KEY, SHORT_BYTES, START, WORDS,
                                finish_key, long_step)

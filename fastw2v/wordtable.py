@@ -21,7 +21,8 @@ caller grows the table (`reserve`) and calls again.
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+
+from fastw2v.jit import njit
 
 WordTable = namedtuple("WordTable", "slots keys hashes starts lengths arena sizes")
 WordTable.__doc__ = """Arrays of a word table.

@@ -4,6 +4,7 @@ the settings' defaults and the losses' capabilities."""
 import ast
 import dataclasses
 import inspect
+import json
 import os
 import subprocess
 import sys
@@ -114,6 +115,74 @@ def test_importing_the_package_loads_no_kernel_and_no_numba():
             "or m in ('numba', 'numpy', 'matplotlib')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "['fastw2v']"
+
+
+def numba_njit_imports(modules):
+    """The modules (not fastw2v.jit) that take `njit` (or all of Numba) from Numba itself."""
+    found = set()
+    for name, path in modules.items():
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read(), filename=path)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "numba" and not node.level:
+                found.update(name for alias in node.names if alias.name in ("njit", "jit", "*"))
+            elif isinstance(node, ast.Import) and any(alias.name == "numba" for alias in node.names):
+                found.add(name)
+    return found - {"fastw2v.jit"}
+
+
+def test_the_njit_finder_sees_numbas_own(tmp_path):
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from numba import njit\n")
+    (package / "b.py").write_text("import numba\n")
+    (package / "c.py").write_text("from numba import types\nfrom fastw2v.jit import njit\n")
+    assert numba_njit_imports(module_names(str(package), "pkg")) == {"pkg.a", "pkg.b"}
+
+
+def test_every_module_that_compiles_takes_njit_from_fastw2v_jit():
+    """Else the first kernel it loaded would import SciPy through Numba (`fastw2v.jit`)."""
+    assert numba_njit_imports(module_names()) == set()
+
+
+SCIPY_PROBE = r"""
+import importlib.util, json, sys, tempfile, os
+from fastw2v.train import Word2Vec
+folder = tempfile.mkdtemp()
+path = os.path.join(folder, "corpus.txt")
+with open(path, "w") as handle:
+    handle.write("the cat sat on the mat\n" * 200)
+model = Word2Vec(corpus_file=path, vector_size=8, epochs=1, min_count=1, workers=1)
+model.wv.save_word2vec_format(os.path.join(folder, "vectors.txt"))
+trained = "scipy.linalg" in sys.modules
+from numba import njit
+from numba.np import arraymath
+import numpy as np
+
+@njit
+def products(a, b):
+    return np.dot(a, b), np.vdot(a[0], b[:, 0])
+
+a = np.arange(6.0).reshape(2, 3)
+dot, vdot = products(a, a.T)
+print(json.dumps({"scipy_linalg_after_training": trained, "have_blas": arraymath._HAVE_BLAS,
+                  "scipy_installed": importlib.util.find_spec("scipy") is not None,
+                  "dot": dot.tolist(), "vdot": float(vdot), "scipy_linalg_at_end": "scipy.linalg" in sys.modules}))
+"""
+
+
+def test_training_and_saving_import_no_scipy_and_numbas_blas_still_works():
+    """Numba's CPU target is loaded without SciPy's linear algebra (~0.15 s of a warm start); Numba
+    code that calls BLAS still gets it, SciPy imported when that code is compiled."""
+    pytest.importorskip("scipy")
+    done = subprocess.run([sys.executable, "-c", SCIPY_PROBE], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.splitlines()[-1])
+    assert found["scipy_installed"] and found["have_blas"]
+    assert not found["scipy_linalg_after_training"]
+    assert found["dot"] == [[5.0, 14.0], [14.0, 50.0]] and found["vdot"] == 5.0
+    assert found["scipy_linalg_at_end"]  # np.dot compiled through SciPy's BLAS
 
 
 def test_the_public_names_are_the_classes_users_get():

@@ -19,8 +19,8 @@ import itertools
 import math
 
 import numpy as np
-from numba import njit
 
+from fastw2v.jit import njit
 from fastw2v.cs224n import mt19937
 
 _NO_SLOT = -1

@@ -13,7 +13,8 @@ The draws are CPython's (3.2 and later): `random` builds a 53-bit float from two
 """
 
 import numpy as np
-from numba import njit
+
+from fastw2v.jit import njit
 
 N_WORDS = 624
 STATE_SIZE = N_WORDS + 1
