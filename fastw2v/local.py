@@ -10,7 +10,7 @@ import numpy as np
 from tqdm import tqdm
 
 from fastw2v import corpus as corpus_mod
-from fastw2v import phrasing, reader
+from fastw2v import reader
 from fastw2v.rawcorpus import read_sentences
 from fastw2v.backend import Backend, Prepared, Trained, VocabularyRule
 from fastw2v.errors import ConfigError, DatasetError
@@ -51,6 +51,8 @@ class LocalBackend(Backend):
         found = None
         try:
             if rule.phrases is not None:  # a failed pass leaves its spool under PHRASE_SPOOL: removed below
+                from fastw2v import phrasing  # its kernels load only where phrases are asked for
+
                 raw, found = phrasing.run_passes(raw, rule.phrases, config.workers,
                                                  os.path.join(directory, PHRASE_SPOOL))
             choose = rule.choose or (lambda words, counts, tokens: new_vocabulary(config, rule, words, counts,

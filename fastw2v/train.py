@@ -11,7 +11,6 @@ from collections import defaultdict
 
 import numpy as np
 
-from fastw2v import checkpoint as checkpoint_io
 from fastw2v import corpus as corpus_mod
 from fastw2v import gensim_args
 from fastw2v.backend import Checkpointing, TrainingState, VocabularyRule
@@ -21,7 +20,6 @@ from fastw2v.corpus_source import source_of
 from fastw2v.errors import ConfigError, DatasetError, FormatError
 from fastw2v.gensim_face import GensimFace
 from fastw2v.local import LocalBackend
-from fastw2v.phrasing import PhrasePasses
 from fastw2v.vectors import KeyedVectors
 from fastw2v.vocab import grown_vocabulary, vocabulary_of
 from fastw2v.weights import OutputRows, grown_vectors, initial_vectors
@@ -458,7 +456,9 @@ class Word2Vec(GensimFace):
 
     def _save(self, path, run, with_corpus):
         self._check_words_match("save")
-        checkpoint_io.save_model(path, self, run, with_corpus=with_corpus)
+        from fastw2v import checkpoint  # imported when first used, as the file formats are
+
+        checkpoint.save_model(path, self, run, with_corpus=with_corpus)
 
     def _check_words_match(self, what):
         """Refuse `what` when `wv` no longer holds the vocabulary's words in its order (keys added
@@ -537,7 +537,9 @@ class Word2Vec(GensimFace):
         Raises:
             FastW2VError subclasses: a missing, damaged or foreign file.
         """
-        return cls.from_state(checkpoint_io.load_model(path), path)
+        from fastw2v import checkpoint
+
+        return cls.from_state(checkpoint.load_model(path), path)
 
     @classmethod
     def from_state(cls, state, path):
@@ -609,7 +611,11 @@ def _phrase_passes(phrases):
     Raises:
         ConfigError: neither None, an int >= 1 nor a PhrasePasses.
     """
-    if phrases is None or isinstance(phrases, PhrasePasses):
+    if phrases is None:
+        return None
+    from fastw2v.phrasing import PhrasePasses  # its kernels load only where phrases are asked for
+
+    if isinstance(phrases, PhrasePasses):
         return phrases
     if isinstance(phrases, numbers.Integral) and not isinstance(phrases, bool):
         return PhrasePasses(passes=int(phrases))
