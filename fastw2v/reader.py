@@ -41,7 +41,9 @@ MAX_TOKEN_BYTES = 1 << 20  # longer runs without whitespace are refused: not tex
 FIRST_LOOK_BYTES = 1 << 16  # read past a cut mark to find whitespace; more only for a long run
 MIN_PIECE_BYTES = 4 << 20
 MAX_PIECE_BYTES = 64 << 20
-PIECES_PER_THREAD = 4  # a few pieces a thread even out the threads' ends
+# Each piece is the bytes still to plan over SHARE_DIVISOR·threads: pieces shrink towards the
+# end, so that a thread slowed for a while (a shared host) leaves the others a short wait at the end.
+SHARE_DIVISOR = 2
 PIECE_COUNTS_BYTES = 64 << 20  # for the pieces' word counts, split evenly among the threads
 FIRST_TABLE_WORDS, FIRST_TABLE_BYTES = 1 << 15, 1 << 18  # a thread's table at first; it grows
 COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open}
@@ -97,28 +99,45 @@ def plan_pieces(files, threads, piece_bytes=None):
 
     Args:
         files: paths (`input_files`' list). threads: int ≥ 1.
-        piece_bytes: bytes per piece of a plain file (None: the files' size over
-            PIECES_PER_THREAD·threads pieces, within [MIN_PIECE_BYTES, MAX_PIECE_BYTES]; one
-            piece a file on one thread).
+        piece_bytes: bytes per piece of a plain file, or None: on one thread one piece a file; on
+            more, each piece the plain bytes not yet planned (this file's and the later files')
+            over SHARE_DIVISOR·threads, within [MIN_PIECE_BYTES, MAX_PIECE_BYTES], so that the
+            pieces shrink towards the input's end.
     Returns:
         list of Piece, in input order.
     Raises:
         DatasetError: a file that cannot be opened.
     """
     sizes = {path: _plain_size(path) for path in files}
-    if piece_bytes is None:
-        total = sum(size for size in sizes.values() if size is not None)
-        share = -(-total // (PIECES_PER_THREAD * threads)) if threads > 1 else total
-        piece_bytes = min(MAX_PIECE_BYTES, max(MIN_PIECE_BYTES, share)) if threads > 1 else max(1, share)
+    left = sum(size for size in sizes.values() if size is not None)
     pieces = []
     for path in files:
         size = sizes[path]
         if size is None:
             pieces.append(Piece(path))
             continue
-        bounds = [0] + _cut_points(path, size, piece_bytes) + [size]
+        if piece_bytes is not None:
+            marks = range(piece_bytes, size, piece_bytes)
+        elif threads > 1:
+            marks = _shrinking_marks(size, left, threads)
+        else:
+            marks = ()
+        left -= size
+        bounds = [0] + _cut_points(path, size, marks) + [size]
         pieces.extend(Piece(path, lo, hi, ends_line=(hi == size)) for lo, hi in zip(bounds, bounds[1:]))
     return pieces
+
+
+def _shrinking_marks(size, left, threads):
+    """Where a file of `size` bytes is cut (ascending offsets in (0, size)) when `left` bytes,
+    this file's included, remain to be planned: each piece `left` over SHARE_DIVISOR·threads."""
+    marks, at = [], 0
+    while True:
+        share = -(-(left - at) // (SHARE_DIVISOR * threads))
+        at += min(MAX_PIECE_BYTES, max(MIN_PIECE_BYTES, share))
+        if at >= size:
+            return marks
+        marks.append(at)
 
 
 def file_piece(path, label=None):
@@ -137,15 +156,15 @@ def _plain_size(path):
         raise DatasetError(f"{path}: cannot open ({exc.strerror or exc})") from exc
 
 
-def _cut_points(path, size, piece_bytes):
-    """Offsets in (0, size), ascending, each just after a cut byte (whitespace) at or after a
-    multiple of `piece_bytes`; none where no whitespace comes within MAX_TOKEN_BYTES (the read
-    reports that run)."""
+def _cut_points(path, size, marks):
+    """Offsets in (0, size), ascending, each just after the first cut byte (whitespace) at or after
+    one of `marks` (ascending offsets); none where no whitespace comes within MAX_TOKEN_BYTES (the
+    read reports that run)."""
     cuts = []
     window = np.empty(MAX_TOKEN_BYTES, dtype=np.uint8)
     try:
         with open(path, "rb", buffering=0) as handle:
-            for mark in range(piece_bytes, size, piece_bytes):
+            for mark in marks:
                 mark = max(mark, cuts[-1] if cuts else 0)
                 handle.seek(mark)
                 got = handle.readinto(memoryview(window)[:FIRST_LOOK_BYTES]) or 0

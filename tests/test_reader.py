@@ -284,6 +284,35 @@ def test_pieces_cut_at_whitespace_and_cover_the_file(tmp_path):
     assert [p.ends_line for p in pieces] == [False] * (len(pieces) - 1) + [True]
 
 
+def test_pieces_shrink_towards_the_inputs_end(tmp_path, monkeypatch):
+    """On several threads each piece is the bytes left to plan (later files' too) over
+    SHARE_DIVISOR·threads, within the piece limits: large first, the smallest last, so that a
+    thread slowed near the end leaves the others a short wait."""
+    monkeypatch.setattr(reader, "MIN_PIECE_BYTES", 100)
+    monkeypatch.setattr(reader, "MAX_PIECE_BYTES", 2000)
+    line = b"ab cd\n"  # cut bytes every 3 bytes: a piece ends within 3 bytes of its mark
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_bytes(line * 2000)
+    second.write_bytes(line * 500)
+    pieces = reader.plan_pieces([str(first), str(second)], 2)
+    sizes = [p.stop - p.start for p in pieces]
+    total = 6 * 2500
+    expected, left = [], total
+    for path_size in (12000, 3000):
+        at = 0
+        while at < path_size:
+            share = min(2000, max(100, -(-left // (reader.SHARE_DIVISOR * 2))))
+            step = min(share, path_size - at)
+            expected.append(step)
+            at, left = at + step, left - step
+    assert [p.path for p in pieces].count(str(second)) > 1  # the second file is cut too
+    assert all(abs(size - want) <= 3 for size, want in zip(sizes, expected)) and len(sizes) == len(expected)
+    assert abs(sizes[0] - 2000) <= 3  # the first at the upper limit
+    assert sizes[-2] < sizes[len(sizes) // 3]  # shrinking
+    assert reader.plan_pieces([str(first), str(second)], 1) == [reader.file_piece(str(first)),
+                                                                 reader.file_piece(str(second))]
+
+
 def test_a_cut_mark_in_a_long_run_cuts_after_it(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "FIRST_LOOK_BYTES", 8)  # the run is longer than the first look
     path = tmp_path / "c.txt"
