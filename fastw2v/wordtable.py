@@ -40,6 +40,10 @@ SHORT_BYTES = 8  # a word this long or shorter is its own key
 ID_BITS = np.int64(0xFFFFFFFF)
 _LONG_SEED = np.uint64(0x9E3779B97F4A7C15)
 _LONG_PRIME = np.uint64(0xFF51AFD7ED558CCD)
+# A table's word capacity grows up to four times at once until it reaches this many: one growth
+# where doubling takes two (a growth is fresh memory, each page faulted in, and a rehash), at
+# the cost of up to twice the room a vocabulary under it needs.
+FAST_GROWTH_WORDS = 1 << 17
 
 
 def new_table(words=1 << 12, arena_bytes=1 << 16):
@@ -58,9 +62,13 @@ def _empty_slots(rows):
     return slots
 
 
-def _grown_capacity(capacity, need):
-    """`capacity` if it holds `need`, else at least double it."""
-    return capacity if need <= capacity else max(need, 2 * capacity)
+def _grown_capacity(capacity, need, most=None):
+    """`capacity` if it holds `need`, else at least double it, and up to `most` (when given) if
+    four times `capacity` reaches it."""
+    if need <= capacity:
+        return capacity
+    step = 2 * capacity if most is None else min(4 * capacity, max(2 * capacity, most))
+    return max(need, step)
 
 
 def _slot_count(words):
@@ -70,9 +78,10 @@ def _slot_count(words):
 
 def reserve(table, more_words, more_bytes):
     """`table`, or a copy with larger arrays, with room for `more_words` further words holding
-    `more_bytes` further bytes. Capacities at least double when they grow."""
+    `more_bytes` further bytes. Capacities at least double when they grow (the word capacity
+    quadruples below FAST_GROWTH_WORDS)."""
     n_words, used = int(table.sizes[WORDS]), int(table.sizes[ARENA])
-    words = _grown_capacity(table.keys.size, n_words + int(more_words))
+    words = _grown_capacity(table.keys.size, n_words + int(more_words), FAST_GROWTH_WORDS)
     arena_bytes = _grown_capacity(table.arena.size, used + int(more_bytes))
     if words == table.keys.size and arena_bytes == table.arena.size:
         return table

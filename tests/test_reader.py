@@ -175,6 +175,18 @@ def test_a_growing_table_keeps_every_word(tmp_path, monkeypatch, first_words, fi
     assert raw.word_counts()[words[3].decode()] == 2 and raw.word_counts()[words[4].decode()] == 1
 
 
+def test_a_young_table_grows_four_times_at_once_then_doubles():
+    """One growth where doubling takes two while the table is small (each growth is fresh memory
+    and a rehash), then doubling, so that a large vocabulary's table is never twice its need."""
+    small = wordtable.new_table(1 << 15, 1 << 10)
+    grown = wordtable.reserve(small, small.keys.size + 1, 1)
+    assert grown.keys.size == wordtable.FAST_GROWTH_WORDS == 4 * small.keys.size
+    assert grown.slots.shape[0] == 2 * grown.keys.size  # still at most half full
+    large = wordtable.new_table(wordtable.FAST_GROWTH_WORDS, 1 << 10)
+    assert wordtable.reserve(large, large.keys.size + 1, 1).keys.size == 2 * large.keys.size
+    assert wordtable.reserve(small, 1 << 20, 1).keys.size == 1 << 20  # all that was asked for
+
+
 def test_words_that_decode_alike_are_one_word(tmp_path):
     path = tmp_path / "c.txt"
     path.write_bytes(b"a\xff a\xfe a\xef\xbf\xbd b\n")  # three byte strings, one str: "a\ufffd"
