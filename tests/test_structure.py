@@ -168,7 +168,8 @@ a = np.arange(6.0).reshape(2, 3)
 dot, vdot = products(a, a.T)
 print(json.dumps({"scipy_linalg_after_training": trained, "have_blas": arraymath._HAVE_BLAS,
                   "scipy_installed": importlib.util.find_spec("scipy") is not None,
-                  "dot": dot.tolist(), "vdot": float(vdot), "scipy_linalg_at_end": "scipy.linalg" in sys.modules}))
+                  "dot": dot.tolist(), "vdot": float(vdot),
+                  "scipy_linalg_at_end": "scipy.linalg" in sys.modules}))
 """
 
 
