@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastw2v import radix
+from fastw2v import vocab as vocab_module
 from fastw2v.errors import DatasetError
 from fastw2v.rng import seed_state
 from fastw2v.sampler import build_alias_table, draw_many
@@ -126,3 +127,11 @@ def test_bad_weights_are_rejected():
     for bad in ([], [0.0, 0.0], [1.0, -1.0], [np.nan]):
         with pytest.raises(ValueError):
             build_alias_table(np.array(bad))
+
+
+@pytest.mark.parametrize("picked", [0, 1, 3, 49, 51, 100])
+def test_picked_words_are_those_indexed_whichever_way_they_are_gathered(picked):
+    """Less than half of the list by itemgetter, more through an object array: the same words."""
+    words = [f"w{i}" for i in range(100)]
+    indices = np.random.default_rng(picked).permutation(100)[:picked].astype(np.int64)
+    assert vocab_module._picked(words, indices) == tuple(words[i] for i in indices)
