@@ -24,6 +24,8 @@ def _load_arraymath_without_scipy():
     sys.modules[_BLAS_PROBE] = None  # an import of it raises ImportError without importing SciPy
     try:
         from numba.np import arraymath
+    except ImportError:  # a Numba without that module (or one that no longer survives the held
+        return  # probe) loads its target its own way, SciPy and all, at the first kernel
     finally:
         if sys.modules.get(_BLAS_PROBE, 0) is None:
             del sys.modules[_BLAS_PROBE]

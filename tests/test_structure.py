@@ -186,6 +186,24 @@ def test_training_and_saving_import_no_scipy_and_numbas_blas_still_works():
     assert found["scipy_linalg_at_end"]  # np.dot compiled through SciPy's BLAS
 
 
+def test_a_numba_without_the_probed_module_still_compiles():
+    """Where Numba's `numba.np.arraymath` cannot be imported with the probe held back,
+    `fastw2v.jit` leaves the probe as it found it and Numba to load its target itself."""
+    code = ("import sys\n"
+            "class Refuse:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'numba.np.arraymath' and 'scipy.linalg.cython_blas' in sys.modules:\n"
+            "            raise ImportError('refused while the probe is held')\n"
+            "sys.meta_path.insert(0, Refuse())\n"
+            "from fastw2v.jit import njit\n"
+            "print('scipy.linalg.cython_blas' in sys.modules, 'numba.np.arraymath' in sys.modules)\n"
+            "sys.meta_path.pop(0)\n"
+            "print(njit(lambda x: x + 1)(1))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["False", "False", "2"]
+
+
 def test_the_public_names_are_the_classes_users_get():
     from fastw2v import KeyedVectors, TrainConfig, Word2Vec
     from fastw2v.config import TrainConfig as config_class
