@@ -8,6 +8,7 @@ sentence; a longer one is cut into sentences of at most `MAX_SENTENCE_WORDS` in-
 contexts). The parts are encoded on every thread, each into its place in the one ids file.
 """
 
+import contextlib
 import io
 import mmap
 import os
@@ -102,8 +103,23 @@ def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, thr
         consume: delete each part's spool files once the part is encoded (on its thread; the disk
             then holds little more than one copy of the corpus at a time); `raw` is spent.
     Returns:
-        EncodedCorpus (ids and offsets memory-mapped).
+        EncodedCorpus (ids and offsets memory-mapped). An encoding that fails leaves neither file,
+        nor the parts' bounds files, behind.
     """
+    try:
+        return _encode(raw, vocab_ids, directory, max_sentence_words, threads, block, consume)
+    except BaseException:
+        for name in ["ids.npy", "offsets.npy", "offsets.npy.part", *map(_bounds_name, range(len(raw.parts)))]:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(directory, name))
+        raise
+
+
+def _bounds_name(part):
+    return f"bounds-{part:06d}.bin"
+
+
+def _encode(raw, vocab_ids, directory, max_sentence_words, threads, block, consume):
     vocab_ids = np.asarray(vocab_ids, dtype=np.int32)
     maps = [vocab_ids[mapping] for mapping in raw.maps]
     kept = _kept_tokens(raw, vocab_ids, maps, threads, block)
@@ -116,7 +132,7 @@ def encode(raw, vocab_ids, directory, max_sentence_words=MAX_SENTENCE_WORDS, thr
     try:
         jobs = list(zip(raw.parts, starts[:-1].tolist(), range(len(raw.parts))))
         written = _in_parallel(lambda job: _encode_part(raw, job[0], maps[job[0]["map"]], fd, header, job[1],
-                                                        os.path.join(directory, f"bounds-{job[2]:06d}.bin"),
+                                                        os.path.join(directory, _bounds_name(job[2])),
                                                         block, consume), jobs, threads)
     finally:
         os.close(fd)
@@ -243,7 +259,7 @@ def _write_offsets(directory, n_parts, total, max_len):
         out.write(header)
         out.write(np.zeros(1, dtype=np.int64).tobytes())
         for k in range(n_parts):
-            bounds_path = os.path.join(directory, f"bounds-{k:06d}.bin")
+            bounds_path = os.path.join(directory, _bounds_name(k))
             ends = np.fromfile(bounds_path, dtype=np.int64)
             os.remove(bounds_path)
             written, last = _append_bounds(out, ends, last, max_len, written)

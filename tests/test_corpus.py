@@ -76,6 +76,20 @@ def test_pieces_counts_that_disagree_with_their_spools_are_refused(tmp_path):
     vocab, kept = vocabulary_of(raw.words, raw.counts, raw.n_tokens, min_count=1)
     with pytest.raises(AssertionError, match="counts said"):
         corpus.encode(raw, raw.vocab_ids(vocab.index), str(tmp_path), threads=2)
+    left = sorted(name for name in os.listdir(tmp_path) if not name.startswith("part-"))
+    assert left == ["corpus.txt"]  # the failed encoding left no ids, offsets or bounds files
+
+
+def test_an_encoding_that_fails_midway_leaves_no_files(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text("a b c a b a\nd a b\n" * 40)
+    raw = reader.read_text(reader.plan_pieces([str(path)], 2, 64), str(tmp_path), 2)
+    vocab, _ = vocabulary_of(raw.words, raw.counts, raw.n_tokens, min_count=1)
+    os.remove(raw.path(raw.parts[-1]["ids"]))  # the last part's spool is gone: the others are encoded
+    with pytest.raises(FileNotFoundError):
+        corpus.encode(raw, raw.vocab_ids(vocab.index), str(tmp_path), threads=2)
+    left = sorted(name for name in os.listdir(tmp_path) if not name.startswith("part-"))
+    assert left == ["corpus.txt"]  # no ids, offsets or bounds files
 
 
 def test_an_encoding_that_consumes_the_spool_leaves_the_same_corpus_and_no_spool(tmp_path):
