@@ -25,6 +25,7 @@ EXPECTED_TESTS = (
     "bench/test_kernel.py::test_training_against_corpus_size[300k-shared-1]",
     "bench/test_end_to_end.py::test_fastw2v_end_to_end",
     "bench/test_end_to_end.py::test_gensim_end_to_end",
+    "bench/test_end_to_end.py::test_end_to_end_side_by_side",
     "bench/test_reference.py::test_reference_pair_update",
     "bench/test_reference.py::test_kernel_pair_update",
     "bench/test_reference.py::test_reference_sgd_iteration",
