@@ -147,9 +147,9 @@ def test_every_module_that_compiles_takes_njit_from_fastw2v_jit():
 
 
 SCIPY_PROBE = r"""
-import importlib.util, json, sys, tempfile, os
+import importlib.util, json, sys, os
 from fastw2v.train import Word2Vec
-folder = tempfile.mkdtemp()
+folder = sys.argv[1]
 path = os.path.join(folder, "corpus.txt")
 with open(path, "w") as handle:
     handle.write("the cat sat on the mat\n" * 200)
@@ -173,11 +173,11 @@ print(json.dumps({"scipy_linalg_after_training": trained, "have_blas": arraymath
 """
 
 
-def test_training_and_saving_import_no_scipy_and_numbas_blas_still_works():
+def test_training_and_saving_import_no_scipy_and_numbas_blas_still_works(tmp_path):
     """Numba's CPU target is loaded without SciPy's linear algebra (~0.15 s of a warm start); Numba
     code that calls BLAS still gets it, SciPy imported when that code is compiled."""
     pytest.importorskip("scipy")
-    done = subprocess.run([sys.executable, "-c", SCIPY_PROBE], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", SCIPY_PROBE, str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     found = json.loads(done.stdout.splitlines()[-1])
     assert found["scipy_installed"] and found["have_blas"]
