@@ -273,7 +273,7 @@ def _append_bounds(out, ends, last, max_len, written):
     extra = max(0, int(ends[-1]) - last) // max_len if ends.size else 0
     bounds = np.empty(ends.size + extra, dtype=np.int64)
     n, last = _cut_sentences(ends, last, max_len, bounds)
-    out.write(bounds[:n].tobytes())
+    out.write(memoryview(bounds[:n]).cast("B"))  # no copy of the bounds
     return written + n, last
 
 
